@@ -1,0 +1,1 @@
+"""Users, roles, supervisor scopes, API tokens, login and logout."""

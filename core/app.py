@@ -1,0 +1,133 @@
+"""The application factory: a list of ``register_*`` steps, each doing one thing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from core import audit, tenancy
+from core.config import default_instance_path, load_config
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.paths import MIGRATIONS_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Branchmark application.
+
+    :param config: settings that win over defaults, the instance file and the environment.
+    :returns: the configured Flask application.
+    """
+    app = Flask(
+        "core",
+        root_path=str(Path(__file__).resolve().parent),
+        instance_path=default_instance_path(),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(TEMPLATES_DIR / "static"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_database(app)
+    register_plugins(app)
+    register_request_context(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    return app
+
+
+def _select_locale() -> str:
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    return "zh"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+    limiter.init_app(app)
+
+
+def register_database(app: Flask) -> None:
+    """Tenant filter and audit log on every session; on PostgreSQL, a non-owner role."""
+    from flask_sqlalchemy.session import Session
+
+    import core.models  # noqa: F401 - every model must be mapped before the first query
+
+    tenancy.install(Session)
+    audit.recorder.install(Session)
+    role = app.config.get("DB_APP_ROLE")
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql" and role:
+
+        @event.listens_for(engine, "connect")
+        def _use_app_role(dbapi_connection, connection_record) -> None:
+            # The tables belong to the migration owner; this role is subject to row-level security.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET ROLE "{role}"')
+            dbapi_connection.commit()
+
+
+def register_plugins(app: Flask) -> None:
+    """The plugin registry, once the plugin system is present."""
+    try:
+        from core.plugins.manager import init_app
+    except ImportError:  # plugin system not installed in this build
+        return
+    init_app(app)
+
+
+def register_request_context(app: Flask) -> None:
+    """Each request works as the logged-in user and, for unit users, within their unit."""
+    from core.accounts.models import User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.before_request
+    def _bind_user_and_tenant() -> None:
+        if request.args.get("lang") in ("zh", "en"):
+            session["lang"] = request.args["lang"]
+        tenancy.set_tenant(None)
+        audit.recorder.set_actor(None, "anonymous")
+        if current_user.is_authenticated:
+            audit.recorder.set_actor(current_user.id, current_user.username)
+            tenancy.set_tenant(current_user.tenant_id)
+        g.tenant = None
+
+    @app.teardown_request
+    def _unbind(exc: BaseException | None) -> None:
+        # Threads serve many requests: never let one request's unit leak into the next.
+        tenancy.set_tenant(None)
+        audit.recorder.set_actor(None, "system")
+
+
+def register_blueprints(app: Flask) -> None:
+    from core.accounts.views import bp as accounts_bp
+    from core.web.views import bp as web_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(web_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from core import vocabulary
+
+    app.jinja_env.globals.update(vocab=vocabulary, label=vocabulary.label, get_locale=get_locale)

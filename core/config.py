@@ -1,0 +1,78 @@
+"""Configuration: defaults here, then an instance file, then ``BRANCHMARK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from core.paths import PROJECT_ROOT
+
+#: PostgreSQL role the application switches to after connecting; it does not own the tables,
+#: so row-level security applies to it (a superuser or owner would bypass the policies).
+APP_DB_ROLE = "branchmark_app"
+
+
+class Defaults:
+    """Settings every deployment starts from."""
+
+    SECRET_KEY = "dev-only-change-me"
+    #: None → a SQLite file in the instance folder (see :func:`load_config`).
+    DATABASE_URL: str | None = None
+    #: Connect as the table owner for migrations; defaults to DATABASE_URL.
+    MIGRATION_DATABASE_URL: str | None = None
+    #: On PostgreSQL, ``SET ROLE`` to this role after connecting; empty string disables.
+    DB_APP_ROLE = APP_DB_ROLE
+    REDIS_URL: str | None = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_RECORD_QUERIES = False
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Login attempts allowed per client address.
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Personal data (ID numbers, phones) shown unmasked only to these roles.
+    PERSONAL_DATA_ROLES = ("host_admin", "unit_admin")
+    TENANTS_DIR: str | None = None
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, ``instance/branchmark.cfg``, env and ``overrides``.
+
+    :param app: the application being built.
+    :param overrides: test or embedding settings; win over everything else.
+    """
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("branchmark.cfg", silent=True)
+    app.config.from_prefixed_env("BRANCHMARK")
+    if overrides:
+        app.config.update(overrides)
+
+    if not app.config.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = _sqlite_url(Path(app.instance_path) / "branchmark.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("MIGRATION_DATABASE_URL", None)
+    if not app.config["MIGRATION_DATABASE_URL"]:
+        app.config["MIGRATION_DATABASE_URL"] = app.config["DATABASE_URL"]
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if not app.config.get("TENANTS_DIR"):
+        app.config["TENANTS_DIR"] = str(PROJECT_ROOT / "tenants")
+
+
+def default_instance_path() -> str:
+    """The instance folder: ``BRANCHMARK_INSTANCE_PATH`` or ``instance/`` in the project."""
+    return os.environ.get("BRANCHMARK_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")

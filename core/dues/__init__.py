@@ -1,0 +1,1 @@
+"""Party dues: the monthly ledger and the 2008 calculation rules."""

@@ -1,0 +1,1 @@
+"""The six-item facility checklist (六有) and its evidence."""

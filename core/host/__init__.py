@@ -1,0 +1,1 @@
+"""The host (the county organization department) and its units (tenants)."""

@@ -1,0 +1,1 @@
+"""Members, their democratic appraisals and the member-development pipeline."""

@@ -1,0 +1,137 @@
+"""Members (党员), appraisals (民主评议) and development cases (发展党员) with their 25 steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import MONEY, Base, TenantScoped, Timestamped, code_column_type
+from core.vocabulary import (
+    APPRAISAL_RESULTS,
+    DEVELOPMENT_STAGES,
+    DUES_CATEGORIES,
+    GENDERS,
+    LEAVING_REASONS,
+    MEMBER_STATUSES,
+)
+
+#: Columns holding personal data: masked in views, exports and the audit log.
+PERSONAL = {"personal": True}
+
+
+class Member(TenantScoped, Timestamped, Base):
+    """A Party member (正式 or 预备) belonging to one branch of a unit."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    party_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_group.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str | None] = mapped_column(code_column_type(GENDERS, "gender"))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    education: Mapped[str | None] = mapped_column(String(30))
+    position: Mapped[str | None] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(18), info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(String(20), info=PERSONAL)
+    status: Mapped[str] = mapped_column(code_column_type(MEMBER_STATUSES, "member_status"))
+    #: 入党时间: the 支部大会 that accepted the member as probationary (党龄 counts from full).
+    joined_on: Mapped[dt.date] = mapped_column(Date)
+    #: 转正时间.
+    full_on: Mapped[dt.date | None] = mapped_column(Date)
+    dues_category: Mapped[str] = mapped_column(
+        code_column_type(DUES_CATEGORIES, "dues_category"), default="employed"
+    )
+    #: Monthly dues base (after-tax fixed pay, pension, or declared income), yuan.
+    dues_base: Mapped[Decimal | None] = mapped_column(Numeric(*MONEY))
+    #: 班子成员: leadership of the unit or the organization (higher training-hours target).
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Joined this branch by transfer on this date (dues and meetings count from then).
+    transferred_in_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(code_column_type(LEAVING_REASONS, "left_reason"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    organization = relationship("Organization")
+    party_group = relationship("PartyGroup", foreign_keys=[party_group_id])
+
+    def belongs_on(self, day: dt.date) -> bool:
+        """Whether the member belonged to the branch on ``day``."""
+        start = self.transferred_in_on or self.joined_on
+        return start <= day and (self.left_on is None or self.left_on > day)
+
+    def __repr__(self) -> str:
+        return f"<Member {self.name}>"
+
+
+class Appraisal(TenantScoped, Timestamped, Base):
+    """A member's democratic-appraisal (民主评议党员) result for one year."""
+
+    __tablename__ = "appraisal"
+    __table_args__ = (UniqueConstraint("member_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    result: Mapped[str] = mapped_column(code_column_type(APPRAISAL_RESULTS, "appraisal_result"))
+    appraised_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    member = relationship("Member")
+
+
+class DevelopmentCase(TenantScoped, Timestamped, Base):
+    """One person's path from applicant to full member (发展党员), step by step."""
+
+    __tablename__ = "development_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str | None] = mapped_column(code_column_type(GENDERS, "gender"))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    id_number: Mapped[str | None] = mapped_column(String(18), info=PERSONAL)
+    stage: Mapped[str] = mapped_column(
+        code_column_type(DEVELOPMENT_STAGES, "development_stage"), default="applicant"
+    )
+    #: Set when the probationary member is recorded as a member of the branch.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    steps: Mapped[list[DevelopmentStep]] = relationship(
+        back_populates="case", order_by="DevelopmentStep.step", cascade="all, delete-orphan"
+    )
+
+    def step_date(self, step: int) -> dt.date | None:
+        """The date step ``step`` (1–25) was completed, if it was."""
+        for s in self.steps:
+            if s.step == step:
+                return s.done_on
+        return None
+
+
+class DevelopmentStep(TenantScoped, Timestamped, Base):
+    """One of the 25 steps of a development case, with the date it was completed."""
+
+    __tablename__ = "development_step"
+    __table_args__ = (UniqueConstraint("case_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("development_case.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[int] = mapped_column(Integer)
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[DevelopmentCase] = relationship(back_populates="steps")

@@ -1,0 +1,42 @@
+"""Every model, imported in one place so metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+from core.accounts.models import ApiToken, SupervisorScope, User
+from core.audit.models import AuditLog
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
+from core.facilities.models import FacilityCheck
+from core.funding.models import FundingRecord
+from core.host.models import FiscalBasis, Host, HostParameter, Tenant
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.staffing.models import StaffPost
+
+__all__ = [
+    "ApiToken",
+    "Appraisal",
+    "Attendance",
+    "AuditLog",
+    "CommitteeSeat",
+    "DevelopmentCase",
+    "DevelopmentStep",
+    "DuesPayment",
+    "Event",
+    "EventAttachment",
+    "EventKind",
+    "FacilityCheck",
+    "FiscalBasis",
+    "FundingRecord",
+    "Host",
+    "HostParameter",
+    "Member",
+    "Organization",
+    "PartyGroup",
+    "StaffPost",
+    "SupervisorScope",
+    "Tenant",
+    "Term",
+    "TrainingRecord",
+    "User",
+]

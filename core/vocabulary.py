@@ -1,0 +1,156 @@
+"""The glossary's codes and their Chinese labels (translated through the catalogue).
+
+Codes are what the database, API and plugins use; labels are what people read.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "host_admin": _l("县委组织部管理员"),
+    "supervisor": _l("督导"),
+    "unit_admin": _l("单位党组织管理员"),
+    "secretary": _l("支部书记"),
+}
+
+ORGANIZATION_KINDS = {
+    "committee": _l("基层党委"),
+    "general_branch": _l("党总支"),
+    "branch": _l("党支部"),
+    "joint_branch": _l("联合党支部"),
+}
+
+MEMBER_STATUSES = {"full": _l("正式党员"), "probationary": _l("预备党员")}
+
+GENDERS = {"male": _l("男"), "female": _l("女")}
+
+#: 中组发〔2008〕3号 categories; the calculator in :mod:`core.dues.calculator` applies the rates.
+DUES_CATEGORIES = {
+    "employed": _l("在职"),
+    "annual_salary": _l("年薪制"),
+    "retired": _l("离退休"),
+    "self_employed": _l("个体经营"),
+    "farmer": _l("农民"),
+    "student": _l("学生"),
+    "unemployed": _l("下岗失业"),
+    "subsistence": _l("低保"),
+}
+
+LEAVING_REASONS = {
+    "transferred": _l("组织关系转出"),
+    "deceased": _l("去世"),
+    "removed": _l("除名"),
+    "expelled": _l("开除党籍"),
+    "withdrew": _l("退党"),
+}
+
+EVENT_KINDS = {
+    "general_meeting": _l("党员大会"),
+    "committee_meeting": _l("支委会"),
+    "group_meeting": _l("党小组会"),
+    "party_lesson": _l("党课"),
+    "theme_day": _l("主题党日"),
+    "org_life_meeting": _l("组织生活会"),
+    "democratic_life_meeting": _l("民主生活会"),
+    "democratic_appraisal": _l("民主评议"),
+    "heart_talk": _l("谈心谈话"),
+    "study_session": _l("集中学习"),
+    "mass_work_study": _l("群团工作研究"),
+}
+
+ATTENDANCE_STATUSES = {"present": _l("出席"), "excused": _l("请假"), "absent": _l("缺席")}
+
+COMMITTEE_ROLES = {
+    "secretary": _l("书记"),
+    "deputy_secretary": _l("副书记"),
+    "organization": _l("组织委员"),
+    "propaganda": _l("宣传委员"),
+    "discipline": _l("纪检委员"),
+    "youth": _l("青年委员"),
+    "member": _l("委员"),
+}
+
+TRAINING_KINDS = {
+    "concentrated": _l("集中培训"),
+    "study": _l("集体学习"),
+    "online": _l("网络培训"),
+    "other": _l("其他"),
+}
+
+APPRAISAL_RESULTS = {
+    "excellent": _l("优秀"),
+    "qualified": _l("合格"),
+    "basically_qualified": _l("基本合格"),
+    "unqualified": _l("不合格"),
+}
+
+STAFF_KINDS = {
+    "full_time": _l("专职党务工作人员"),
+    "part_time": _l("兼职党务工作人员"),
+    "instructor": _l("党建指导员"),
+}
+
+FUNDING_SOURCES = {
+    "fiscal_budget": _l("财政预算"),
+    "management_expenses": _l("管理费用"),
+    "dues_retained": _l("党费留存"),
+    "dues_returned": _l("党费返还"),
+    "special_fund": _l("专项经费"),
+}
+
+#: 六有: 有场所、有设施、有标志、有党旗、有书报、有制度 (seeds 001, 004). Plugins word each item
+#: for their unit type and say what counts as evidence.
+FACILITY_ITEMS = {
+    "venue": _l("有场所"),
+    "equipment": _l("有设施"),
+    "signage": _l("有标志"),
+    "flag": _l("有党旗"),
+    "reading": _l("有书报"),
+    "rules": _l("有制度"),
+}
+
+DEVELOPMENT_STAGES = {
+    "applicant": _l("入党申请人"),
+    "activist": _l("入党积极分子"),
+    "target": _l("发展对象"),
+    "probationary": _l("预备党员"),
+    "full": _l("正式党员"),
+    "closed": _l("已终止"),
+}
+
+#: The 25 steps of 《中国共产党发展党员工作细则》 (中办发〔2014〕34号), grouped in 5 stages.
+DEVELOPMENT_STEPS: dict[int, tuple[str, object]] = {
+    1: ("applicant", _l("递交入党申请书")),
+    2: ("applicant", _l("党组织派人谈话")),
+    3: ("activist", _l("推荐和确定入党积极分子")),
+    4: ("activist", _l("报上级党委备案")),
+    5: ("activist", _l("指定培养联系人")),
+    6: ("activist", _l("培养教育考察")),
+    7: ("target", _l("确定发展对象")),
+    8: ("target", _l("报上级党委备案")),
+    9: ("target", _l("确定入党介绍人")),
+    10: ("target", _l("进行政治审查")),
+    11: ("target", _l("开展集中培训")),
+    12: ("probationary", _l("支部委员会审查")),
+    13: ("probationary", _l("上级党委预审")),
+    14: ("probationary", _l("填写入党志愿书")),
+    15: ("probationary", _l("支部大会讨论")),
+    16: ("probationary", _l("上级党委派人谈话")),
+    17: ("probationary", _l("上级党委审批")),
+    18: ("probationary", _l("再上一级党委组织部门备案")),
+    19: ("full", _l("编入党支部和党小组")),
+    20: ("full", _l("入党宣誓")),
+    21: ("full", _l("继续教育考察")),
+    22: ("full", _l("提出转正申请")),
+    23: ("full", _l("支部大会讨论转正")),
+    24: ("full", _l("上级党委审批转正")),
+    25: ("full", _l("材料归档")),
+}
+
+
+def label(vocabulary: dict, code: str | None) -> str:
+    """The reader's label for a code, or the code itself when unknown."""
+    if code is None:
+        return ""
+    return str(vocabulary.get(code, code))

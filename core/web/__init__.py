@@ -1,0 +1,1 @@
+"""The web shell: landing pages per role."""
