@@ -3,7 +3,7 @@
 # replace this shell with the web server (+ job consumer). Run scripts/setup.sh first.
 #
 # Environment: PROJECT_DIR, VENV (as in setup.sh); DEMO_HOST (127.0.0.1), DEMO_PORT (5000);
-# BRANCHMARK_DATABASE_URL (default: SQLite file instance/branchmark.db in the checkout).
+# BRANCHMARK_DATABASE_URL (default: SQLite file instance/branchmark.db, made by the app).
 set -euo pipefail
 
 SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,7 +14,6 @@ PORT=${DEMO_PORT:-5000}
 BM=$VENV/bin/branchmark
 
 cd "$PROJECT_DIR"
-[[ -n "${BRANCHMARK_DATABASE_URL:-}" ]] || mkdir -p instance
 
 echo "==> branchmark db upgrade"
 "$BM" db upgrade
