@@ -19,6 +19,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+  say "error: $PYTHON not found; install Python 3.11 or newer, or run: make PYTHON=/path/to/python3 ..."
+  exit 1
+fi
+
 # 1. System packages (no-op when all are installed).
 PYTHON=$PYTHON "$SCRIPTS_DIR/system-packages.sh" "$@"
 

@@ -83,7 +83,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 say "installing missing system packages: ${missing_all[*]}"
-"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
 
 to_install=("${missing_required[@]}")
 for p in "${missing_optional[@]}"; do
@@ -96,7 +96,7 @@ for p in "${missing_optional[@]}"; do
 done
 
 if (( ${#to_install[@]} )); then
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${to_install[@]}" >&2
+  "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${to_install[@]}" >&2
 fi
 
 for p in "${missing_required[@]}"; do
