@@ -1,0 +1,68 @@
+"""Builds one row of every tenant-owned model for a unit, so isolation tests cover them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from core.db import Base, TenantScoped
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
+from core.facilities.models import FacilityCheck
+from core.funding.models import FundingRecord
+from core.host.models import FiscalBasis
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.staffing.models import StaffPost
+
+
+def tenant_models() -> list[type]:
+    """Every mapped model owned by a tenant."""
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def build_every_record(session, label: str) -> dict[type, object]:
+    """Add one row of each tenant-owned model (in the current tenant) and flush.
+
+    :param label: distinguishes the rows of one unit from another's in names.
+    :returns: the row of each model.
+    """
+    day = dt.date(2025, 3, 5)
+    org = Organization(code=f"B-{label}", name=f"{label}党支部", kind="branch", established_on=dt.date(2015, 1, 1))
+    session.add(org)
+    session.flush()
+    member = Member(organization_id=org.id, name=f"{label}党员", status="full", joined_on=dt.date(2010, 1, 1))
+    group = PartyGroup(organization_id=org.id, name=f"{label}第一党小组")
+    term = Term(organization_id=org.id, elected_on=day, started_on=day, ends_on=dt.date(2028, 3, 4))
+    event = Event(organization_id=org.id, kind="theme_day", held_on=day, topic=f"{label}主题党日")
+    session.add_all([member, group, term, event])
+    session.flush()
+    case = DevelopmentCase(organization_id=org.id, name=f"{label}申请人")
+    session.add(case)
+    session.flush()
+    rows: dict[type, object] = {
+        Organization: org,
+        Member: member,
+        PartyGroup: group,
+        Term: term,
+        Event: event,
+        DevelopmentCase: case,
+        FiscalBasis: FiscalBasis(year=2025, public_operating_expenses=Decimal("1000000")),
+        CommitteeSeat: CommitteeSeat(organization_id=org.id, member_id=member.id, role="secretary", started_on=day),
+        Appraisal: Appraisal(member_id=member.id, year=2025, result="qualified"),
+        DevelopmentStep: DevelopmentStep(case_id=case.id, step=1, done_on=day),
+        EventKind: EventKind(event_id=event.id, kind="theme_day"),
+        Attendance: Attendance(event_id=event.id, member_id=member.id, status="present"),
+        EventAttachment: EventAttachment(event_id=event.id, filename="minutes.pdf", stored_path="x/minutes.pdf"),
+        TrainingRecord: TrainingRecord(member_id=member.id, taken_on=day, hours=Decimal("8"), title="党校轮训"),
+        DuesPayment: DuesPayment(member_id=member.id, year=2025, month=3, amount_due=Decimal("45.00")),
+        FundingRecord: FundingRecord(year=2025, source="fiscal_budget", budgeted=Decimal("35000")),
+        StaffPost: StaffPost(person_name=f"{label}专干", kind="full_time", started_on=day),
+        FacilityCheck: FacilityCheck(organization_id=org.id, item="flag", met=True, checked_by="检查人", checked_on=day),
+    }
+    session.add_all([r for r in rows.values() if r not in session])
+    session.flush()
+    return rows
