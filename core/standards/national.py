@@ -1,0 +1,204 @@
+"""National baseline rules with their sources, for unit-type plugins to build on."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.plugins.types import Cadence, FacilityItem, OrganizationRule, Parameter, Source
+
+# -- documents (tags and addresses from reference/rules.md) ------------------------------------
+
+BRANCH_REGULATIONS = Source(
+    "《中国共产党支部工作条例（试行）》",
+    "V",
+    url="http://xgll.com.cn/zt/fzxcyrysf/2021-09/17/content_380854.htm",
+)
+ORGAN_REGULATIONS = Source("《中国共产党党和国家机关基层组织工作条例》", "V-full")
+MEMBER_EDUCATION_REGULATIONS = Source("《中国共产党党员教育管理工作条例》", "V-full")
+TRAINING_PLAN_2019 = Source(
+    "《2019—2023年全国党员教育培训工作规划》",
+    "V",
+    url="https://wodeyuanxiao.com/Educationandtraining/vxwvowpkge.html",
+)
+DUES_RULES_2008 = Source(
+    "《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）",
+    "V",
+    url="http://mxssacg.com/col/1679966397876/2023/04/07/1680856755248.html",
+)
+PARTY_FLAG_RULES = Source(
+    "《中国共产党党旗党徽制作和使用的若干规定》", "V", url="http://m.elopeaz.com/article/6006.html"
+)
+SEED_ORGAN_OPINION = Source(
+    "临蒙发〔2018〕13号《关于加强和改进机关党的建设工作的意见》",
+    "L",
+    note="seeds/001_c07dd3164fce8be0.txt",
+)
+SEED_BRANCH_STANDARDS = Source(
+    "《单位党支部建设标准》（机关事业、国有企业、两新组织、中小学校）",
+    "L",
+    note="seeds/004_45c4aeca1d85c5fd.txt",
+)
+SEED_BUREAU_RULES = Source(
+    "局机关党支部工作制度（党课每季度至少一次）", "L", note="seeds/003_8e53474684f4d639.txt"
+)
+FACILITY_RUBRIC = Source(
+    "非公企业党建活动阵地规范化建设考核细则",
+    "L",
+    url="https://fzchengheng.com/zhuantifanwen/dangjiancailiao/31383.html",
+)
+
+# -- training hours (学时) ------------------------------------------------------------------
+
+TRAINING_HOURS_MEMBER = Parameter(
+    key="training_hours_member",
+    label_zh="党员每年集中学习培训学时",
+    type="decimal",
+    default=Decimal(32),
+    unit="学时",
+    source=Source(MEMBER_EDUCATION_REGULATIONS.document, "V-full", article="第二十条"),
+    floor=Decimal(32),
+    floor_source=Source(MEMBER_EDUCATION_REGULATIONS.document, "V-full", article="第二十条"),
+)
+TRAINING_HOURS_LEADER = Parameter(
+    key="training_hours_leader",
+    label_zh="书记和班子成员每年集中培训学时",
+    type="decimal",
+    default=Decimal(56),
+    unit="学时",
+    source=TRAINING_PLAN_2019,
+    floor=Decimal(56),
+    floor_source=TRAINING_PLAN_2019,
+)
+
+# -- meetings (三会一课 and others) ----------------------------------------------------------
+
+PARTY_LESSON_PERIOD = Parameter(
+    key="party_lesson_period",
+    label_zh="党课周期",
+    type="choice",
+    default="quarter",
+    choices=("quarter", "half", "year"),
+    source=SEED_BUREAU_RULES,
+    note_zh="全国条例未规定普通党课次数（党委书记每年至少1次）；每季度为常见地方做法，"
+    "县级《单位党支部建设标准》为每半年一次，可改为 half。",
+)
+
+NATIONAL_CADENCES: tuple[Cadence, ...] = (
+    Cadence("general_meeting", "党员大会", "quarter", 1, BRANCH_REGULATIONS),
+    Cadence("committee_meeting", "支委会", "month", 1, BRANCH_REGULATIONS),
+    Cadence("group_meeting", "党小组会", "month", 1, BRANCH_REGULATIONS),
+    Cadence("theme_day", "主题党日", "month", 1, BRANCH_REGULATIONS),
+    Cadence("org_life_meeting", "组织生活会", "year", 1, BRANCH_REGULATIONS),
+    Cadence("democratic_appraisal", "民主评议党员", "year", 1, BRANCH_REGULATIONS),
+    Cadence("heart_talk", "谈心谈话", "year", 1, BRANCH_REGULATIONS),
+    Cadence(
+        "party_lesson", "党课", "quarter", 1, SEED_BUREAU_RULES, parameter=PARTY_LESSON_PERIOD.key
+    ),
+)
+
+# -- organisation set-up ----------------------------------------------------------------------
+
+PARTY_GROUP_THRESHOLD = Parameter(
+    key="party_group_threshold",
+    label_zh="党员人数超过此数的支部应划分党小组",
+    type="integer",
+    default=30,
+    unit="人",
+    source=SEED_ORGAN_OPINION,
+)
+
+NATIONAL_ORGANIZATION_RULES: tuple[OrganizationRule, ...] = (
+    OrganizationRule(
+        "branch_min_full_members", "正式党员3人以上应成立党支部", 3, "人", BRANCH_REGULATIONS
+    ),
+    OrganizationRule(
+        "committee_min_full_members", "正式党员7人以上应设立支部委员会", 7, "人", BRANCH_REGULATIONS
+    ),
+    OrganizationRule(
+        "committee_size_min", "支部委员会一般由3至5人组成", 3, "人", BRANCH_REGULATIONS
+    ),
+    OrganizationRule("committee_size_max", "支部委员会一般不超过7人", 7, "人", BRANCH_REGULATIONS),
+    OrganizationRule(
+        "branch_max_members", "党支部党员人数一般不超过50人", 50, "人", BRANCH_REGULATIONS
+    ),
+    OrganizationRule(
+        "general_branch_min_members",
+        "党员50人以上、不足100人的可设立党总支",
+        50,
+        "人",
+        BRANCH_REGULATIONS,
+    ),
+    OrganizationRule(
+        "primary_committee_min_members",
+        "党员100人以上的设立基层党委",
+        100,
+        "人",
+        BRANCH_REGULATIONS,
+    ),
+    OrganizationRule(
+        "joint_branch_max_units", "联合党支部覆盖单位一般不超过5个", 5, "个", BRANCH_REGULATIONS
+    ),
+    OrganizationRule("branch_term_years", "党支部委员会每届任期3年", 3, "年", BRANCH_REGULATIONS),
+    OrganizationRule("committee_term_years", "基层党委每届任期5年", 5, "年", ORGAN_REGULATIONS),
+    OrganizationRule(
+        "party_group_over_members",
+        "党员人数超过30人的党支部划分党小组",
+        30,
+        "人",
+        SEED_ORGAN_OPINION,
+    ),
+)
+
+
+def six_item_checklist(place: str, site_extra: str = "") -> tuple[FacilityItem, ...]:
+    """The 六有 checklist in a unit type's wording.
+
+    :param place: what the activity room is called in this unit type (``党员活动室``,
+        ``党员职工活动中心（活动室）`` …).
+    :param site_extra: a unit-type remark on the site (e.g. room sharing in 机关).
+    :returns: the six items with what counts as evidence (rules §8.2, seed 004).
+    """
+    return (
+        FacilityItem(
+            "site",
+            "有场所",
+            f"有固定的{place}，面积原则上不少于20㎡，有条件的按党员人均不少于3㎡。{site_extra}",
+            f"{place}照片或平面图，注明面积；与会议室共用的，有共用安排的书面记录。",
+            FACILITY_RUBRIC,
+        ),
+        FacilityItem(
+            "equipment",
+            "有设施",
+            "配备满足学习会议需要的桌椅、书柜报刊架，有条件的配备电教（多媒体）设备。",
+            "设施清单或照片。",
+            SEED_BRANCH_STANDARDS,
+        ),
+        FacilityItem(
+            "signage",
+            "有标志",
+            f"门外悬挂支部名称牌和「{place}」标牌；入党誓词、党员权利和义务上墙。",
+            "标牌和上墙内容的照片。",
+            SEED_BRANCH_STANDARDS,
+        ),
+        FacilityItem(
+            "flag",
+            "有党旗",
+            "室内墙壁中间悬挂党旗一面，规格一般为四号144cm×96cm（不小于1㎡）。",
+            "党旗悬挂照片，注明规格。",
+            PARTY_FLAG_RULES,
+        ),
+        FacilityItem(
+            "reading",
+            "有书报",
+            "订阅党报党刊，配备党建书籍、学习资料，并及时更新。",
+            "当年党报党刊订阅凭证或书报清单。",
+            SEED_BRANCH_STANDARDS,
+        ),
+        FacilityItem(
+            "rules",
+            "有制度",
+            "「三会一课」等组织生活制度和党支部工作制度上墙，台账（会议记录本、党费收缴登记本、党员花名册）齐全。",
+            "制度上墙照片；台账在平台中的记录即为凭证，无需另行拍照。",
+            SEED_BRANCH_STANDARDS,
+        ),
+    )
