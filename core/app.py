@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_context(app)
     register_blueprints(app)
     register_template_helpers(app)
+    register_error_handlers(app)
     return app
 
 
@@ -131,3 +132,26 @@ def register_template_helpers(app: Flask) -> None:
     from core import vocabulary
 
     app.jinja_env.globals.update(vocab=vocabulary, label=vocabulary.label, get_locale=get_locale)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Errors as Chinese pages (the API answers JSON through its own handlers)."""
+    from flask import render_template
+    from flask_babel import gettext as _
+    from werkzeug.exceptions import HTTPException
+
+    messages = {
+        400: lambda: _("请求有误，请检查后重试。"),
+        403: lambda: _("您没有权限查看此页面。"),
+        404: lambda: _("页面不存在。"),
+        429: lambda: _("尝试次数过多，请稍后再试。"),
+        500: lambda: _("服务器出错了，请稍后再试。"),
+    }
+
+    def _render(error: HTTPException):
+        code = error.code or 500
+        message = messages.get(code, messages[500])()
+        return render_template("error.html", code=code, message=message), code
+
+    for code in messages:
+        app.register_error_handler(code, _render)

@@ -11,6 +11,7 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.staffing.models import StaffPost
 
 __all__ = [
@@ -25,14 +26,18 @@ __all__ = [
     "Event",
     "EventAttachment",
     "EventKind",
+    "Exemption",
     "FacilityCheck",
     "FiscalBasis",
     "FundingRecord",
     "Host",
     "HostParameter",
+    "ManualScore",
     "Member",
     "Organization",
     "PartyGroup",
+    "Rectification",
+    "Scorecard",
     "StaffPost",
     "SupervisorScope",
     "Tenant",

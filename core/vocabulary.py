@@ -154,3 +154,13 @@ def label(vocabulary: dict, code: str | None) -> str:
     if code is None:
         return ""
     return str(vocabulary.get(code, code))
+
+SCORECARD_STATUSES = {
+    "rated": _l("已评定"),
+    "provisional": _l("待现场检查"),
+    "not_rated": _l("不参加评定"),
+}
+
+EXEMPTION_STATUSES = {"requested": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
+
+RECTIFICATION_STATUSES = {"open": _l("整改中"), "closed": _l("已销号")}

@@ -13,6 +13,7 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.staffing.models import StaffPost
 
 
@@ -41,7 +42,12 @@ def build_every_record(session, label: str) -> dict[type, object]:
     session.add_all([member, group, term, event])
     session.flush()
     case = DevelopmentCase(organization_id=org.id, name=f"{label}申请人")
-    session.add(case)
+    card = Scorecard(
+        organization_id=org.id, year=2025, as_of=dt.date(2025, 12, 31), unit_type="organ",
+        standard_key="organ", standard_version="2025.1", status="rated", total=Decimal("88"),
+        max=Decimal("100"), grade="四星", result={}, inputs={}, created_by="test",
+    )
+    session.add_all([case, card])
     session.flush()
     rows: dict[type, object] = {
         Organization: org,
@@ -61,6 +67,10 @@ def build_every_record(session, label: str) -> dict[type, object]:
         DuesPayment: DuesPayment(member_id=member.id, year=2025, month=3, amount_due=Decimal("45.00")),
         FundingRecord: FundingRecord(year=2025, source="fiscal_budget", budgeted=Decimal("35000")),
         StaffPost: StaffPost(person_name=f"{label}专干", kind="full_time", started_on=day),
+        Scorecard: card,
+        ManualScore: ManualScore(organization_id=org.id, year=2025, item_id="onsite", points=Decimal("8"), entered_by="督导", entered_on=day),
+        Exemption: Exemption(organization_id=org.id, item_id="funding", reason="新设单位", requested_by="管理员", expires_on=dt.date(2025, 12, 31)),
+        Rectification: Rectification(organization_id=org.id, year=2025, item_id="dues", title="党费", description="补交", opened_on=day),
         FacilityCheck: FacilityCheck(organization_id=org.id, item="flag", met=True, checked_by="检查人", checked_on=day),
     }
     session.add_all([r for r in rows.values() if r not in session])

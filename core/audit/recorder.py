@@ -9,8 +9,8 @@ from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.audit.models import AuditLog
 
@@ -20,6 +20,8 @@ _actor: ContextVar[tuple[int | None, str]] = ContextVar(
 
 #: Tables whose writes are not audited: the log itself, and bookkeeping that is not a record.
 UNAUDITED = {"audit_log", "alembic_version"}
+#: Columns whose change is bookkeeping, already told by the log row's own time.
+UNCOMPARED = {"updated_at"}
 
 
 def current_actor() -> tuple[int | None, str]:
@@ -85,27 +87,31 @@ def _snapshot(obj, *, before: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     return old, new
 
 
-def _record(session: Session, flush_context) -> None:
+def _row(obj, action: str, before, after) -> dict[str, Any] | None:
+    table = obj.__table__.name
+    if table in UNAUDITED:
+        return None
     user_id, actor = current_actor()
+    return {
+        "at": dt.datetime.now(dt.UTC),
+        "user_id": user_id,
+        "actor": actor[:100],
+        "tenant_id": getattr(obj, "tenant_id", None),
+        "action": action,
+        "table_name": table,
+        "row_id": getattr(obj, "id", None),
+        "before": before,
+        "after": after,
+    }
+
+
+def _record(session: Session, flush_context) -> None:
     rows: list[dict[str, Any]] = []
 
     def add(obj, action: str, before, after) -> None:
-        table = obj.__table__.name
-        if table in UNAUDITED:
-            return
-        rows.append(
-            {
-                "at": dt.datetime.now(dt.UTC),
-                "user_id": user_id,
-                "actor": actor[:100],
-                "tenant_id": getattr(obj, "tenant_id", None),
-                "action": action,
-                "table_name": table,
-                "row_id": getattr(obj, "id", None),
-                "before": before,
-                "after": after,
-            }
-        )
+        row = _row(obj, action, before, after)
+        if row is not None:
+            rows.append(row)
 
     for obj in session.new:
         _, after = _snapshot(obj, before=False)
@@ -123,9 +129,67 @@ def _record(session: Session, flush_context) -> None:
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+def _all_columns(obj) -> dict[str, Any]:
+    state = inspect(obj)
+    return {
+        attr.key: _shown(attr.columns[0], getattr(obj, attr.key))
+        for attr in state.mapper.column_attrs
+    }
+
+
+def _record_bulk_statement(state: ORMExecuteState):
+    """Audit ORM ``update()``/``delete()`` statements, which skip the flush.
+
+    The rows the statement will touch are read first (through the same tenant filter), the
+    statement runs, and the changed rows are read again for the "after" values.
+    """
+    if not (state.is_update or state.is_delete) or len(state.all_mappers) != 1:
+        return None
+    model = state.all_mappers[0].class_
+    if model.__table__.name in UNAUDITED:
+        return None
+    session = state.session
+    where = state.statement.whereclause
+    query = select(model) if where is None else select(model).where(where)
+    touched = session.scalars(query.execution_options(populate_existing=True)).all()
+    before = {obj.id: _all_columns(obj) for obj in touched}
+    result = state.invoke_statement()
+    rows: list[dict[str, Any]] = []
+    if state.is_delete:
+        rows = [_row(obj, "delete", before[obj.id], None) for obj in touched]
+    elif touched:
+        after_objs = session.scalars(
+            select(model)
+            .where(model.id.in_(list(before)))
+            .execution_options(populate_existing=True)
+        ).all()
+        for obj in after_objs:
+            after = _all_columns(obj)
+            changed = {
+                k for k in after if k not in UNCOMPARED and after[k] != before[obj.id].get(k)
+            }
+            if changed:
+                rows.append(
+                    _row(
+                        obj,
+                        "update",
+                        {k: before[obj.id][k] for k in changed},
+                        {k: after[k] for k in changed},
+                    )
+                )
+    rows = [r for r in rows if r is not None]
+    if rows:
+        session.connection().execute(AuditLog.__table__.insert(), rows)
+    return result
+
+
 def install(session_class: type[Session]) -> None:
-    """Record every flushed change of sessions of ``session_class``."""
+    """Record every change made through sessions of ``session_class``.
+
+    Install after the tenant filter: bulk statements must already carry its criteria.
+    """
     if getattr(session_class, "_branchmark_audit", False):
         return
     event.listen(session_class, "after_flush", _record)
+    event.listen(session_class, "do_orm_execute", _record_bulk_statement)
     session_class._branchmark_audit = True

@@ -1,0 +1,114 @@
+"""Stored scoring: immutable scorecard snapshots, on-site scores, exemptions, rectifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type
+from core.vocabulary import EXEMPTION_STATUSES, RECTIFICATION_STATUSES, SCORECARD_STATUSES
+
+POINTS = (7, 2)
+
+
+class Scorecard(TenantScoped, Timestamped, Base):
+    """A branch's score for one period, frozen with everything needed to reproduce it.
+
+    Never updated: scoring again writes a new snapshot, so last year's card can be audited.
+    """
+
+    __tablename__ = "scorecard"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    unit_type: Mapped[str] = mapped_column(String(64))
+    standard_key: Mapped[str] = mapped_column(String(100))
+    standard_version: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(code_column_type(SCORECARD_STATUSES, "scorecard_status"))
+    total: Mapped[Decimal] = mapped_column(Numeric(*POINTS))
+    max: Mapped[Decimal] = mapped_column(Numeric(*POINTS))
+    grade: Mapped[str | None] = mapped_column(String(20))
+    #: The evaluation result: blocks, items with explanation, evidence, citation; vetoes.
+    result: Mapped[dict[str, Any]] = mapped_column(json_type())
+    #: The inputs: metric values, overrides, on-site scores and exemptions used.
+    inputs: Mapped[dict[str, Any]] = mapped_column(json_type())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class ScorecardIsImmutable(RuntimeError):
+    """A stored scorecard was about to be changed; score again to get a new one."""
+
+
+@event.listens_for(Scorecard, "before_update")
+def _refuse_scorecard_update(mapper, connection, target: Scorecard) -> None:
+    raise ScorecardIsImmutable(f"评分表 {target.id} 已存档，不能修改；请重新评分生成新的评分表")
+
+
+class ManualScore(TenantScoped, Timestamped, Base):
+    """An on-site (现场检查) score a supervisor entered for one item of one branch and year."""
+
+    __tablename__ = "manual_score"
+    __table_args__ = (UniqueConstraint("organization_id", "year", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64))
+    points: Mapped[Decimal] = mapped_column(Numeric(*POINTS))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    entered_by: Mapped[str] = mapped_column(String(100))
+    entered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Exemption(TenantScoped, Timestamped, Base):
+    """A unit's request that an item not count against a branch, approved by a supervisor."""
+
+    __tablename__ = "exemption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        code_column_type(EXEMPTION_STATUSES, "exemption_status"), default="requested"
+    )
+    requested_by: Mapped[str] = mapped_column(String(100))
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Rectification(TenantScoped, Timestamped, Base):
+    """A task (整改) opened for an item a branch lost points on; a supervisor closes it."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    scorecard_id: Mapped[int | None] = mapped_column(ForeignKey("scorecard.id", ondelete="SET NULL"))
+    year: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        code_column_type(RECTIFICATION_STATUSES, "rectification_status"), default="open"
+    )
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,245 @@
+"""Scoring a unit or the county: metrics → evaluation → immutable scorecard snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.host.models import Tenant
+from core.organizations.models import Organization
+from core.plugins.manager import PluginRegistry, UnknownUnitType
+from core.scoring.metrics import Period, compute_metrics
+from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
+from core.scoring.overrides import overrides_for
+from core.standards.evaluation import BranchResult
+from core.standards.overrides import Exemption as ApprovedExemption
+from core.standards.quota import apply_grade_quota
+from core.standards.rules import ManualScore as OnSiteScore
+from core.tenancy import use_tenant
+
+
+@dataclass
+class BranchScore:
+    """One branch's result with the records it came from."""
+
+    organization: Organization
+    result: BranchResult
+    facts: dict[str, Any]
+    scorecard: Scorecard | None = None
+
+
+@dataclass
+class UnitScore:
+    """A unit's scoring: its branches, or why it was not scored."""
+
+    tenant: Tenant
+    period: Period
+    branches: list[BranchScore] = field(default_factory=list)
+    not_scored_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the CLI and API print (``branchmark score --json``)."""
+        first = self.branches[0].result if self.branches else None
+        return {
+            "tenant": self.tenant.slug,
+            "tenant_name": self.tenant.name,
+            "unit_type": self.tenant.unit_type,
+            "standard": {"key": first.standard_key, "version": first.standard_version} if first else None,
+            "period": {"year": self.period.year, "as_of": self.period.as_of.isoformat(), "months": self.period.months},
+            "not_scored_reason": self.not_scored_reason,
+            "warnings": self.warnings,
+            "branches": [_branch_dict(b) for b in self.branches],
+        }
+
+
+def _branch_dict(score: BranchScore) -> dict[str, Any]:
+    result = score.result.to_dict()
+    return {
+        "code": score.organization.code,
+        "name": score.organization.name,
+        "scorecard_id": score.scorecard.id if score.scorecard else None,
+        "status": result["status"],
+        "total": result["total"],
+        "max": result["max"],
+        "grade": result["grade"],
+        "band_grade": result["band_grade"],
+        "grade_reasons": result["grade_reasons"],
+        "not_rated_reason": result["not_rated_reason"],
+        "vetoes": result["vetoes"],
+        "blocks": [
+            {
+                "id": block["id"],
+                "title": block["title"],
+                "score": block["score"],
+                "max": block["max"],
+                "items": [
+                    {
+                        key: item[key]
+                        for key in (
+                            "id", "title", "score", "max", "status", "explanation", "evidence",
+                            "citation", "value", "target", "rule",
+                        )
+                    }
+                    for item in block["items"]
+                ],
+            }
+            for block in result["blocks"]
+        ],
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """Metric values as JSON: Decimals as strings, dict keys as strings, tuples as lists."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _inputs_for(year: int):
+    """On-site scores and approved exemptions of the current unit, by organization."""
+    manual: dict[int, dict[str, OnSiteScore]] = {}
+    for row in db.session.scalars(select(ManualScore).where(ManualScore.year == year)):
+        manual.setdefault(row.organization_id, {})[row.item_id] = OnSiteScore(
+            points=row.points, comment=row.comment, entered_by=row.entered_by, entered_on=row.entered_on
+        )
+    exemptions: dict[int, list[ApprovedExemption]] = {}
+    for row in db.session.scalars(select(Exemption).where(Exemption.status == "approved")):
+        exemptions.setdefault(row.organization_id, []).append(
+            ApprovedExemption(
+                item_id=row.item_id,
+                approved_by=row.approved_by or "",
+                expires_on=row.expires_on,
+                reason=row.reason,
+            )
+        )
+    return manual, exemptions
+
+
+def score_unit(
+    tenant: Tenant,
+    year: int,
+    registry: PluginRegistry,
+    *,
+    as_of: dt.date | None = None,
+    branch_code: str | None = None,
+) -> UnitScore:
+    """Score every branch of a unit (or one) for a year, without storing anything.
+
+    A unit whose unit-type plugin is switched off or not installed is reported, not scored.
+    """
+    period = Period(year=year, as_of=as_of or dt.date.today())
+    outcome = UnitScore(tenant=tenant, period=period)
+    if not tenant.plugin_enabled:
+        outcome.not_scored_reason = f"单位 {tenant.name} 未启用单位类型插件（{tenant.unit_type}），未评分"
+        return outcome
+    try:
+        registry.unit_type(tenant.unit_type)
+    except UnknownUnitType:
+        outcome.not_scored_reason = f"单位类型 {tenant.unit_type} 的插件未安装，未评分"
+        return outcome
+    with use_tenant(tenant.id):
+        facts_by_branch = compute_metrics(period)
+        organizations = {
+            o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(facts_by_branch))))
+        }
+        manual, exemptions = _inputs_for(year)
+        overrides = overrides_for(tenant)
+    for organization_id, facts in sorted(facts_by_branch.items(), key=lambda kv: organizations[kv[0]].code):
+        organization = organizations[organization_id]
+        if branch_code and organization.code != branch_code:
+            continue
+        result = registry.evaluate(
+            tenant.unit_type,
+            facts,
+            on=period.end,
+            overrides=overrides,
+            manual_scores=manual.get(organization_id, {}),
+            exemptions=exemptions.get(organization_id, []),
+        )
+        outcome.branches.append(BranchScore(organization=organization, result=result, facts=facts))
+        outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
+    return outcome
+
+
+def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
+    """Freeze each branch result as a scorecard and open rectification tasks for lost points."""
+    cards: list[Scorecard] = []
+    with use_tenant(outcome.tenant.id):
+        open_tasks = {
+            (r.organization_id, r.item_id)
+            for r in db.session.scalars(
+                select(Rectification).where(Rectification.year == outcome.period.year, Rectification.status == "open")
+            )
+        }
+        for branch in outcome.branches:
+            result = branch.result
+            card = Scorecard(
+                organization_id=branch.organization.id,
+                year=outcome.period.year,
+                as_of=outcome.period.as_of,
+                unit_type=outcome.tenant.unit_type,
+                standard_key=result.standard_key,
+                standard_version=result.standard_version,
+                status=result.status,
+                total=result.total,
+                max=result.max,
+                grade=result.grade,
+                result=result.to_dict(),
+                inputs={"facts": jsonable(branch.facts)},
+                created_by=created_by,
+            )
+            db.session.add(card)
+            db.session.flush()
+            branch.scorecard = card
+            cards.append(card)
+            for item in result.items():
+                if item.status != "failed" and item.status != "partial":
+                    continue
+                if (branch.organization.id, item.id) in open_tasks:
+                    continue
+                db.session.add(
+                    Rectification(
+                        organization_id=branch.organization.id,
+                        scorecard_id=card.id,
+                        year=outcome.period.year,
+                        item_id=item.id,
+                        title=item.title,
+                        description=item.explanation,
+                        opened_on=outcome.period.as_of,
+                    )
+                )
+                open_tasks.add((branch.organization.id, item.id))
+    return cards
+
+
+def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> None:
+    """Demote branches beyond each standard's top-grade quota, across the whole county."""
+    by_standard: dict[str, dict[tuple[int, int], BranchResult]] = {}
+    standards = {}
+    for outcome in outcomes:
+        for branch in outcome.branches:
+            key = branch.result.standard_key
+            standard = registry.standard(outcome.tenant.unit_type, on=branch.result.on)
+            if standard.quota is None:
+                continue
+            standards[key] = standard
+            by_standard.setdefault(key, {})[(outcome.tenant.id, branch.organization.id)] = branch.result
+    for key, results in by_standard.items():
+        adjusted = apply_grade_quota(results, standards[key].quota)
+        for outcome in outcomes:
+            for branch in outcome.branches:
+                new = adjusted.get((outcome.tenant.id, branch.organization.id))
+                if new is not None:
+                    branch.result = new
