@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.plugins.types import Cadence, FacilityItem, OrganizationRule, Parameter, Source
+from core.plugins.types import (
+    Cadence,
+    FacilityItem,
+    OrganizationRule,
+    Parameter,
+    Source,
+    TrainingTarget,
+)
 
 # -- documents (tags and addresses from reference/rules.md) ------------------------------------
 
@@ -58,6 +65,8 @@ TRAINING_HOURS_MEMBER = Parameter(
     source=Source(MEMBER_EDUCATION_REGULATIONS.document, "V-full", article="第二十条"),
     floor=Decimal(32),
     floor_source=Source(MEMBER_EDUCATION_REGULATIONS.document, "V-full", article="第二十条"),
+    note_zh="县级《单位党支部建设标准》（seeds/004）写的是24学时，低于全国规定；默认采用全国规定，"
+    "单位如设为24，评分表会提示低于全国底线。",
 )
 TRAINING_HOURS_LEADER = Parameter(
     key="training_hours_leader",
@@ -68,6 +77,13 @@ TRAINING_HOURS_LEADER = Parameter(
     source=TRAINING_PLAN_2019,
     floor=Decimal(56),
     floor_source=TRAINING_PLAN_2019,
+    note_zh="县级《单位党支部建设标准》（seeds/004）写的是40学时，低于全国规定；默认采用全国规定，"
+    "单位如设为40，评分表会提示低于全国底线。",
+)
+
+NATIONAL_TRAINING_TARGETS: tuple[TrainingTarget, ...] = (
+    TrainingTarget("member", "党员", TRAINING_HOURS_MEMBER),
+    TrainingTarget("leader", "书记和班子成员", TRAINING_HOURS_LEADER),
 )
 
 # -- meetings (三会一课 and others) ----------------------------------------------------------

@@ -131,11 +131,10 @@ def status_for(score: Decimal, maximum: Decimal) -> ItemStatus:
 
 
 def fmt(value: Any) -> str:
-    """:returns: a number without trailing zeros (3.50 → 3.5, 2.00 → 2) for Chinese text."""
+    """:returns: a number without trailing zeros (3.50 → 3.5), thousands grouped from 10,000."""
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
-        number = to_decimal(value)
-        text = format(number.normalize(), "f")
-        return text
+        number = to_decimal(value).normalize()
+        return format(number, ",f" if abs(number) >= 10000 else "f")
     return str(value)
 
 

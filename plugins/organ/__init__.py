@@ -15,7 +15,6 @@ from core.plugins.types import (
     Parameter,
     Source,
     SubKind,
-    TrainingTarget,
     UnitType,
 )
 from core.standards import national
@@ -91,10 +90,6 @@ COMMON_PARAMETERS = (
 ORGAN_PARAMETERS = (_funding_ratio("3.5"), STAFF_RATIO, *COMMON_PARAMETERS)
 INSTITUTION_PARAMETERS = (_funding_ratio("2"), *COMMON_PARAMETERS)
 
-TRAINING_TARGETS = (
-    TrainingTarget("member", "党员", national.TRAINING_HOURS_MEMBER),
-    TrainingTarget("leader", "书记和班子成员", national.TRAINING_HOURS_LEADER),
-)
 CHECKLIST = national.six_item_checklist(
     "党员活动室", "不具备条件的，可一室多用、多支部共用，悬挂「会议室」和「党员活动室」标牌。"
 )
@@ -192,7 +187,7 @@ def _unit_type(
         parameters=parameters,
         facility_checklist=CHECKLIST,
         cadences=national.NATIONAL_CADENCES,
-        training_targets=TRAINING_TARGETS,
+        training_targets=national.NATIONAL_TRAINING_TARGETS,
         organization_rules=national.NATIONAL_ORGANIZATION_RULES,
         **extra,
     )
