@@ -161,6 +161,9 @@ class PluginRegistry:
 
     def _plugin_label(self, plugin: object) -> str:
         name = self._pm.get_name(plugin) or repr(plugin)
+        if name == str(id(plugin)):
+            # pluggy names unnamed objects by id(); the class says more to whoever reads the error.
+            name = f"{type(plugin).__module__}.{type(plugin).__qualname__}"
         origin = self._distributions.get(name)
         return f"{name} ({origin})" if origin else name
 
@@ -285,7 +288,7 @@ class PluginRegistry:
 
     def plugins(self) -> list[str]:
         """:returns: the registered plugins' names, with distribution for entry-point plugins."""
-        return [self._plugin_label(plugin) for plugin in self._pm.get_plugins()]
+        return [self._plugin_label(plugin) for _, plugin in self._pm.list_name_plugin()]
 
     # -- calculations -----------------------------------------------------------------------
 

@@ -66,15 +66,9 @@ PARAMETERS = (
 )
 
 
-def required_funding(values: Mapping[str, Any]) -> Computation:
-    """:returns: the wage bill × the ratio (per mille), warning above the 1 % tax-deductible cap."""
-    ratio = values["funding_ratio"]
-    warnings = ()
-    if ratio > FUNDING_RATIO.ceiling:
-        warnings = (
-            f"经费比例{ratio}‰超过职工工资总额1%：超出部分不能在企业所得税前扣除（{TAX_CAP.label}）",
-        )
-    return Computation(values["fiscal.wage_bill_last_year"] * ratio / 1000, warnings=warnings)
+def required_funding(values: Mapping[str, Any]) -> Decimal:
+    """:returns: the wage bill × the ratio (per mille); above 1 % the parameter's ceiling warns."""
+    return values["fiscal.wage_bill_last_year"] * values["funding_ratio"] / 1000
 
 
 def required_instructors(values: Mapping[str, Any]) -> Computation:
