@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
@@ -40,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI, jobs and PDFs: Chinese first
+        return "zh"
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in ("zh", "en"):
         return chosen

@@ -102,7 +102,7 @@ FUNDING_SOURCES = {
 #: 六有: 有场所、有设施、有标志、有党旗、有书报、有制度 (seeds 001, 004). Plugins word each item
 #: for their unit type and say what counts as evidence.
 FACILITY_ITEMS = {
-    "venue": _l("有场所"),
+    "site": _l("有场所"),
     "equipment": _l("有设施"),
     "signage": _l("有标志"),
     "flag": _l("有党旗"),

@@ -29,6 +29,11 @@ main.add_command(user)
 
 def _register_optional_commands() -> None:
     # Commands whose feature package may not be present in every build stage.
+    from core.cli.scoring import calc, score, standard
+
+    main.add_command(score)
+    main.add_command(standard)
+    main.add_command(calc)
     try:
         from core.cli.demo import demo
     except ImportError:

@@ -84,3 +84,28 @@ def create(slug: str, name: str, unit_type: str, sub_kind: str | None) -> None:
             raise click.UsageError(f"{error.field}: {error.message}") from None
         db.session.commit()
     click.echo(f"已新建单位 {created.slug}（{created.name}）")
+
+
+def _set_plugin(slug: str, enabled: bool) -> None:
+    from core.cli.common import tenant_by_slug
+
+    unit = tenant_by_slug(slug)
+    with acting_as(None, "cli:tenant plugin"):
+        unit.plugin_enabled = enabled
+        db.session.commit()
+    state = "启用" if enabled else "停用"
+    click.echo(f"已{state}单位 {unit.slug} 的单位类型插件（{unit.unit_type}）")
+
+
+@tenant.command("enable-plugin", help="为单位启用其单位类型插件 (switch the unit-type plugin on).")
+@click.argument("slug")
+@with_appcontext
+def enable_plugin(slug: str) -> None:
+    _set_plugin(slug, True)
+
+
+@tenant.command("disable-plugin", help="停用单位的单位类型插件；停用后不评分 (switch it off).")
+@click.argument("slug")
+@with_appcontext
+def disable_plugin(slug: str) -> None:
+    _set_plugin(slug, False)

@@ -19,7 +19,7 @@ class FacilityCheck(TenantScoped, Timestamped, Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
-    #: Item key from the unit type's checklist (venue, equipment, signage, flag, reading, rules).
+    #: Item key from the unit type's checklist (site, equipment, signage, flag, reading, rules).
     item: Mapped[str] = mapped_column(String(32))
     met: Mapped[bool] = mapped_column(Boolean)
     evidence_note: Mapped[str | None] = mapped_column(Text)

@@ -363,6 +363,8 @@ def compute_metrics(
                 "fiscal.public_operating_expenses": basis.public_operating_expenses if basis else None,
                 "fiscal.wage_bill_last_year": basis.wage_bill_last_year if basis else None,
                 "fiscal.headcount": basis.headcount if basis else None,
+                # 机关工作人员总数 for organs; 职工人数 elsewhere — the same recorded headcount.
+                "fiscal.staff_count": basis.headcount if basis else None,
                 "fiscal.carry_over": basis.carry_over if basis else None,
                 "funding.budgeted": funding[branch.tenant_id]["budgeted"],
                 "funding.spent": funding[branch.tenant_id]["spent"],
