@@ -460,7 +460,8 @@ class _Reader:
             scored = sum((i.max for i in items if not RULE_KINDS[i.kind].bonus), Decimal(0))
             if block_max is None:
                 block_max = scored
-            elif items and scored != block_max:
+            elif items and len(items) == len(items_node.value) and scored != block_max:
+                # Only when every item parsed: a dropped item would make the sum a false alarm.
                 self.problem(
                     entries.get("max"),
                     f"{field}.max",
