@@ -1,0 +1,757 @@
+"""Loading the demo county into the configured database, in one transaction.
+
+The data files are read and checked first (:mod:`core.demo.data`); a problem stops the load
+before anything is written. Units whose slug already exists are skipped, so loading twice adds
+nothing. Rows are written with bulk ``INSERT`` statements per table (the ORM flush — and with it
+the per-row audit log — is kept for the few host-level rows: host, parameters, units, users);
+one audit row of table ``demo`` records what the load added, written as ``cli:demo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, inspect, select
+
+from core.accounts.models import SupervisorScope, User
+from core.accounts.services import hash_password
+from core.audit.models import AuditLog
+from core.audit.recorder import acting_as
+from core.demo.data import FACILITY_ITEMS, DemoData, UnitSpec, read_demo
+from core.demo.expand import (
+    BranchContext,
+    Person,
+    plan_appraisals,
+    plan_dues,
+    plan_events,
+    plan_training,
+)
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, Event, EventKind, TrainingRecord
+from core.extensions import db
+from core.facilities.models import FacilityCheck
+from core.funding.models import FundingRecord
+from core.host.models import FiscalBasis, Host, HostParameter, Tenant
+from core.host.services import known_unit_types
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.paths import TENANTS_DIR
+from core.staffing.models import StaffPost
+from core.tenancy import host_scope
+from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
+
+DEMO_DIR = TENANTS_DIR / "demo"
+ACTOR = "cli:demo"
+
+#: Written to, in this order; all must exist before loading.
+TABLES = (
+    Host,
+    HostParameter,
+    Tenant,
+    User,
+    SupervisorScope,
+    FiscalBasis,
+    FundingRecord,
+    Organization,
+    Term,
+    PartyGroup,
+    Member,
+    CommitteeSeat,
+    StaffPost,
+    FacilityCheck,
+    Event,
+    EventKind,
+    Attendance,
+    TrainingRecord,
+    DuesPayment,
+    Appraisal,
+    DevelopmentCase,
+    DevelopmentStep,
+    AuditLog,
+)
+
+ROLE_LABELS = {
+    "host_admin": "县委组织部管理员",
+    "supervisor": "督导",
+    "unit_admin": "单位党组织管理员",
+    "secretary": "支部书记",
+}
+
+
+class DemoSchemaMissing(RuntimeError):
+    """The database has no tables yet: ``branchmark db upgrade`` must run first."""
+
+
+@dataclass
+class DemoLogin:
+    """One demo account as printed for people trying the demo."""
+
+    username: str
+    role: str
+    display_name: str
+    unit: str = ""
+    organization: str = ""
+    created: bool = True
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass
+class DemoSummary:
+    """What a load did."""
+
+    folder: Path
+    as_of: dt.date
+    host_name: str
+    host_created: bool
+    parameters_added: int
+    units_created: list[str]
+    units_skipped: list[str]
+    counts: dict[str, int]
+    logins: list[DemoLogin]
+    password: str
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_demo(path: Path = DEMO_DIR, *, as_of: dt.date | None = None) -> DemoSummary:
+    """Load the demo county from ``path`` into the application's database.
+
+    Must run inside an application context. Idempotent: units whose slug exists are skipped.
+
+    :param path: the demo folder (``host.yaml``, ``units.yaml``, ``members.csv`` …).
+    :param as_of: the day records are generated up to; defaults to ``as_of`` in ``host.yaml``.
+    :raises DemoDataError: a data file is wrong (file, line and field named); nothing written.
+    :raises DemoSchemaMissing: the database has not been migrated.
+    """
+    started = time.perf_counter()
+    data = read_demo(Path(path), as_of)
+    _require_schema()
+    session = db.session
+    try:
+        with acting_as(None, ACTOR), host_scope():
+            summary = _Load(session, data).run()
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _require_schema() -> None:
+    inspector = inspect(db.engine)
+    missing = [m.__tablename__ for m in TABLES if not inspector.has_table(m.__tablename__)]
+    if missing:
+        raise DemoSchemaMissing(
+            f"数据库尚未建表（缺少 {', '.join(missing[:5])}{' 等' if len(missing) > 5 else ''}）。"
+            "请先运行 `branchmark db upgrade`。"
+            " / The database has no schema yet: run `branchmark db upgrade` first."
+        )
+
+
+def _facility_items(unit_type: str) -> tuple[str, ...]:
+    """The checklist keys the unit type's plugin uses, else the demo's default keys."""
+    from flask import current_app
+
+    registry = current_app.extensions.get("branchmark_plugins")
+    if registry is not None:
+        try:
+            for candidate in registry.unit_types():
+                if candidate.key == unit_type and candidate.facility_checklist:
+                    return tuple(item.key for item in candidate.facility_checklist)
+        except Exception:  # noqa: BLE001 - a registry problem must not stop the demo
+            pass
+    keys = tuple(VOCABULARY_FACILITY_ITEMS)
+    return FACILITY_ITEMS if "site" not in keys and "venue" in keys else keys
+
+
+class _Load:
+    """One load: the session, the checked data and the ids assigned so far."""
+
+    def __init__(self, session, data: DemoData) -> None:
+        self.session = session
+        self.data = data
+        self.as_of = data.host.as_of
+        self.counts: dict[str, int] = defaultdict(int)
+        self.warnings: list[str] = []
+        self.tenant_ids: dict[str, int] = {}
+        self.org_ids: dict[tuple[str, str], int] = {}
+        self.latest_term: dict[int, tuple[int, dt.date]] = {}
+        self.group_ids: dict[tuple[str, str, str], int] = {}
+        self.member_ids: dict[str, int] = {}
+        self.seat_holders: dict[int, list[tuple[str, int]]] = defaultdict(list)
+
+    # ------------------------------------------------------------------------------ run
+
+    def run(self) -> DemoSummary:
+        data = self.data
+        host_created = self._host()
+        parameters_added = self._parameters()
+        existing = set(
+            self.session.scalars(
+                select(Tenant.slug).where(Tenant.slug.in_([u.slug for u in data.units]))
+            )
+        )
+        new_units = [u for u in data.units if u.slug not in existing]
+        skipped = [u.slug for u in data.units if u.slug in existing]
+        known = known_unit_types()
+        for unit in new_units:
+            if known is not None and unit.unit_type not in known:
+                self.warnings.append(f"单位类型 {unit.unit_type} 尚无插件，{unit.slug} 暂不评分")
+        if new_units:
+            self._tenants(new_units)
+            self._fiscal_and_funding(new_units)
+            self._organizations(new_units)
+            self._members(new_units)
+            self._seats(new_units)
+            self._staff(new_units)
+            self._facilities(new_units)
+            people = self._events(new_units)
+            self._training(new_units, people)
+            self._dues(people)
+            self._cases(new_units)
+        logins = self._users(new_units)
+        units_created = [u.slug for u in new_units]
+        counts = {k: v for k, v in sorted(self.counts.items()) if v}
+        self.session.add(
+            AuditLog(
+                actor=ACTOR,
+                action="insert",
+                table_name="demo",
+                after={
+                    "folder": str(data.folder),
+                    "as_of": self.as_of.isoformat(),
+                    "units_created": units_created,
+                    "units_skipped": skipped,
+                    "counts": counts,
+                },
+            )
+        )
+        self.session.flush()
+        return DemoSummary(
+            folder=data.folder,
+            as_of=self.as_of,
+            host_name=data.host.name,
+            host_created=host_created,
+            parameters_added=parameters_added,
+            units_created=units_created,
+            units_skipped=skipped,
+            counts=counts,
+            logins=logins,
+            password=data.host.password,
+            warnings=self.warnings,
+        )
+
+    # -------------------------------------------------------------------------- helpers
+
+    def _insert(self, model, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
+        """Bulk INSERT (one statement per batch); returns the new ids in row order if asked."""
+        if not rows:
+            return []
+        table = model.__table__
+        self.counts[table.name] += len(rows)
+        if ids:
+            statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return list(self.session.execute(statement, rows).scalars())
+        self.session.execute(table.insert(), rows)
+        return []
+
+    def _tenant_of(self, unit: UnitSpec) -> int:
+        return self.tenant_ids[unit.slug]
+
+    # ------------------------------------------------------------------- host and units
+
+    def _host(self) -> bool:
+        host = self.session.scalar(select(Host).order_by(Host.id).limit(1))
+        if host is not None:
+            if host.name != self.data.host.name:
+                self.warnings.append(f"数据库中已有县委组织部“{host.name}”，未改动")
+            return False
+        self.session.add(Host(name=self.data.host.name, county=self.data.host.county))
+        self.counts["host"] += 1
+        return True
+
+    def _parameters(self) -> int:
+        keys = [p["key"] for p in self.data.host.parameters]
+        existing = set(
+            self.session.scalars(select(HostParameter.key).where(HostParameter.key.in_(keys)))
+        )
+        added = 0
+        for parameter in self.data.host.parameters:
+            if parameter["key"] in existing:
+                continue
+            self.session.add(HostParameter(**parameter))
+            added += 1
+        self.counts["host_parameter"] += added
+        return added
+
+    def _tenants(self, units: list[UnitSpec]) -> None:
+        tenants = []
+        for unit in units:
+            tenant = Tenant(
+                slug=unit.slug,
+                name=unit.name,
+                unit_type=unit.unit_type,
+                sub_kind=unit.sub_kind,
+                address=unit.address,
+                parameters={},
+            )
+            self.session.add(tenant)
+            tenants.append(tenant)
+        self.session.flush()
+        for unit, tenant in zip(units, tenants, strict=True):
+            self.tenant_ids[unit.slug] = tenant.id
+        self.counts["tenant"] += len(tenants)
+
+    def _fiscal_and_funding(self, units: list[UnitSpec]) -> None:
+        fiscal, funding = [], []
+        for unit in units:
+            tenant_id = self._tenant_of(unit)
+            for year, values in sorted(unit.fiscal.items()):
+                fiscal.append(
+                    {
+                        "tenant_id": tenant_id,
+                        "year": year,
+                        "entered_on": dt.date(year, 1, 20),
+                        **values,
+                    }
+                )
+            for year, lines in sorted(unit.funding.items()):
+                for line in lines:
+                    funding.append(
+                        {"tenant_id": tenant_id, "organization_id": None, "year": year, **line}
+                    )
+        self._insert(FiscalBasis, fiscal)
+        self._insert(FundingRecord, funding)
+
+    # ------------------------------------------------------------------- organizations
+
+    def _organizations(self, units: list[UnitSpec]) -> None:
+        depth = 0
+        while True:
+            level = [(u, o) for u in units for o in u.organizations if o.depth == depth]
+            if not level:
+                break
+            rows = [
+                {
+                    "tenant_id": self._tenant_of(unit),
+                    "parent_id": self.org_ids[(unit.slug, org.parent_code)]
+                    if org.parent_code
+                    else None,
+                    "kind": org.kind,
+                    "code": org.code,
+                    "name": org.name,
+                    "established_on": org.established_on,
+                    "dissolved_on": None,
+                    "covered_units": org.covered_units,
+                }
+                for unit, org in level
+            ]
+            for (unit, org), new_id in zip(
+                level, self._insert(Organization, rows, ids=True), strict=True
+            ):
+                self.org_ids[(unit.slug, org.code)] = new_id
+            depth += 1
+
+        terms, owners = [], []
+        for unit in units:
+            for org in unit.organizations:
+                org_id = self.org_ids[(unit.slug, org.code)]
+                for term in org.terms:
+                    terms.append(
+                        {
+                            "tenant_id": self._tenant_of(unit),
+                            "organization_id": org_id,
+                            "elected_on": term.elected_on,
+                            "started_on": term.elected_on,
+                            "ends_on": _add_years(term.elected_on, term.years),
+                            "years": term.years,
+                            "note": None,
+                        }
+                    )
+                    owners.append((org_id, term.elected_on))
+        for (org_id, elected_on), term_id in zip(
+            owners, self._insert(Term, terms, ids=True), strict=True
+        ):
+            if elected_on <= self.as_of and (
+                org_id not in self.latest_term or self.latest_term[org_id][1] < elected_on
+            ):
+                self.latest_term[org_id] = (term_id, elected_on)
+
+    # ---------------------------------------------------------------------------- members
+
+    def _members(self, units: list[UnitSpec]) -> None:
+        slugs = {u.slug for u in units}
+        members = [m for m in self.data.members if m.unit in slugs]
+        groups: list[tuple[str, str, str]] = []
+        for m in members:
+            key = (m.unit, m.branch, m.group)
+            if m.group and key not in groups:
+                groups.append(key)
+        rows = [
+            {
+                "tenant_id": self.tenant_ids[slug],
+                "organization_id": self.org_ids[(slug, code)],
+                "name": name,
+                "leader_id": None,
+            }
+            for slug, code, name in groups
+        ]
+        for key, new_id in zip(groups, self._insert(PartyGroup, rows, ids=True), strict=True):
+            self.group_ids[key] = new_id
+
+        rows = [
+            {
+                "tenant_id": self.tenant_ids[m.unit],
+                "organization_id": self.org_ids[(m.unit, m.branch)],
+                "party_group_id": self.group_ids.get((m.unit, m.branch, m.group))
+                if m.group
+                else None,
+                "name": m.name,
+                "gender": m.gender,
+                "birth_date": m.birth_date,
+                "ethnicity": m.ethnicity,
+                "education": m.education,
+                "position": m.position,
+                "id_number": m.id_number,
+                "phone": m.phone,
+                "status": m.status,
+                "joined_on": m.joined_on,
+                "full_on": m.full_on,
+                "dues_category": m.dues_category,
+                "dues_base": m.dues_base,
+                "is_leader": m.is_leader,
+                "transferred_in_on": m.transferred_in_on,
+                "left_on": None,
+                "left_reason": None,
+                "note": m.note,
+            }
+            for m in members
+        ]
+        for m, new_id in zip(members, self._insert(Member, rows, ids=True), strict=True):
+            self.member_ids[m.no] = new_id
+
+        leaders = [
+            {"group": self.group_ids[(m.unit, m.branch, m.group)], "leader": self.member_ids[m.no]}
+            for m in members
+            if m.group_leader
+        ]
+        if leaders:
+            table = PartyGroup.__table__
+            self.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("group"))
+                .values(leader_id=bindparam("leader")),
+                leaders,
+            )
+
+    def _seats(self, units: list[UnitSpec]) -> None:
+        by_no = {m.no: m for m in self.data.members}
+        rows = []
+
+        def seat(unit: UnitSpec, org_code: str, role: str, no: str) -> None:
+            org_id = self.org_ids[(unit.slug, org_code)]
+            term_id, elected_on = self.latest_term.get(org_id, (None, by_no[no].start))
+            rows.append(
+                {
+                    "tenant_id": self._tenant_of(unit),
+                    "organization_id": org_id,
+                    "member_id": self.member_ids[no],
+                    "term_id": term_id,
+                    "role": role,
+                    "started_on": max(elected_on, by_no[no].start),
+                    "ended_on": None,
+                }
+            )
+            self.seat_holders[org_id].append((role, self.member_ids[no]))
+
+        for unit in units:
+            for m in self.data.members:
+                if m.unit == unit.slug and m.party_post:
+                    seat(unit, m.branch, m.party_post, m.no)
+            for org in unit.organizations:
+                for role, no in org.committee:
+                    seat(unit, org.code, role, no)
+        self._insert(CommitteeSeat, rows)
+
+    def _staff(self, units: list[UnitSpec]) -> None:
+        by_no = {m.no: m for m in self.data.members}
+        rows = []
+        for unit in units:
+            for post in unit.staff:
+                rows.append(
+                    {
+                        "tenant_id": self._tenant_of(unit),
+                        "organization_id": self.org_ids[(unit.slug, post.organization)]
+                        if post.organization
+                        else None,
+                        "member_id": self.member_ids[post.member_no] if post.member_no else None,
+                        "person_name": by_no[post.member_no].name if post.member_no else post.name,
+                        "kind": post.kind,
+                        "title": post.title,
+                        "started_on": post.started_on,
+                        "ended_on": post.ended_on,
+                    }
+                )
+        self._insert(StaffPost, rows)
+
+    def _facilities(self, units: list[UnitSpec]) -> None:
+        rows = []
+        for unit in units:
+            items = _facility_items(unit.unit_type)
+            aliases = {"site": "venue", "venue": "site"}
+            for org in unit.organizations:
+                if not org.is_branch:
+                    continue
+                checked_on = max(org.checked_on, org.established_on)
+                if checked_on > self.as_of:
+                    continue
+                for item in items:
+                    note = org.unmet.get(item) or org.unmet.get(aliases.get(item, ""))
+                    rows.append(
+                        {
+                            "tenant_id": self._tenant_of(unit),
+                            "organization_id": self.org_ids[(unit.slug, org.code)],
+                            "item": item,
+                            "met": note is None,
+                            "evidence_note": note or "现场查看，符合要求",
+                            "evidence_file": None,
+                            "checked_by": org.checked_by,
+                            "checked_on": checked_on,
+                        }
+                    )
+        self._insert(FacilityCheck, rows)
+
+    # ----------------------------------------------------------------------------- events
+
+    def _events(self, units: list[UnitSpec]) -> list[tuple[Person, UnitSpec]]:
+        events_spec = self.data.events
+        planned = []
+        people_all: list[tuple[Person, UnitSpec]] = []
+        for unit in units:
+            for org in unit.organizations:
+                if not org.is_branch:
+                    continue
+                org_id = self.org_ids[(unit.slug, org.code)]
+                people = [
+                    Person(self.member_ids[m.no], m)
+                    for m in self.data.members
+                    if m.unit == unit.slug and m.branch == org.code
+                ]
+                people_all.extend((p, unit) for p in people)
+                holders = self.seat_holders.get(org_id, [])
+                by_id = {p.id: p for p in people}
+                secretary = next(
+                    (by_id[i] for r, i in holders if r == "secretary" and i in by_id), None
+                )
+                organizer = next(
+                    (by_id[i] for r, i in holders if r == "organization" and i in by_id), None
+                )
+                ctx = BranchContext(
+                    unit=unit,
+                    org=org,
+                    org_id=org_id,
+                    people=people,
+                    committee_ids={i for _, i in holders},
+                    secretary=secretary,
+                    organization_member=organizer,
+                    group_ids={
+                        name: gid
+                        for (slug, code, name), gid in self.group_ids.items()
+                        if slug == unit.slug and code == org.code
+                    },
+                )
+                planned.extend((unit, e) for e in plan_events(events_spec, ctx, self.as_of))
+        rows = [
+            {
+                "tenant_id": self._tenant_of(unit),
+                "organization_id": e.org_id,
+                "kind": e.kinds[0],
+                "held_on": e.held_on,
+                "topic": e.topic,
+                "location": e.location,
+                "presenter": e.presenter,
+                "recorder": e.recorder,
+                "minutes": e.minutes,
+                "training_hours": e.hours,
+                "paper_record": False,
+            }
+            for unit, e in planned
+        ]
+        event_ids = self._insert(Event, rows, ids=True)
+        kinds, attendance = [], []
+        self.org_life: dict[int, dict[int, dt.date]] = defaultdict(dict)
+        for (unit, e), event_id in zip(planned, event_ids, strict=True):
+            tenant_id = self._tenant_of(unit)
+            for kind in e.kinds:
+                kinds.append({"tenant_id": tenant_id, "event_id": event_id, "kind": kind})
+            for member_id, status, reason in e.attendance:
+                attendance.append(
+                    {
+                        "tenant_id": tenant_id,
+                        "event_id": event_id,
+                        "member_id": member_id,
+                        "status": status,
+                        "reason": reason,
+                    }
+                )
+            if "democratic_appraisal" in e.kinds:
+                self.org_life[e.org_id].setdefault(e.held_on.year, e.held_on)
+        self._insert(EventKind, kinds)
+        self._insert(Attendance, attendance)
+
+        tenant_of_member = {p.id: self._tenant_of(u) for p, u in people_all}
+        org_of_member = {p.id: self.org_ids[(u.slug, p.spec.branch)] for p, u in people_all}
+        appraisals = plan_appraisals(
+            events_spec, self.org_life, [(p, org_of_member[p.id]) for p, _ in people_all]
+        )
+        for row in appraisals:
+            row["tenant_id"] = tenant_of_member[row["member_id"]]
+            row["note"] = None
+        self._insert(Appraisal, appraisals)
+        return people_all
+
+    def _training(self, units: list[UnitSpec], people: list[tuple[Person, UnitSpec]]) -> None:
+        secretary_ids = {
+            i for holders in self.seat_holders.values() for r, i in holders if r == "secretary"
+        }
+        leader_ids = {p.id for p, _ in people if p.spec.is_leader}
+        leader_ids |= {i for holders in self.seat_holders.values() for _, i in holders}
+        rows = plan_training(self.data.events, people, secretary_ids, leader_ids)
+        tenant_of_member = {p.id: self._tenant_of(u) for p, u in people}
+        for row in rows:
+            row["tenant_id"] = tenant_of_member[row["member_id"]]
+        self._insert(TrainingRecord, rows)
+
+    def _dues(self, people: list[tuple[Person, UnitSpec]]) -> None:
+        proxies = {}
+        for person, unit in people:
+            org_id = self.org_ids[(unit.slug, person.spec.branch)]
+            secretary = next(
+                (i for r, i in self.seat_holders.get(org_id, []) if r == "secretary"), None
+            )
+            if secretary is not None and secretary != person.id:
+                proxies[person.id] = next(p.spec.name for p, _ in people if p.id == secretary)
+        rows = plan_dues(self.data.events, [p for p, _ in people], proxies, self.as_of)
+        tenant_of_member = {p.id: self._tenant_of(u) for p, u in people}
+        for row in rows:
+            row["tenant_id"] = tenant_of_member[row["member_id"]]
+        self._insert(DuesPayment, rows)
+
+    def _cases(self, units: list[UnitSpec]) -> None:
+        slugs = {u.slug for u in units}
+        cases = [c for c in self.data.cases if c.unit in slugs]
+        rows = [
+            {
+                "tenant_id": self.tenant_ids[c.unit],
+                "organization_id": self.org_ids[(c.unit, c.branch)],
+                "name": c.name,
+                "gender": c.gender,
+                "birth_date": c.birth_date,
+                "id_number": None,
+                "stage": c.stage,
+                "member_id": self.member_ids[c.member_no] if c.member_no else None,
+                "note": c.note,
+            }
+            for c in cases
+        ]
+        steps = []
+        for case, case_id in zip(cases, self._insert(DevelopmentCase, rows, ids=True), strict=True):
+            for step, done_on in sorted(case.steps.items()):
+                steps.append(
+                    {
+                        "tenant_id": self.tenant_ids[case.unit],
+                        "case_id": case_id,
+                        "step": step,
+                        "done_on": done_on,
+                        "note": case.step_notes.get(step),
+                    }
+                )
+        self._insert(DevelopmentStep, steps)
+
+    # ------------------------------------------------------------------------------ users
+
+    def _users(self, new_units: list[UnitSpec]) -> list[DemoLogin]:
+        data = self.data
+        wanted: list[tuple[DemoLogin, dict[str, Any]]] = []
+        for user in data.host.users:
+            wanted.append(
+                (
+                    DemoLogin(user.username, user.role, user.display_name),
+                    {"scopes": user.scope_unit_types},
+                )
+            )
+        new = {u.slug for u in new_units}
+        for unit in data.units:
+            wanted.append(
+                (
+                    DemoLogin(
+                        unit.admin.username, "unit_admin", unit.admin.display_name, unit=unit.name
+                    ),
+                    {"unit": unit},
+                )
+            )
+            for org in unit.organizations:
+                if not org.secretary_login:
+                    continue
+                secretary = next(
+                    m
+                    for m in data.members
+                    if m.unit == unit.slug and m.branch == org.code and m.party_post == "secretary"
+                )
+                wanted.append(
+                    (
+                        DemoLogin(
+                            org.secretary_login,
+                            "secretary",
+                            f"{secretary.name}（支部书记）",
+                            unit=unit.name,
+                            organization=org.name,
+                        ),
+                        {"unit": unit, "org": org.code},
+                    )
+                )
+        names = [login.username for login, _ in wanted]
+        existing = set(self.session.scalars(select(User.username).where(User.username.in_(names))))
+        password_hash = hash_password(data.host.password)
+        logins = []
+        created = 0
+        for login, extra in wanted:
+            unit = extra.get("unit")
+            if login.username in existing or (unit is not None and unit.slug not in new):
+                login.created = False
+                if unit is not None and unit.slug in new:
+                    self.warnings.append(f"用户名 {login.username} 已存在，未新建")
+                logins.append(login)
+                continue
+            user = User(
+                username=login.username,
+                display_name=login.display_name,
+                password_hash=password_hash,
+                role=login.role,
+                tenant_id=self.tenant_ids[unit.slug] if unit is not None else None,
+                organization_id=self.org_ids[(unit.slug, extra["org"])] if "org" in extra else None,
+            )
+            for unit_type in extra.get("scopes", []):
+                user.scopes.append(SupervisorScope(unit_type=unit_type))
+            self.session.add(user)
+            created += 1
+            logins.append(login)
+        self.counts["user_account"] += created
+        self.session.flush()
+        return logins
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
