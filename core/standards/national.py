@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from core.plugins.types import (
@@ -99,18 +100,36 @@ PARTY_LESSON_PERIOD = Parameter(
     "县级《单位党支部建设标准》为每半年一次，可改为 half。",
 )
 
-NATIONAL_CADENCES: tuple[Cadence, ...] = (
-    Cadence("general_meeting", "党员大会", "quarter", 1, BRANCH_REGULATIONS),
-    Cadence("committee_meeting", "支委会", "month", 1, BRANCH_REGULATIONS),
-    Cadence("group_meeting", "党小组会", "month", 1, BRANCH_REGULATIONS),
-    Cadence("theme_day", "主题党日", "month", 1, BRANCH_REGULATIONS),
-    Cadence("org_life_meeting", "组织生活会", "year", 1, BRANCH_REGULATIONS),
-    Cadence("democratic_appraisal", "民主评议党员", "year", 1, BRANCH_REGULATIONS),
-    Cadence("heart_talk", "谈心谈话", "year", 1, BRANCH_REGULATIONS),
-    Cadence(
-        "party_lesson", "党课", "quarter", 1, SEED_BUREAU_RULES, parameter=PARTY_LESSON_PERIOD.key
-    ),
+#: The county's per-type standard (seed 004) asks for a 党课 every half year instead.
+HALF_YEARLY_PARTY_LESSON_PERIOD = dataclasses.replace(
+    PARTY_LESSON_PERIOD,
+    default="half",
+    source=SEED_BRANCH_STANDARDS,
+    note_zh="县级《单位党支部建设标准》：党课教育半年一次。",
 )
+
+
+def national_cadences(party_lesson: Parameter = PARTY_LESSON_PERIOD) -> tuple[Cadence, ...]:
+    """:param party_lesson: the unit type's 党课 period parameter; its default is the cadence.
+    :returns: 支部工作条例's meeting cadences plus the 党课 cadence."""
+    return (
+        Cadence("general_meeting", "党员大会", "quarter", 1, BRANCH_REGULATIONS),
+        Cadence("committee_meeting", "支委会", "month", 1, BRANCH_REGULATIONS),
+        Cadence("group_meeting", "党小组会", "month", 1, BRANCH_REGULATIONS),
+        Cadence("theme_day", "主题党日", "month", 1, BRANCH_REGULATIONS),
+        Cadence("org_life_meeting", "组织生活会", "year", 1, BRANCH_REGULATIONS),
+        Cadence("democratic_appraisal", "民主评议党员", "year", 1, BRANCH_REGULATIONS),
+        Cadence("heart_talk", "谈心谈话", "year", 1, BRANCH_REGULATIONS),
+        Cadence(
+            "party_lesson",
+            "党课",
+            party_lesson.default,
+            1,
+            party_lesson.source,
+            parameter=party_lesson.key,
+        ),
+    )
+
 
 # -- organisation set-up ----------------------------------------------------------------------
 

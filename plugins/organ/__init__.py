@@ -186,7 +186,7 @@ def _unit_type(
         standard_files=STANDARD_FILES,
         parameters=parameters,
         facility_checklist=CHECKLIST,
-        cadences=national.NATIONAL_CADENCES,
+        cadences=national.national_cadences(),
         training_targets=national.NATIONAL_TRAINING_TARGETS,
         organization_rules=national.NATIONAL_ORGANIZATION_RULES,
         **extra,

@@ -139,7 +139,7 @@ def branchmark_unit_types() -> list[UnitType]:
                 SubKind("kindergarten", "幼儿园"),
             ),
             facility_checklist=national.six_item_checklist("党员活动室"),
-            cadences=national.NATIONAL_CADENCES,
+            cadences=national.national_cadences(),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
             description_zh="中小学校党组织；党建工作由教育部门党组织统一领导和指导。",

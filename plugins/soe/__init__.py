@@ -65,15 +65,6 @@ DEPUTY_SECRETARY_THRESHOLD = Parameter(
     source=DEPUTY_SECRETARY,
     note_zh="县级文件只说「规模较大」；默认按设立基层党委的100人计。",
 )
-PARTY_LESSON_PERIOD = Parameter(
-    key="party_lesson_period",
-    label_zh="党课周期",
-    type="choice",
-    default="half",
-    choices=("quarter", "half", "year"),
-    source=national.SEED_BRANCH_STANDARDS,
-    note_zh="县级《单位党支部建设标准》：党课教育半年一次。",
-)
 
 PARAMETERS = (
     FUNDING_RATIO,
@@ -82,7 +73,7 @@ PARAMETERS = (
     DEPUTY_SECRETARY_THRESHOLD,
     national.TRAINING_HOURS_MEMBER,
     national.TRAINING_HOURS_LEADER,
-    PARTY_LESSON_PERIOD,
+    national.HALF_YEARLY_PARTY_LESSON_PERIOD,
 )
 
 
@@ -125,7 +116,7 @@ def branchmark_unit_types() -> list[UnitType]:
                 SubKind("controlled", "国有资本控股企业"),
             ),
             facility_checklist=national.six_item_checklist("党员活动室"),
-            cadences=national.NATIONAL_CADENCES,
+            cadences=national.national_cadences(national.HALF_YEARLY_PARTY_LESSON_PERIOD),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
             description_zh="国有独资、全资和国有资本控股企业；党组织工作经费按组通字〔2017〕38号。",

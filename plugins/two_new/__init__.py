@@ -48,21 +48,12 @@ INSTRUCTORS_PER_BRANCH = Parameter(
     unit="人",
     source=SEED_INSTRUCTOR,
 )
-PARTY_LESSON_PERIOD = Parameter(
-    key="party_lesson_period",
-    label_zh="党课周期",
-    type="choice",
-    default="half",
-    choices=("quarter", "half", "year"),
-    source=national.SEED_BRANCH_STANDARDS,
-    note_zh="县级《单位党支部建设标准》：党课教育半年一次。",
-)
 PARAMETERS = (
     FUNDING_RATIO,
     INSTRUCTORS_PER_BRANCH,
     national.TRAINING_HOURS_MEMBER,
     national.TRAINING_HOURS_LEADER,
-    PARTY_LESSON_PERIOD,
+    national.HALF_YEARLY_PARTY_LESSON_PERIOD,
 )
 
 
@@ -95,7 +86,7 @@ def branchmark_unit_types() -> list[UnitType]:
                 SubKind("social_organization", "社会组织"),
             ),
             facility_checklist=national.six_item_checklist("党员职工活动中心（活动室）"),
-            cadences=national.NATIONAL_CADENCES,
+            cadences=national.national_cadences(national.HALF_YEARLY_PARTY_LESSON_PERIOD),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
             description_zh="非公有制企业和社会组织；经费和党建指导员按县级标准。",

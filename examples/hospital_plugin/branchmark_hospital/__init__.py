@@ -35,7 +35,7 @@ def branchmark_unit_types() -> list[UnitType]:
                 SubKind("township_health_centre", "乡镇卫生院"),
             ),
             facility_checklist=national.six_item_checklist("党员活动室"),
-            cadences=national.NATIONAL_CADENCES,
+            cadences=national.national_cadences(),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
             description_zh="医院党组织，县级文件要求参照中小学校党建工作要求执行。",
