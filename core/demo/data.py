@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from core.dues.calculator import DuesInputError, calculate_monthly_dues
 from core.paths import PROJECT_ROOT
 from core.vocabulary import (
     APPRAISAL_RESULTS,
@@ -1071,6 +1072,13 @@ def _read_member(
         check.fail("手机号须为1开头的11位数字", line=line, field="phone")
     base = row.get("dues_base")
     dues_base = check.parse_number(base, line=line, field="dues_base") if base else None
+    dues_category = word("dues_category", DUES_WORDS)
+    try:
+        calculate_monthly_dues(dues_category, dues_base)
+    except DuesInputError as error:
+        check.fail(
+            str(error), line=line, field="dues_base" if error.field == "base" else "dues_category"
+        )
     transferred = date_of("transferred_in_on")
     if transferred is not None and transferred < joined_on:
         check.fail("转入日期早于入党日期", line=line, field="transferred_in_on")
@@ -1098,7 +1106,7 @@ def _read_member(
         status=status,
         joined_on=joined_on,
         full_on=full_on,
-        dues_category=word("dues_category", DUES_WORDS),
+        dues_category=dues_category,
         dues_base=dues_base,
         is_leader=word("is_leader", YES_NO, required=False),
         party_post=post,

@@ -10,11 +10,10 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from core.demo.data import EventsSpec, MemberSpec, OrgSpec, PatternSpec, UnitSpec
-
-CENT = Decimal("0.01")
+from core.dues.calculator import calculate_monthly_dues
 
 
 def rng_for(seed: int, *parts: object) -> random.Random:
@@ -40,40 +39,6 @@ def working_day(year: int, month: int, day: int) -> dt.date:
 
 
 # ---------------------------------------------------------------------------------- dues
-
-
-def monthly_dues(category: str, base: Decimal | None) -> Decimal:
-    """Monthly dues by 中组发〔2008〕3号: whole-base rates, the boundary in the lower band.
-
-    在职/年薪制/个体: ≤3000 0.5%, ≤5000 1%, ≤10000 1.5%, >10000 2%; 离退休: ≤5000 0.5%, else 1%;
-    学生、下岗失业、低保: 0.2 元; 农民: 0.2–1 元 (省定; here 0.5 元).
-    """
-    if category in ("student", "unemployed", "subsistence"):
-        return Decimal("0.20")
-    if category == "farmer":
-        return Decimal("0.50")
-    base = base or Decimal(0)
-    if category == "retired":
-        rate = Decimal("0.005") if base <= 5000 else Decimal("0.01")
-    elif base <= 3000:
-        rate = Decimal("0.005")
-    elif base <= 5000:
-        rate = Decimal("0.01")
-    elif base <= 10000:
-        rate = Decimal("0.015")
-    else:
-        rate = Decimal("0.02")
-    return (base * rate).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def dues_calculator():
-    """``core.dues.calculator``'s monthly function when that module exists, else ours."""
-    try:
-        from core.dues import calculator  # type: ignore[attr-defined]
-    except ImportError:
-        return monthly_dues
-    function = getattr(calculator, "monthly_dues", None)
-    return function if callable(function) else monthly_dues
 
 
 # ------------------------------------------------------------------------------ branches
@@ -320,14 +285,13 @@ def plan_dues(
     :param proxies: member id → the name of whoever may pay for them (their branch secretary).
     """
     spec = events.dues
-    calculate = dues_calculator()
     last = (as_of.year - 1, 12) if as_of.month == 1 else (as_of.year, as_of.month - 1)
     gaps = {g.member_no: g for g in spec.gaps}
     rows = []
     for person in people:
         member = person.spec
         rng = rng_for(events.seed, "dues", member.no)
-        due = calculate(member.dues_category, member.dues_base)
+        due = calculate_monthly_dues(member.dues_category, member.dues_base).amount
         quarterly = (
             member.dues_category == "retired" and rng.random() < spec.quarterly_share_retired
         )
