@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from core.demo import DEMO_DIR, DemoDataError, DemoSchemaMissing, load_demo
@@ -61,7 +62,7 @@ def _parse_date(ctx, param, value: str | None) -> dt.date | None:
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="演示数据目录，默认 tenants/demo (demo data folder).",
+    help="演示数据目录，默认 <TENANTS_DIR>/demo，即 tenants/demo (demo data folder).",
 )
 @click.option(
     "--as-of",
@@ -74,7 +75,9 @@ def _parse_date(ctx, param, value: str | None) -> dt.date | None:
 @with_appcontext
 def demo(folder: Path | None, as_of: dt.date | None) -> None:
     try:
-        summary = load_demo(folder or DEMO_DIR, as_of=as_of)
+        tenants_dir = current_app.config.get("TENANTS_DIR")
+        default = Path(tenants_dir) / "demo" if tenants_dir else DEMO_DIR
+        summary = load_demo(folder or default, as_of=as_of)
     except DemoSchemaMissing as error:
         raise click.ClickException(str(error)) from None
     except DemoDataError as error:
