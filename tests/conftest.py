@@ -26,7 +26,7 @@ from core.extensions import db as _db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.models import Organization
-from core.tenancy import set_tenant, use_tenant
+from core.tenancy import host_scope, set_tenant, use_tenant
 
 TEST_PASSWORD = "correct-horse-9"
 
@@ -182,6 +182,7 @@ def make_organization(db) -> Callable[..., Organization]:
             )
             db.session.add(organization)
             db.session.commit()
+            db.session.refresh(organization)  # loaded now, readable outside the unit later
         return organization
 
     return make
@@ -193,7 +194,9 @@ def make_member(db) -> Callable[..., Member]:
 
     def make(organization: Organization, **fields: Any) -> Member:
         n = next(counter)
-        with use_tenant(organization.tenant_id):
+        with host_scope():  # the organization may be expired; reread it whichever unit owns it
+            tenant_id = organization.tenant_id
+        with use_tenant(tenant_id):
             member = Member(
                 organization_id=organization.id,
                 name=fields.pop("name", f"党员{n}"),
@@ -203,6 +206,7 @@ def make_member(db) -> Callable[..., Member]:
             )
             db.session.add(member)
             db.session.commit()
+            db.session.refresh(member)
         return member
 
     return make

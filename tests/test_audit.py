@@ -35,20 +35,22 @@ def test_creating_a_member_is_logged_with_its_values(db, member, tenant):
 
 
 def test_editing_a_member_through_the_service_logs_before_and_after(db, member, tenant):
+    member_id = member.id
     with use_tenant(tenant.id), acting_as(None, "secretary-zhang"):
         update_member(member, dues_base=Decimal("5200.00"), position="科长")
         db.session.commit()
-    entry = _log(db, "member", member.id)[-1]
+    entry = _log(db, "member", member_id)[-1]
     assert entry.action == "update" and entry.actor == "secretary-zhang"
     assert entry.before == {"dues_base": "4200.00", "position": None}
     assert entry.after["dues_base"] == "5200.00" and entry.after["position"] == "科长"
 
 
 def test_editing_through_a_bulk_statement_is_logged_too(db, member, tenant):
+    member_id = member.id
     with use_tenant(tenant.id), acting_as(None, "import:roster.xlsx"):
-        db.session.execute(update(Member).where(Member.id == member.id).values(position="副科长"))
+        db.session.execute(update(Member).where(Member.id == member_id).values(position="副科长"))
         db.session.commit()
-    entry = _log(db, "member", member.id)[-1]
+    entry = _log(db, "member", member_id)[-1]
     assert entry.action == "update" and entry.actor == "import:roster.xlsx"
     assert entry.before == {"position": None} and entry.after == {"position": "副科长"}
 
