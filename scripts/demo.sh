@@ -29,7 +29,8 @@ cat <<MSG
 
 ==> 演示已就绪 / Demo ready
     地址 / Address:  http://$URL_HOST:$PORT/
-    登录 / Logins:   见上方 branchmark demo 的输出 / printed by branchmark demo above
+    登录 / Logins:   见上方 branchmark demo 列出的账号 / listed above by branchmark demo
+                     (demo county: tenants/README.md)
     停止 / Stop:     Ctrl-C
 
 MSG
