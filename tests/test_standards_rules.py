@@ -183,7 +183,7 @@ def test_threshold_boolean() -> None:
         {"organization.term_overdue": True},
     )
     assert overdue.status == "failed"
-    assert "要求为「否」，实际为「是」" in overdue.explanation
+    assert "「届期已满未换届」应为「否」，实际为「是」" in overdue.explanation
 
 
 # -- stepped_ratio -----------------------------------------------------------------------------

@@ -47,9 +47,8 @@ HALF = re.compile(r"^(\d{4})-H([12])$")
 
 BRANCH_KINDS = ("branch", "joint_branch")
 
-#: The 六有 items. Plugins call the first one ``site``; the vocabulary calls it ``venue``.
+#: The 六有 items, as the vocabulary and the plugins' checklists key them.
 FACILITY_ITEMS = ("site", "equipment", "signage", "flag", "reading", "rules")
-FACILITY_ALIASES = {"venue": "site"}
 
 # Chinese spellings accepted in members.csv and development.yaml, besides the codes.
 GENDER_WORDS = {"男": "male", "女": "female", "male": "male", "female": "female"}
@@ -850,7 +849,7 @@ def _read_org(
     unmet_map = check.mapping(facilities, "unmet", required=False)
     unmet: dict[str, str] = {}
     for key, note in unmet_map.items():
-        item = FACILITY_ALIASES.get(key, key)
+        item = key
         if item not in FACILITY_ITEMS:
             check.fail(
                 f"未知的“六有”项目 {key}，可选：{', '.join(FACILITY_ITEMS)}",

@@ -22,7 +22,7 @@ from core.accounts.models import SupervisorScope, User
 from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
-from core.demo.data import FACILITY_ITEMS, DemoData, UnitSpec, read_demo
+from core.demo.data import DemoData, UnitSpec, read_demo
 from core.demo.expand import (
     BranchContext,
     Person,
@@ -158,19 +158,15 @@ def _require_schema() -> None:
 
 
 def _facility_items(unit_type: str) -> tuple[str, ...]:
-    """The checklist keys the unit type's plugin uses, else the demo's default keys."""
+    """The checklist keys the unit type's plugin uses, else the vocabulary's six items."""
     from flask import current_app
 
     registry = current_app.extensions.get("branchmark_plugins")
     if registry is not None:
-        try:
-            for candidate in registry.unit_types():
-                if candidate.key == unit_type and candidate.facility_checklist:
-                    return tuple(item.key for item in candidate.facility_checklist)
-        except Exception:  # noqa: BLE001 - a registry problem must not stop the demo
-            pass
-    keys = tuple(VOCABULARY_FACILITY_ITEMS)
-    return FACILITY_ITEMS if "site" not in keys and "venue" in keys else keys
+        for candidate in registry.unit_types():
+            if candidate.key == unit_type and candidate.facility_checklist:
+                return tuple(item.key for item in candidate.facility_checklist)
+    return tuple(VOCABULARY_FACILITY_ITEMS)
 
 
 class _Load:
@@ -507,27 +503,27 @@ class _Load:
         rows = []
         for unit in units:
             items = _facility_items(unit.unit_type)
-            aliases = {"site": "venue", "venue": "site"}
             for org in unit.organizations:
                 if not org.is_branch:
                     continue
-                checked_on = max(org.checked_on, org.established_on)
-                if checked_on > self.as_of:
-                    continue
-                for item in items:
-                    note = org.unmet.get(item) or org.unmet.get(aliases.get(item, ""))
-                    rows.append(
-                        {
-                            "tenant_id": self._tenant_of(unit),
-                            "organization_id": self.org_ids[(unit.slug, org.code)],
-                            "item": item,
-                            "met": note is None,
-                            "evidence_note": note or "现场查看，符合要求",
-                            "evidence_file": None,
-                            "checked_by": org.checked_by,
-                            "checked_on": checked_on,
-                        }
-                    )
+                # The county inspects every year: the same findings a year earlier, and now.
+                for checked_on in (org.checked_on.replace(year=org.checked_on.year - 1), org.checked_on):
+                    if checked_on < org.established_on or checked_on > self.as_of:
+                        continue
+                    for item in items:
+                        note = org.unmet.get(item)
+                        rows.append(
+                            {
+                                "tenant_id": self._tenant_of(unit),
+                                "organization_id": self.org_ids[(unit.slug, org.code)],
+                                "item": item,
+                                "met": note is None,
+                                "evidence_note": note or "现场查看，符合要求",
+                                "evidence_file": None,
+                                "checked_by": org.checked_by,
+                                "checked_on": checked_on,
+                            }
+                        )
         self._insert(FacilityCheck, rows)
 
     # ----------------------------------------------------------------------------- events

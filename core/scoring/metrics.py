@@ -247,6 +247,32 @@ def compute_metrics(
             "record_id": check.id,
         }
 
+    # Last year's dues paid in each unit: the base of a school's share of retained dues.
+    dues_last_year = dict(
+        db.session.execute(
+            scoped(
+                select(DuesPayment.tenant_id, func.sum(DuesPayment.amount_paid))
+                .where(DuesPayment.year == period.year - 1, DuesPayment.paid_on.is_not(None))
+                .group_by(DuesPayment.tenant_id),
+                DuesPayment,
+            )
+        ).all()
+    )
+    full_time_staff_members = {
+        member_id
+        for (member_id,) in db.session.execute(
+            scoped(
+                select(StaffPost.member_id).where(
+                    StaffPost.kind == "full_time",
+                    StaffPost.member_id.is_not(None),
+                    StaffPost.started_on <= end,
+                    (StaffPost.ended_on.is_(None)) | (StaffPost.ended_on > end),
+                ),
+                StaffPost,
+            )
+        )
+    }
+
     appraised = {
         member_id
         for (member_id,) in db.session.execute(
@@ -287,6 +313,7 @@ def compute_metrics(
             "period.year": period.year,
             "period.months": months,
             "period.as_of": period.as_of.isoformat(),
+            "period.complete": len(months) == 12,
             "members.names": {m.id: m.name for m in roster},
         }
         # Meetings per kind per month, and the events behind them.
@@ -349,9 +376,10 @@ def compute_metrics(
                 "organization.has_secretary": any(s.role == "secretary" for s in branch_seats),
                 "organization.group_count": groups.get(branch.id, 0),
                 "organization.established_on": branch.established_on.isoformat(),
-                "organization.age_days": (period.as_of - branch.established_on).days,
+                # Judged at the end of the period: last year's card is not changed by this year.
+                "organization.age_days": (end - branch.established_on).days,
                 "organization.term_ends_on": term.ends_on.isoformat() if term else None,
-                "organization.term_overdue": bool(term and term.ends_on < period.as_of),
+                "organization.term_overdue": bool(term and term.ends_on < end),
                 "organization.has_term": term is not None,
                 "organization.instructors": staff_by_org.get(branch.id, 0),
             }
@@ -394,7 +422,7 @@ def compute_metrics(
                 continue
             dates = step_dates.get(case_id, [])
             last = max((d for _, d in dates), default=None)
-            if last is not None and (period.as_of - last).days > ACTIVIST_ASSESSMENT_DAYS:
+            if last is not None and (end - last).days > ACTIVIST_ASSESSMENT_DAYS:
                 due = last + dt.timedelta(days=ACTIVIST_ASSESSMENT_DAYS)
                 overdue.append({"case_id": case_id, "name": name, "due_on": due.isoformat()})
         facts["development.overdue_activist_assessments"] = overdue
@@ -405,8 +433,21 @@ def compute_metrics(
     for m in members:
         if _belongs(m, end):
             unit_members[m.tenant_id] += 1
+    branch_count: dict[int, int] = defaultdict(int)
+    deputies: dict[int, int] = defaultdict(int)
     for branch in branches:
-        results[branch.id]["staffing.unit_member_count"] = unit_members[branch.tenant_id]
+        branch_count[branch.tenant_id] += 1
+    for organization in organizations:
+        for seat in seats.get(organization.id, []):
+            # 专职副书记: a deputy-secretary seat held by someone in a full-time party-affairs post.
+            if seat.role == "deputy_secretary" and seat.member_id in full_time_staff_members:
+                deputies[organization.tenant_id] += 1
+    for branch in branches:
+        facts = results[branch.id]
+        facts["staffing.unit_member_count"] = unit_members[branch.tenant_id]
+        facts["staffing.unit_branch_count"] = branch_count[branch.tenant_id]
+        facts["staffing.full_time_deputy_secretary"] = deputies[branch.tenant_id]
+        facts["dues.retained_last_year"] = Decimal(str(dues_last_year.get(branch.tenant_id) or 0))
     return results
 
 

@@ -68,10 +68,12 @@ class Condition:
         return compare(to_decimal(found), self.op, to_decimal(self.value))
 
     def describe_zh(self) -> str:
-        """:returns: the condition in words, e.g. ``organization.age_days 小于 365``."""
+        """:returns: the condition in words, e.g. ``成立天数 小于 365``."""
+        from core.standards.facts import METRIC_LABELS
+
         words = CONDITION_OPERATORS[self.op]
         value = "" if self.value is None else f" {self.value}"
-        return f"{self.metric} {words}{value}"
+        return f"{METRIC_LABELS.get(self.metric, self.metric)}{words}{value}"
 
 
 def compare(left: Decimal, op: str, right: Decimal) -> bool:

@@ -282,7 +282,14 @@ def evaluate_threshold(item: Item, params: Mapping[str, Any], ctx: RuleContext) 
         score = item.max if ok else ZERO
         target = "是" if op == "is_true" else "否"
         found = "是" if raw else "否"
-        text = f"{item.title}：要求为「{target}」，实际为「{found}」。"
+        from core.standards.facts import METRIC_LABELS
+
+        subject = METRIC_LABELS.get(params["metric"], params["metric"])
+        text = f"{item.title}：「{subject}」应为「{target}」，实际为「{found}」"
+        ends_on = lookup_metric(ctx.facts, "organization.term_ends_on")
+        if params["metric"] == "organization.term_overdue" and raw and ends_on:
+            text += f"（本届任期已于{ends_on}届满，尚未录入新一届选举）"
+        text += "，扣" + fmt(item.max - score) + "分。" if score < item.max else "。"
         status = status_for(score, item.max)
         return RuleOutcome(
             score, status, bool(raw), target, with_advice(item, text, status), evidence
