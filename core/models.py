@@ -9,6 +9,7 @@ from core.events.models import Attendance, Event, EventAttachment, EventKind, Tr
 from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
+from core.jobs.models import Job
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
@@ -32,6 +33,7 @@ __all__ = [
     "FundingRecord",
     "Host",
     "HostParameter",
+    "Job",
     "ManualScore",
     "Member",
     "Organization",

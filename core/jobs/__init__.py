@@ -1,0 +1,1 @@
+"""Background jobs (Huey): bulk scorecard rendering and other long work, with progress."""
