@@ -120,14 +120,15 @@ def test_demo_county_loads_with_every_planted_gap(app, db, demo_data):
 
         # County parameters from the seeds.
         parameters = {p.key: p.value for p in db.session.scalars(select(HostParameter))}
-        assert parameters["funding.organ.ratio"] == 0.035
-        assert parameters["funding.institution.ratio"] == 0.02
-        assert parameters["funding.two_new.ratio"] == 0.005
-        assert parameters["funding.soe.ratio"] == 0.01
-        assert parameters["training.member_hours"] == 32
-        assert parameters["training.leader_hours"] == 56
-        assert parameters["ranking.rules"] == {"praise_top": 6, "bar_bottom": 3, "interview_bottom": 2}
-        assert parameters["staffing.organ.bands"][0] == {"max_members": 49, "full_time": 1, "part_time": 1}
+        # Keys name the plugin parameter they set (organ.funding_ratio in %, two_new's in ‰).
+        assert parameters["organ.funding_ratio"] == 3.5
+        assert parameters["institution.funding_ratio"] == 2
+        assert parameters["two_new.funding_ratio"] == 5
+        assert parameters["soe.funding_ratio"] == 1
+        assert parameters["all.training_hours_member"] == 32
+        assert parameters["all.training_hours_leader"] == 56
+        assert parameters["county.ranking_rules"] == {"praise_top": 6, "bar_bottom": 3, "interview_bottom": 2}
+        assert parameters["organ.staffing_full_time_50_to_100"] == 3
 
         # Planted gap: six months of dues unpaid before as_of (2026-05 … 2026-10).
         lapsed = _member(db, demo_data, "lvxin-007")
@@ -203,11 +204,11 @@ def test_demo_county_loads_with_every_planted_gap(app, db, demo_data):
                 select(FiscalBasis).where(FiscalBasis.tenant_id == _tenant(db, slug).id, FiscalBasis.year == year)
             )
 
-        ratio = Decimal(str(parameters["funding.organ.ratio"]))
+        ratio = Decimal(str(parameters["organ.funding_ratio"])) / 100
         assert funded("shichang", 2025) < ratio * basis("shichang", 2025).public_operating_expenses
         assert funded("shichang", 2026) >= ratio * basis("shichang", 2026).public_operating_expenses
         assert funded("caizheng", 2025) >= ratio * basis("caizheng", 2025).public_operating_expenses
-        two_new = Decimal(str(parameters["funding.two_new.ratio"]))
+        two_new = Decimal(str(parameters["two_new.funding_ratio"])) / 1000
         assert funded("huayuan", 2026) < two_new * basis("huayuan", 2026).wage_bill_last_year
         assert funded("lvxin", 2026) >= two_new * basis("lvxin", 2026).wage_bill_last_year
 
