@@ -133,7 +133,11 @@ def register_template_helpers(app: Flask) -> None:
 
     from core import vocabulary
 
-    app.jinja_env.globals.update(vocab=vocabulary, label=vocabulary.label, get_locale=get_locale)
+    from core.web.navigation import menu_for
+
+    app.jinja_env.globals.update(
+        vocab=vocabulary, label=vocabulary.label, get_locale=get_locale, menu_for=menu_for
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -181,6 +181,8 @@ class _Load:
         self.tenant_ids: dict[str, int] = {}
         self.org_ids: dict[tuple[str, str], int] = {}
         self.latest_term: dict[int, tuple[int, dt.date]] = {}
+        #: Every term of an organization elected by as_of, oldest first: (term id, elected on).
+        self.terms_of: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
         self.group_ids: dict[tuple[str, str, str], int] = {}
         self.member_ids: dict[str, int] = {}
         self.seat_holders: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -377,10 +379,12 @@ class _Load:
         for (org_id, elected_on), term_id in zip(
             owners, self._insert(Term, terms, ids=True), strict=True
         ):
-            if elected_on <= self.as_of and (
-                org_id not in self.latest_term or self.latest_term[org_id][1] < elected_on
-            ):
-                self.latest_term[org_id] = (term_id, elected_on)
+            if elected_on <= self.as_of:
+                self.terms_of[org_id].append((term_id, elected_on))
+                if org_id not in self.latest_term or self.latest_term[org_id][1] < elected_on:
+                    self.latest_term[org_id] = (term_id, elected_on)
+        for held in self.terms_of.values():
+            held.sort(key=lambda term: term[1])
 
     # ---------------------------------------------------------------------------- members
 
@@ -454,19 +458,25 @@ class _Load:
         rows = []
 
         def seat(unit: UnitSpec, org_code: str, role: str, no: str) -> None:
+            # The same people hold the seat in every term on record (re-elected), one row a term.
             org_id = self.org_ids[(unit.slug, org_code)]
-            term_id, elected_on = self.latest_term.get(org_id, (None, by_no[no].start))
-            rows.append(
-                {
-                    "tenant_id": self._tenant_of(unit),
-                    "organization_id": org_id,
-                    "member_id": self.member_ids[no],
-                    "term_id": term_id,
-                    "role": role,
-                    "started_on": max(elected_on, by_no[no].start),
-                    "ended_on": None,
-                }
-            )
+            start = by_no[no].start
+            held = self.terms_of.get(org_id) or [(None, start)]
+            for index, (term_id, elected_on) in enumerate(held):
+                ended_on = held[index + 1][1] if index + 1 < len(held) else None
+                if ended_on is not None and ended_on <= start:
+                    continue
+                rows.append(
+                    {
+                        "tenant_id": self._tenant_of(unit),
+                        "organization_id": org_id,
+                        "member_id": self.member_ids[no],
+                        "term_id": term_id,
+                        "role": role,
+                        "started_on": max(elected_on, start),
+                        "ended_on": ended_on,
+                    }
+                )
             self.seat_holders[org_id].append((role, self.member_ids[no]))
 
         for unit in units:

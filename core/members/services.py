@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.members.models import Member
+from core.validation import RecordError
 from core.vocabulary import DUES_CATEGORIES, GENDERS, MEMBER_STATUSES
 
 #: 18-digit resident ID: 17 digits and a check character (GB 11643).
@@ -23,12 +24,8 @@ EDITABLE = {
 }
 
 
-class MemberError(ValueError):
+class MemberError(RecordError):
     """Bad member input; ``errors`` maps each field to a Chinese message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def id_number_is_valid(value: str) -> bool:

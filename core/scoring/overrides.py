@@ -22,14 +22,29 @@ class OverrideFileError(ValueError):
     """A ``tenants/`` override file cannot be read; the message names the file."""
 
 
-def county_parameters(unit_type: str) -> dict[str, Any]:
-    """County-wide parameter values for a unit type (``all.*`` first, then ``<type>.*``)."""
+def county_parameter_rows() -> list[HostParameter]:
+    """Every county parameter, read once per scoring run."""
+    return list(db.session.scalars(select(HostParameter).order_by(HostParameter.key)))
+
+
+def county_parameters(
+    unit_type: str, rows: list[HostParameter] | None = None, *, known: set[str] | None = None
+) -> dict[str, Any]:
+    """County-wide parameter values for a unit type (``all.*`` first, then ``<type>.*``).
+
+    :param known: the unit type's parameter keys; an ``all.*`` value for a parameter the type
+        does not have is left out (it is meant for the types that have it).
+    """
     values: dict[str, Any] = {}
-    rows = db.session.scalars(select(HostParameter).order_by(HostParameter.key)).all()
+    if rows is None:
+        rows = county_parameter_rows()
     for prefix in ("all.", f"{unit_type}."):
         for row in rows:
             if row.key.startswith(prefix):
-                values[row.key[len(prefix):]] = row.value
+                key = row.key[len(prefix):]
+                if prefix == "all." and known is not None and key not in known:
+                    continue
+                values[key] = row.value
     return values
 
 
@@ -56,12 +71,23 @@ def read_override_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def overrides_for(tenant: Tenant) -> TenantOverrides:
+def _known_parameters(unit_type: str) -> set[str] | None:
+    registry = current_app.extensions.get("branchmark_plugins")
+    if registry is None:
+        return None
+    try:
+        return {p.key for p in registry.unit_type(unit_type).parameters}
+    except KeyError:
+        return None
+
+
+def overrides_for(tenant: Tenant, *, county_rows: list[HostParameter] | None = None) -> TenantOverrides:
     """Every override that applies to a unit, merged in order."""
     path = override_file(tenant.slug)
     data = read_override_file(path)
+    known = _known_parameters(tenant.unit_type)
     parameters = {
-        **county_parameters(tenant.unit_type),
+        **county_parameters(tenant.unit_type, county_rows, known=known),
         **(data.get("parameters") or {}),
         **(tenant.parameters or {}),
     }

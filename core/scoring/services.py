@@ -15,12 +15,12 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.metrics import Period, compute_metrics
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
-from core.scoring.overrides import overrides_for
+from core.scoring.overrides import county_parameter_rows, overrides_for
 from core.standards.evaluation import BranchResult
 from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
-from core.tenancy import use_tenant
+from core.tenancy import host_scope, use_tenant
 
 
 @dataclass
@@ -107,8 +107,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _inputs_for(year: int):
-    """On-site scores and approved exemptions of the current unit, by organization."""
+def _inputs_for(year: int) -> tuple[dict[int, dict[str, OnSiteScore]], dict[int, list[ApprovedExemption]]]:
+    """On-site scores and approved exemptions of the units in scope, by organization."""
     manual: dict[int, dict[str, OnSiteScore]] = {}
     for row in db.session.scalars(select(ManualScore).where(ManualScore.year == year)):
         manual.setdefault(row.organization_id, {})[row.item_id] = OnSiteScore(
@@ -127,6 +127,75 @@ def _inputs_for(year: int):
     return manual, exemptions
 
 
+def _not_scored_reason(tenant: Tenant, registry: PluginRegistry) -> str | None:
+    if not tenant.enabled:
+        return f"单位 {tenant.name} 已停用，未评分"
+    if not tenant.plugin_enabled:
+        return f"单位 {tenant.name} 未启用单位类型插件（{tenant.unit_type}），未评分"
+    try:
+        registry.unit_type(tenant.unit_type)
+    except UnknownUnitType:
+        return f"单位类型 {tenant.unit_type} 的插件未安装，未评分"
+    return None
+
+
+def score_units(
+    tenants: list[Tenant],
+    year: int,
+    registry: PluginRegistry,
+    *,
+    as_of: dt.date | None = None,
+    branch_code: str | None = None,
+) -> list[UnitScore]:
+    """Score every branch of several units in one pass over the records; store nothing.
+
+    The records of all units are read together (inside ``host_scope`` when there is more than
+    one unit), so the number of queries does not grow with the number of units. A unit whose
+    unit-type plugin is off or not installed is reported, not scored with the wrong rules.
+    """
+    period = Period(year=year, as_of=as_of or dt.date.today())
+    outcomes = [UnitScore(tenant=t, period=period) for t in tenants]
+    scored: dict[int, UnitScore] = {}
+    for outcome in outcomes:
+        outcome.not_scored_reason = _not_scored_reason(outcome.tenant, registry)
+        if outcome.not_scored_reason is None:
+            scored[outcome.tenant.id] = outcome
+    if not scored:
+        return outcomes
+    ids = list(scored)
+    # One unit: its own filter. Several: the explicit county-wide bypass, restricted to them.
+    scope = use_tenant(ids[0]) if len(ids) == 1 else host_scope()
+    with scope:
+        facts_by_branch = compute_metrics(period, tenant_ids=ids)
+        organizations = {
+            o.id: o
+            for o in db.session.scalars(
+                select(Organization).where(Organization.id.in_(list(facts_by_branch)))
+            )
+        }
+        manual, exemptions = _inputs_for(year)
+        county = county_parameter_rows()
+    overrides = {tid: overrides_for(o.tenant, county_rows=county) for tid, o in scored.items()}
+    for organization_id in sorted(facts_by_branch, key=lambda i: (organizations[i].tenant_id, organizations[i].code)):
+        organization = organizations[organization_id]
+        if branch_code and organization.code != branch_code:
+            continue
+        outcome = scored[organization.tenant_id]
+        result = registry.evaluate(
+            outcome.tenant.unit_type,
+            facts_by_branch[organization_id],
+            on=period.end,
+            overrides=overrides[organization.tenant_id],
+            manual_scores=manual.get(organization_id, {}),
+            exemptions=exemptions.get(organization_id, []),
+        )
+        outcome.branches.append(
+            BranchScore(organization=organization, result=result, facts=facts_by_branch[organization_id])
+        )
+        outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
+    return outcomes
+
+
 def score_unit(
     tenant: Tenant,
     year: int,
@@ -135,42 +204,8 @@ def score_unit(
     as_of: dt.date | None = None,
     branch_code: str | None = None,
 ) -> UnitScore:
-    """Score every branch of a unit (or one) for a year, without storing anything.
-
-    A unit whose unit-type plugin is switched off or not installed is reported, not scored.
-    """
-    period = Period(year=year, as_of=as_of or dt.date.today())
-    outcome = UnitScore(tenant=tenant, period=period)
-    if not tenant.plugin_enabled:
-        outcome.not_scored_reason = f"单位 {tenant.name} 未启用单位类型插件（{tenant.unit_type}），未评分"
-        return outcome
-    try:
-        registry.unit_type(tenant.unit_type)
-    except UnknownUnitType:
-        outcome.not_scored_reason = f"单位类型 {tenant.unit_type} 的插件未安装，未评分"
-        return outcome
-    with use_tenant(tenant.id):
-        facts_by_branch = compute_metrics(period)
-        organizations = {
-            o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(facts_by_branch))))
-        }
-        manual, exemptions = _inputs_for(year)
-        overrides = overrides_for(tenant)
-    for organization_id, facts in sorted(facts_by_branch.items(), key=lambda kv: organizations[kv[0]].code):
-        organization = organizations[organization_id]
-        if branch_code and organization.code != branch_code:
-            continue
-        result = registry.evaluate(
-            tenant.unit_type,
-            facts,
-            on=period.end,
-            overrides=overrides,
-            manual_scores=manual.get(organization_id, {}),
-            exemptions=exemptions.get(organization_id, []),
-        )
-        outcome.branches.append(BranchScore(organization=organization, result=result, facts=facts))
-        outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
-    return outcome
+    """Score every branch of one unit (or one branch of it); see :func:`score_units`."""
+    return score_units([tenant], year, registry, as_of=as_of, branch_code=branch_code)[0]
 
 
 def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
@@ -225,19 +260,23 @@ def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
 
 
 def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> None:
-    """Demote branches beyond each standard's top-grade quota, across the whole county."""
-    by_standard: dict[str, dict[tuple[int, int], BranchResult]] = {}
-    standards = {}
+    """Demote branches beyond the top-grade quota, across the whole county.
+
+    The quota (e.g. 五星 ≤30%) is a county rule, so branches of every unit type that share the
+    same quota rule compete for the same places.
+    """
+    groups: dict[object, dict[tuple[int, int], BranchResult]] = {}
+    rules = {}
     for outcome in outcomes:
         for branch in outcome.branches:
-            key = branch.result.standard_key
             standard = registry.standard(outcome.tenant.unit_type, on=branch.result.on)
             if standard.quota is None:
                 continue
-            standards[key] = standard
-            by_standard.setdefault(key, {})[(outcome.tenant.id, branch.organization.id)] = branch.result
-    for key, results in by_standard.items():
-        adjusted = apply_grade_quota(results, standards[key].quota)
+            key = (standard.quota.grade, standard.quota.max_share)
+            rules[key] = standard.quota
+            groups.setdefault(key, {})[(outcome.tenant.id, branch.organization.id)] = branch.result
+    for key, results in groups.items():
+        adjusted = apply_grade_quota(results, rules[key])
         for outcome in outcomes:
             for branch in outcome.branches:
                 new = adjusted.get((outcome.tenant.id, branch.organization.id))

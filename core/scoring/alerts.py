@@ -1,0 +1,182 @@
+"""What each branch has due or overdue, from the same records and rules the scorecard reads.
+
+Alerts look forward (this month's meetings, elections within 90 days, probation ending) where
+the scorecard looks back; both come from :func:`core.scoring.metrics.compute_metrics` and the
+unit type's cadences and targets, so a branch is never told two different things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.host.models import Tenant
+from core.members.models import Member
+from core.plugins.manager import PluginRegistry, UnknownUnitType
+from core.scoring.metrics import DUES_LAPSE_MONTHS, Period, compute_metrics
+from core.scoring.overrides import overrides_for
+from core.standards.overrides import resolve_parameters
+from core.tenancy import use_tenant
+from core.vocabulary import EVENT_KINDS
+
+Level = Literal["due", "overdue", "warning"]
+
+#: Elections are flagged this many days before the term ends (issue: "within 90 days").
+ELECTION_NOTICE_DAYS = 90
+#: Probation (预备期, 1 year) ending within this many days.
+PROBATION_NOTICE_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One thing a branch should do, with how urgent it is."""
+
+    kind: str
+    level: Level
+    message: str
+    due_on: str | None = None
+    member_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _quarter_months(day: dt.date) -> list[str]:
+    first = (day.month - 1) // 3 * 3 + 1
+    return [f"{day.year}-{m:02d}" for m in range(first, first + 3)]
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _held(facts: dict[str, Any], kind: str, months: list[str]) -> int:
+    per_month = facts.get(f"meetings.{kind}", {})
+    return sum(per_month.get(m, 0) for m in months)
+
+
+def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict[str, Decimal]) -> list[Alert]:
+    """Alerts for one branch from its metric values.
+
+    :param cadences: the unit type's :class:`~core.plugins.types.Cadence` records.
+    :param targets: training hours by role (``member``, ``leader``), tenant overrides applied.
+    """
+    alerts: list[Alert] = []
+    this_month = f"{as_of.year}-{as_of.month:02d}"
+    for cadence in cadences:
+        name = str(EVENT_KINDS.get(cadence.kind, cadence.label_zh))
+        if cadence.period == "month":
+            if _held(facts, cadence.kind, [this_month]) < cadence.minimum:
+                if cadence.kind == "group_meeting" and not facts.get("organization.group_count"):
+                    continue
+                alerts.append(Alert("meeting", "due", f"本月尚未召开{name}", _month_end(as_of).isoformat()))
+        elif cadence.period == "quarter":
+            months = _quarter_months(as_of)
+            if _held(facts, cadence.kind, months) < cadence.minimum:
+                end = _month_end(dt.date(as_of.year, int(months[-1][5:]), 1))
+                alerts.append(Alert("meeting", "due", f"本季度尚未召开{name}", end.isoformat()))
+        elif cadence.period == "year" and as_of.month >= 10:
+            months = [f"{as_of.year}-{m:02d}" for m in range(1, 13)]
+            if _held(facts, cadence.kind, months) < cadence.minimum:
+                alerts.append(Alert("meeting", "due", f"今年尚未开展{name}", f"{as_of.year}-12-31"))
+
+    for entry in facts.get("dues.lapsed_members", []):
+        alerts.append(
+            Alert(
+                "dues", "overdue",
+                f"{entry['name']} 已连续{len(entry['months'])}个月未交党费（满{DUES_LAPSE_MONTHS}个月无正当理由按自行脱党处理，须支部大会讨论）",
+                member_id=entry["member_id"],
+            )
+        )
+    lapsed = {e["member_id"] for e in facts.get("dues.lapsed_members", [])}
+    for entry in facts.get("dues.unpaid_3_members", []):
+        if entry["member_id"] not in lapsed:
+            alerts.append(
+                Alert("dues", "warning", f"{entry['name']} 已连续{len(entry['months'])}个月未交党费", member_id=entry["member_id"])
+            )
+
+    ends_on = facts.get("organization.term_ends_on")
+    if ends_on:
+        ends = dt.date.fromisoformat(ends_on)
+        if ends < as_of:
+            alerts.append(Alert("election", "overdue", f"本届任期已于{ends_on}届满，应尽快换届", ends_on))
+        elif (ends - as_of).days <= ELECTION_NOTICE_DAYS:
+            alerts.append(Alert("election", "due", f"本届任期将于{ends_on}届满，请做好换届准备", ends_on))
+    elif facts.get("organization.has_term") is False:
+        alerts.append(Alert("election", "warning", "尚未录入支部委员会任期（换届）信息"))
+
+    for case in facts.get("development.overdue_activist_assessments", []):
+        alerts.append(
+            Alert("development", "overdue", f"入党积极分子 {case['name']} 的半年考察已逾期（应于{case['due_on']}前）", case["due_on"])
+        )
+    for member in facts.get("members.probation_ending", []):
+        level: Level = "overdue" if member["ends_on"] < as_of.isoformat() else "due"
+        alerts.append(
+            Alert(
+                "probation", level,
+                f"预备党员 {member['name']} 预备期于{member['ends_on']}期满，请及时讨论转正",
+                member["ends_on"], member["member_id"],
+            )
+        )
+
+    # 学时 behind pace: the year's target scaled to the share of the year gone by.
+    hours = facts.get("training.hours_by_member", {})
+    leaders = set(facts.get("training.leader_ids", []))
+    names = facts.get("members.names", {})
+    elapsed = Decimal(as_of.timetuple().tm_yday) / Decimal(366 if as_of.year % 4 == 0 else 365)
+    behind = []
+    for member_id, earned in hours.items():
+        target = targets.get("leader" if member_id in leaders else "member")
+        if target is not None and Decimal(earned) < target * elapsed:
+            behind.append(names.get(member_id, str(member_id)))
+    if behind:
+        shown = "、".join(behind[:5]) + (f"等{len(behind)}人" if len(behind) > 5 else "")
+        alerts.append(Alert("training", "warning", f"学时进度落后：{shown}"))
+
+    unmet = [key for key, state in facts.get("facilities.items", {}).items() if not state.get("met")]
+    if unmet:
+        from core.vocabulary import FACILITY_ITEMS, label
+
+        alerts.append(Alert("facility", "warning", "“六有”未达标：" + "、".join(label(FACILITY_ITEMS, k) for k in unmet)))
+    return alerts
+
+
+def unit_alerts(tenant: Tenant, as_of: dt.date, registry: PluginRegistry) -> dict[int, list[Alert]]:
+    """Alerts for every branch of a unit as of a day, by organization id."""
+    try:
+        unit_type = registry.unit_type(tenant.unit_type)
+    except UnknownUnitType:
+        return {}
+    overrides = overrides_for(tenant)
+    standard = registry.standard(tenant.unit_type, on=as_of)
+    parameters, _ = resolve_parameters(standard.parameters, overrides.parameters)
+    targets: dict[str, Decimal] = {}
+    for target in unit_type.training_targets:
+        value = parameters.get(target.parameter.key, target.parameter.default)
+        targets[target.role] = Decimal(str(value))
+    period = Period(year=as_of.year, as_of=as_of)
+    with use_tenant(tenant.id):
+        facts_by_branch = compute_metrics(period)
+        probation = db.session.execute(
+            select(Member.id, Member.organization_id, Member.name, Member.joined_on).where(
+                Member.status == "probationary", Member.left_on.is_(None)
+            )
+        ).all()
+    ending: dict[int, list[dict[str, Any]]] = {}
+    for member_id, organization_id, name, joined_on in probation:
+        ends = joined_on.replace(year=joined_on.year + 1) if not (joined_on.month == 2 and joined_on.day == 29) else dt.date(joined_on.year + 1, 3, 1)
+        if (ends - as_of).days <= PROBATION_NOTICE_DAYS:
+            ending.setdefault(organization_id, []).append(
+                {"member_id": member_id, "name": name, "ends_on": ends.isoformat()}
+            )
+    result: dict[int, list[Alert]] = {}
+    for organization_id, facts in facts_by_branch.items():
+        facts = {**facts, "members.probation_ending": ending.get(organization_id, [])}
+        result[organization_id] = branch_alerts(facts, as_of, unit_type.cadences, targets)
+    return result

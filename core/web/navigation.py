@@ -1,0 +1,49 @@
+"""The main menu: each feature adds its entry here; the layout shows those the user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A menu link: the endpoint, its label, and the roles that see it."""
+
+    endpoint: str
+    label: object
+    roles: tuple[str, ...] = ("host_admin", "supervisor", "unit_admin", "secretary")
+    #: Whether the endpoint takes the user's unit slug (``slug=``).
+    per_unit: bool = False
+
+
+#: In menu order. Features append their entries (one line each).
+MENU: list[MenuEntry] = [
+    MenuEntry("web.home", _l("首页")),
+]
+
+
+def menu_for(user) -> list[tuple[str, str]]:
+    """(label, url) of the entries this user may open whose endpoint exists in this build."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    entries = []
+    slug = None
+    for entry in MENU:
+        if user.role not in entry.roles or entry.endpoint not in current_app.view_functions:
+            continue
+        if entry.per_unit:
+            if slug is None:
+                from core.extensions import db
+                from core.host.models import Tenant
+
+                tenant = db.session.get(Tenant, user.tenant_id) if user.tenant_id else None
+                slug = tenant.slug if tenant else ""
+            if not slug:
+                continue
+            entries.append((str(entry.label), url_for(entry.endpoint, slug=slug)))
+        else:
+            entries.append((str(entry.label), url_for(entry.endpoint)))
+    return entries
