@@ -9,10 +9,29 @@ from core.app import create_app
 from core.cli.serve import serve
 from core.cli.tenants import tenant
 from core.cli.users import user
+from core.cli.worker import worker
+
+
+class BranchmarkGroup(FlaskGroup):
+    """The command group; turns a database without tables into one clear instruction."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            text = str(error.orig).lower()
+            if "no such table" in text or ("relation" in text and "does not exist" in text):
+                raise click.ClickException(
+                    "数据库还没有建表：请先运行 `branchmark db upgrade` "
+                    "(the database has no tables yet: run `branchmark db upgrade` first)"
+                ) from None
+            raise
 
 
 @click.group(
-    cls=FlaskGroup,
+    cls=BranchmarkGroup,
     create_app=lambda: create_app(),
     add_version_option=False,
     load_dotenv=False,
@@ -25,11 +44,16 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(tenant)
 main.add_command(user)
+main.add_command(__import__("core.cli.render", fromlist=["render"]).render)
+main.add_command(worker)
 
 
 def _register_optional_commands() -> None:
     # Commands whose feature package may not be present in every build stage.
+    from core.cli.dues import dues
     from core.cli.scoring import calc, score, standard
+
+    main.add_command(dues)
 
     main.add_command(score)
     main.add_command(standard)

@@ -13,5 +13,5 @@ def tenant_by_slug(slug: str) -> Tenant:
     """The unit with this slug, or a clear error naming it."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise click.BadParameter(f"没有代码为 {slug} 的单位 (no unit with slug {slug})", param_hint="--tenant")
+        raise click.UsageError("--tenant" + "：" + f"没有代码为 {slug} 的单位 (no unit with slug {slug})")
     return tenant

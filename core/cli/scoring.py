@@ -34,7 +34,7 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--as-of") from None
+        raise click.UsageError("--as-of" + "：" + "日期格式应为 YYYY-MM-DD") from None
 
 
 @click.command(help="为单位的支部评分 (score a unit's branches).")
@@ -49,7 +49,7 @@ def score(slug: str, year: int, branch_code: str | None, as_of: str | None, save
     tenant = tenant_by_slug(slug)
     outcome = score_unit(tenant, year, get_registry(), as_of=_parse_date(as_of), branch_code=branch_code)
     if branch_code and not outcome.branches and not outcome.not_scored_reason:
-        raise click.BadParameter(f"单位 {slug} 中没有代码为 {branch_code} 的支部", param_hint="--branch")
+        raise click.UsageError("--branch" + "：" + f"单位 {slug} 中没有代码为 {branch_code} 的支部")
     if save and outcome.branches:
         with acting_as(None, "cli:score"):
             store_scorecards(outcome, created_by="cli:score")
@@ -90,7 +90,7 @@ def check(path: Path, unit_type: str | None) -> None:
         try:
             record = registry.unit_type(unit_type)
         except UnknownUnitType as error:
-            raise click.BadParameter(str(error), param_hint="--unit-type") from None
+            raise click.UsageError("--unit-type" + "：" + str(error)) from None
         kwargs = {
             "parameters": record.parameters,
             "formulas": {f.name for f in registry.formulas(unit_type)},
@@ -119,7 +119,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
     try:
         rubric = registry.standard(unit_type, on=day)
     except UnknownUnitType as error:
-        raise click.BadParameter(str(error), param_hint="UNIT_TYPE") from None
+        raise click.UsageError("UNIT_TYPE" + "：" + str(error)) from None
     warnings: list[str] = []
     if slug:
         rubric, warnings = apply_overrides(rubric, overrides_for(tenant_by_slug(slug)))
@@ -132,7 +132,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
         for item in block.items:
             cited = f" —— {item.citation.label}" if item.citation else ""
             click.echo(f"  [{item.id}] {item.title}（{item.max} 分，{item.kind}）：{item.rule}{cited}")
-    click.echo("\n等级：" + "；".join(f"{band.grade} ≥{band.min}" for band in rubric.grades))
+    click.echo("\n等级：" + "；".join(f"{band.grade} ≥{band.min}" for band in rubric.bands))
     for veto in rubric.vetoes:
         click.echo(f"一票否决：{veto.title} → 最高 {veto.cap}")
     for rule in rubric.not_rated:
@@ -147,7 +147,7 @@ def _formula_inputs(pairs: tuple[str, ...], wanted: list[str]) -> tuple[dict[str
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise click.BadParameter(f"「{pair}」应写成 名称=数值", param_hint="NAME=VALUE")
+            raise click.UsageError("NAME=VALUE" + "：" + f"「{pair}」应写成 名称=数值")
         metric = INPUT_ALIASES.get(name, name)
         matches = [m for m in wanted if m == metric or m.rsplit(".", 1)[-1] == name]
         if len(matches) == 1:
@@ -170,7 +170,7 @@ def calc(formula: str | None, values: tuple[str, ...], unit_type: str, slug: str
     try:
         formulas = registry.formulas(unit_type)
     except UnknownUnitType as error:
-        raise click.BadParameter(str(error), param_hint="--unit-type") from None
+        raise click.UsageError("--unit-type" + "：" + str(error)) from None
     if list_formulas or not formula:
         rows = [
             {
@@ -194,7 +194,7 @@ def calc(formula: str | None, values: tuple[str, ...], unit_type: str, slug: str
         record = registry.formula(unit_type, formula)
     except (KeyError, LookupError):
         names = ", ".join(f.name for f in formulas)
-        raise click.BadParameter(f"单位类型 {unit_type} 没有公式 {formula}，可选：{names}", param_hint="FORMULA") from None
+        raise click.UsageError("FORMULA" + "：" + f"单位类型 {unit_type} 没有公式 {formula}，可选：{names}") from None
     inputs, parameters = _formula_inputs(values, list(record.inputs))
     if slug:
         from core.scoring.overrides import overrides_for

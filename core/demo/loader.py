@@ -10,6 +10,7 @@ one audit row of table ``demo`` records what the load added, written as ``cli:de
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -216,6 +217,7 @@ class _Load:
             self._training(new_units, people)
             self._dues(people)
             self._cases(new_units)
+            self._onsite_scores(new_units)
         logins = self._users(new_units)
         units_created = [u.slug for u in new_units]
         counts = {k: v for k, v in sorted(self.counts.items()) if v}
@@ -249,6 +251,62 @@ class _Load:
         )
 
     # -------------------------------------------------------------------------- helpers
+
+    def _onsite_scores(self, units: list[UnitSpec]) -> None:
+        """Last year's on-site inspection (现场检查) scores, entered by the supervisors in January.
+
+        Deterministic: the same branch always gets the same marks; branches with planted gaps
+        in their records get somewhat lower marks, as an inspector would give.
+        """
+        from flask import current_app
+
+        from core.plugins.manager import UnknownUnitType
+        from core.scoring.models import ManualScore
+
+        registry = current_app.extensions.get("branchmark_plugins")
+        year = self.as_of.year - 1
+        year_end = dt.date(year, 12, 31)
+        entered_on = dt.date(year + 1, 1, 15)
+        if registry is None or entered_on > self.as_of:
+            return
+        gaps = {f"{slug}/{code}" for (slug, code), plan in self.data.events.branches.items() if plan.missed}
+        comments = {
+            1.0: "现场检查：台账资料齐全、分类规范，作用发挥明显",
+            0.9: "现场检查：台账资料较齐全，个别记录不够规范",
+            0.8: "现场检查：部分会议记录内容简单，需进一步规范",
+        }
+        rows = []
+        for unit in units:
+            try:
+                standard = registry.standard(unit.unit_type, on=year_end)
+            except (UnknownUnitType, LookupError):
+                continue
+            manual_items = [i for b in standard.blocks for i in b.items if i.kind == "manual"]
+            supervisor = "县委组织部督导组"
+            for org in unit.organizations:
+                if not org.is_branch or org.established_on > year_end:
+                    continue
+                key = f"{unit.slug}/{org.code}"
+                for item in manual_items:
+                    # A stable pseudo-random mark per branch and item.
+                    digest = sum(ord(ch) for ch in key + item.id) % 3
+                    factor = (1.0, 0.9, 0.8)[digest]
+                    if key in gaps and factor == 1.0:
+                        factor = 0.9
+                    points = (item.max * Decimal(str(factor))).quantize(Decimal("0.5"))
+                    rows.append(
+                        {
+                            "tenant_id": self._tenant_of(unit),
+                            "organization_id": self.org_ids[(unit.slug, org.code)],
+                            "year": year,
+                            "item_id": item.id,
+                            "points": points,
+                            "comment": comments[factor],
+                            "entered_by": supervisor,
+                            "entered_on": entered_on,
+                        }
+                    )
+        self._insert(ManualScore, rows)
 
     def _insert(self, model, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
         """Bulk INSERT (one statement per batch); returns the new ids in row order if asked."""

@@ -394,6 +394,7 @@ def compute_metrics(
                 # 机关工作人员总数 for organs; 职工人数 elsewhere — the same recorded headcount.
                 "fiscal.staff_count": basis.headcount if basis else None,
                 "fiscal.carry_over": basis.carry_over if basis else None,
+                "funding.carry_over": basis.carry_over if basis else None,
                 "funding.budgeted": funding[branch.tenant_id]["budgeted"],
                 "funding.spent": funding[branch.tenant_id]["spent"],
                 "staffing.full_time": staff[branch.tenant_id]["full_time"],

@@ -256,6 +256,7 @@ def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
                     )
                 )
                 open_tasks.add((branch.organization.id, item.id))
+        db.session.flush()  # inside the unit: the new rows are stamped and checked against it
     return cards
 
 
