@@ -12,7 +12,14 @@ from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.jobs.models import Job
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
-from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
+from core.scoring.models import (
+    Exemption,
+    Finding,
+    Honour,
+    ManualScore,
+    Rectification,
+    Scorecard,
+)
 from core.staffing.models import StaffPost
 
 __all__ = [
@@ -30,9 +37,11 @@ __all__ = [
     "Exemption",
     "FacilityCheck",
     "FiscalBasis",
+    "Finding",
     "FundingRecord",
     "Host",
     "HostParameter",
+    "Honour",
     "Job",
     "ManualScore",
     "Member",

@@ -13,7 +13,7 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
-from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
+from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification, Scorecard
 from core.staffing.models import StaffPost
 
 
@@ -68,6 +68,8 @@ def build_every_record(session, label: str) -> dict[type, object]:
         FundingRecord: FundingRecord(year=2025, source="fiscal_budget", budgeted=Decimal("35000")),
         StaffPost: StaffPost(person_name=f"{label}专干", kind="full_time", started_on=day),
         Scorecard: card,
+        Finding: Finding(organization_id=org.id, year=2025, finding="weak_and_lax", decided_on=day, document="县组〔2025〕1号", recorded_by="督导"),
+        Honour: Honour(organization_id=org.id, year=2025, name="先进基层党组织", level="county", awarded_on=day, awarded_by="县委"),
         ManualScore: ManualScore(organization_id=org.id, year=2025, item_id="onsite", points=Decimal("8"), entered_by="督导", entered_on=day),
         Exemption: Exemption(organization_id=org.id, item_id="funding", reason="新设单位", requested_by="管理员", expires_on=dt.date(2025, 12, 31)),
         Rectification: Rectification(organization_id=org.id, year=2025, item_id="dues", title="党费", description="补交", opened_on=day),

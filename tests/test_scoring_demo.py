@@ -64,6 +64,14 @@ def test_planted_gaps_cost_the_right_points(demo):
     assert {e.description for e in facilities.evidence} == {"未达到：有场所", "未达到：有设施", "未达到：有书报"}
 
 
+def test_a_finding_caps_the_grade_and_an_honour_adds_points(demo):
+    vetoed = _branch(demo, "shuiwu", "sw-b3", 2025)
+    assert [v.id for v in vetoed.vetoes] == ["veto.weak_and_lax"]
+    assert vetoed.grade == "二星" and vetoed.band_grade != "二星"  # the score stays, the grade is capped
+    honoured = _branch(demo, "jikong", "jk-b1", 2025).item("bonus.honours")
+    assert honoured.score == 1 and "全县先进基层党组织" in " ".join(e.description for e in honoured.evidence)
+
+
 def test_young_branch_is_not_rated_and_well_kept_branches_are(demo):
     young = _branch(demo, "jiaotou", "jt-b3", 2026)
     assert young.status == "not_rated" and young.grade is None

@@ -23,7 +23,7 @@ from core.accounts.models import SupervisorScope, User
 from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
-from core.demo.data import DemoData, UnitSpec, read_demo
+from core.demo.data import DemoData, DemoDataError, UnitSpec, read_demo
 from core.demo.expand import (
     BranchContext,
     Person,
@@ -218,6 +218,7 @@ class _Load:
             self._dues(people)
             self._cases(new_units)
             self._onsite_scores(new_units)
+            self._findings_and_honours(new_units)
         logins = self._users(new_units)
         units_created = [u.slug for u in new_units]
         counts = {k: v for k, v in sorted(self.counts.items()) if v}
@@ -251,6 +252,36 @@ class _Load:
         )
 
     # -------------------------------------------------------------------------- helpers
+
+    def _findings_and_honours(self, units: list[UnitSpec]) -> None:
+        """Veto grounds and honours from ``assessments.yaml`` (optional file)."""
+        import yaml
+
+        from core.scoring.models import Finding, Honour
+        from core.vocabulary import FINDINGS, HONOUR_LEVELS
+
+        path = self.data.folder / "assessments.yaml"
+        if not path.exists():
+            return
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        slugs = {u.slug for u in units}
+        rows: dict[str, list[dict[str, Any]]] = {"findings": [], "honours": []}
+        for section, codes, field in (("findings", FINDINGS, "finding"), ("honours", HONOUR_LEVELS, "level")):
+            for index, entry in enumerate(data.get(section) or [], start=1):
+                where = f"{path.name} {section} 第 {index} 项"
+                slug, _, code = str(entry.get("branch", "")).partition("/")
+                if slug not in slugs:
+                    continue  # a unit that already existed is left as it is
+                if (slug, code) not in self.org_ids:
+                    raise DemoDataError(f"{where}，字段 branch：没有支部 {entry.get('branch')}")
+                if entry.get(field) not in codes:
+                    raise DemoDataError(f"{where}，字段 {field}：应为 {', '.join(codes)} 之一")
+                unit = next(u for u in units if u.slug == slug)
+                row = {k: v for k, v in entry.items() if k != "branch"}
+                row.update(tenant_id=self._tenant_of(unit), organization_id=self.org_ids[(slug, code)])
+                rows[section].append(row)
+        self._insert(Finding, rows["findings"])
+        self._insert(Honour, rows["honours"])
 
     def _onsite_scores(self, units: list[UnitSpec]) -> None:
         """Last year's on-site inspection (现场检查) scores, entered by the supervisors in January.

@@ -25,8 +25,9 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.scoring.models import Finding, Honour
 from core.staffing.models import StaffPost
-from core.vocabulary import EVENT_KINDS
+from core.vocabulary import EVENT_KINDS, FINDINGS
 
 BRANCH_KINDS = ("branch", "joint_branch")
 #: Kinds whose attendance measures members' participation (三会一课 for all members, 主题党日).
@@ -273,6 +274,22 @@ def compute_metrics(
         )
     }
 
+    findings: dict[int, set[str]] = defaultdict(set)
+    for organization_id, code in db.session.execute(
+        scoped(
+            select(Finding.organization_id, Finding.finding).where(Finding.year == period.year),
+            Finding,
+        )
+    ):
+        findings[organization_id].add(code)
+    honours: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for honour in db.session.scalars(
+        scoped(select(Honour).where(Honour.year == period.year, Honour.awarded_on <= end), Honour)
+    ):
+        honours[honour.organization_id].append(
+            {"id": honour.id, "date": honour.awarded_on.isoformat(), "name": honour.name}
+        )
+
     appraised = {
         member_id
         for (member_id,) in db.session.execute(
@@ -427,6 +444,9 @@ def compute_metrics(
                 due = last + dt.timedelta(days=ACTIVIST_ASSESSMENT_DAYS)
                 overdue.append({"case_id": case_id, "name": name, "due_on": due.isoformat()})
         facts["development.overdue_activist_assessments"] = overdue
+        for code in FINDINGS:
+            facts[f"flags.{code}"] = code in findings.get(branch.id, set())
+        facts["honours.items"] = honours.get(branch.id, [])
         results[branch.id] = facts
 
     # Unit-level figures every branch of a unit shares.

@@ -10,7 +10,13 @@ from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type
-from core.vocabulary import EXEMPTION_STATUSES, RECTIFICATION_STATUSES, SCORECARD_STATUSES
+from core.vocabulary import (
+    EXEMPTION_STATUSES,
+    FINDINGS,
+    HONOUR_LEVELS,
+    RECTIFICATION_STATUSES,
+    SCORECARD_STATUSES,
+)
 
 POINTS = (7, 2)
 
@@ -112,3 +118,41 @@ class Rectification(TenantScoped, Timestamped, Base):
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Finding(TenantScoped, Timestamped, Base):
+    """A determination by a higher Party organization about a branch in a year (veto grounds).
+
+    Recorded by a supervisor or the county with the document it rests on; the standard decides
+    what it does to the grade.
+    """
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    finding: Mapped[str] = mapped_column(code_column_type(FINDINGS, "finding_code"))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    #: The decision or notice it rests on (文号), so the card can cite it.
+    document: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class Honour(TenantScoped, Timestamped, Base):
+    """A commendation a branch received (先进基层党组织 …): a bonus item reads these."""
+
+    __tablename__ = "honour"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(code_column_type(HONOUR_LEVELS, "honour_level"))
+    awarded_on: Mapped[dt.date] = mapped_column(Date)
+    awarded_by: Mapped[str] = mapped_column(String(200))
