@@ -82,7 +82,6 @@ def test_bad_edit_changes_nothing_and_names_the_fields(db, member, tenant):
 
 
 def test_full_membership_before_joining_is_refused(db, member, tenant):
-    with use_tenant(tenant.id):
-        with pytest.raises(MemberError) as error:
-            update_member(member, full_on=dt.date(2000, 1, 1))
+    with use_tenant(tenant.id), pytest.raises(MemberError) as error:
+        update_member(member, full_on=dt.date(2000, 1, 1))
     assert "转正时间不能早于入党时间" in error.value.errors["full_on"]

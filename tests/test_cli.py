@@ -117,3 +117,17 @@ def test_installed_command_needs_no_flask_app_and_migrates_up_and_down(tmp_path)
     subprocess.run([BRANCHMARK, "db", "downgrade", "base"], env=env, capture_output=True, text=True, check=True)
     tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.db").execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables == {"alembic_version"}
+
+
+def test_plugin_can_be_switched_off_and_on_for_a_unit(runner, db, tenant, make_organization):
+    make_organization(tenant, code="B01")
+    off = run(runner, "tenant", "disable-plugin", tenant.slug)
+    assert off.exit_code == 0 and "已停用" in off.output
+    scored = run(runner, "score", "--tenant", tenant.slug, "--year", "2025", "--as-of", "2026-01-10")
+    assert "未启用单位类型插件" in scored.output and "B01" not in scored.output
+    listed = json.loads(run(runner, "tenant", "list", "--json").output)
+    assert listed[0]["plugin_enabled"] is False
+    on = run(runner, "tenant", "enable-plugin", tenant.slug)
+    assert on.exit_code == 0
+    scored = run(runner, "score", "--tenant", tenant.slug, "--year", "2025", "--as-of", "2026-01-10")
+    assert "B01" in scored.output

@@ -6,7 +6,12 @@ import json
 
 import click
 
-from core.dues.calculator import CATEGORY_LABELS, FARMER_DEFAULT, DuesInputError, calculate_monthly_dues
+from core.dues.calculator import (
+    CATEGORY_LABELS,
+    FARMER_DEFAULT,
+    DuesInputError,
+    calculate_monthly_dues,
+)
 
 
 @click.command(help="按中组发〔2008〕3号计算每月党费 (monthly Party dues by the 2008 rules).")
