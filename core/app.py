@@ -122,10 +122,12 @@ def register_request_context(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from core.accounts.views import bp as accounts_bp
+    from core.jobs.views import bp as jobs_bp
     from core.web.views import bp as web_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

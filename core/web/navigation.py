@@ -22,6 +22,7 @@ class MenuEntry:
 #: In menu order. Features append their entries (one line each).
 MENU: list[MenuEntry] = [
     MenuEntry("web.home", _l("首页")),
+    MenuEntry("jobs.index", _l("我的任务"), roles=("host_admin", "supervisor")),
 ]
 
 

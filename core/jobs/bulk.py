@@ -1,0 +1,537 @@
+"""Bulk "download all": every scorecard of a scope rendered by workers, then one ZIP with an index.
+
+A job runs as three kinds of task:
+
+1. **plan** — fixes the list of cards (every branch of the scope, each unit's summary, the county
+   roll-up for a host admin), writes it to ``plan.json`` in the job's folder, sets the job's
+   total and queues one **chunk** per unit (large units split), so several workers share it;
+2. **chunk** — renders its cards one by one; each PDF is written under a temporary name and
+   then linked into place, so a file that exists is complete, and two workers that render the
+   same card (after a resume) never count it twice; the index row of each card is written
+   beside it before the PDF, so a resumed job still knows the scores of cards it skips;
+3. **finish** — once every chunk has left its marker, writes ``index.xlsx`` and the ZIP.
+
+A worker stopped in the middle loses at most the cards it was rendering: the plan is kept,
+finished files are skipped, and :func:`core.jobs.services.resume_interrupted_jobs` queues the
+plan again when a consumer starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import uuid
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+from huey import Huey
+from huey.api import TaskWrapper
+from sqlalchemy import select, update
+
+from core.audit.recorder import acting_as
+from core.db import utcnow
+from core.extensions import db
+from core.host.models import Tenant
+from core.jobs.huey_app import jobs_dir
+from core.jobs.models import Job
+from core.organizations.models import Organization
+from core.plugins.manager import UnknownUnitType, get_registry
+from core.scoring.metrics import BRANCH_KINDS, Period
+from core.scoring.models import Scorecard
+from core.tenancy import host_scope, use_tenant
+from core.vocabulary import SCORECARD_STATUSES, label
+
+log = logging.getLogger(__name__)
+
+PLAN_TASK = "bulk_scorecards.plan"
+CHUNK_TASK = "bulk_scorecards.chunk"
+FINISH_TASK = "bulk_scorecards.finish"
+#: Branch cards per chunk: a big unit is split so two workers share it and a graceful stop
+#: waits for at most this many cards.
+CHUNK_SIZE = 20
+INDEX_NAME = "index.xlsx"
+#: Characters a file name inside a ZIP must not carry (Windows is the strictest reader).
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@dataclass(frozen=True)
+class BulkTasks:
+    """The job's tasks as registered on one Huey instance."""
+
+    plan: TaskWrapper
+    chunk: TaskWrapper
+    finish: TaskWrapper
+
+
+def register_tasks(huey: Huey, app: Flask) -> BulkTasks:
+    """Register the bulk tasks on ``huey``, each running inside ``app``'s context.
+
+    :returns: the task wrappers; calling one queues it.
+    """
+
+    @huey.task(name=PLAN_TASK)
+    def plan(job_id: int) -> None:
+        with app.app_context():
+            _guarded(job_id, lambda: plan_job(job_id, tasks))
+
+    @huey.task(name=CHUNK_TASK)
+    def chunk(job_id: int, index: int) -> None:
+        with app.app_context():
+            _guarded(job_id, lambda: render_chunk(job_id, index, tasks))
+
+    @huey.task(name=FINISH_TASK)
+    def finish(job_id: int) -> None:
+        with app.app_context():
+            _guarded(job_id, lambda: finish_job(job_id))
+
+    tasks = BulkTasks(plan=plan, chunk=chunk, finish=finish)
+    app.extensions["huey_tasks"] = tasks
+    return tasks
+
+
+def _guarded(job_id: int, work) -> None:
+    """Run one task's work; an error fails the job with a message instead of retrying forever."""
+    with acting_as(None, f"job:{job_id}"):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - any failure must reach the job's page
+            log.exception("job %s failed", job_id)
+            db.session.rollback()
+            with host_scope():
+                job = db.session.get(Job, job_id)
+                if job is not None and job.status != "done":
+                    job.status = "failed"
+                    job.error = str(error)[:2000] or type(error).__name__
+                    job.finished_at = utcnow()
+                    db.session.commit()
+
+
+# ---------------------------------------------------------------- the job's folder
+
+
+def job_folder(job_id: int) -> Path:
+    """Everything a job writes: ``<jobs dir>/<id>/``."""
+    return jobs_dir() / str(job_id)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _link_into_place(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it exists; ``True`` when this call created it.
+
+    ``os.link`` fails when the name is taken, so of two workers rendering the same card exactly
+    one counts it, and a reader never sees half a file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_bytes(data)
+    try:
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+
+
+def safe_name(text: str) -> str:
+    """A file-name part that every unzip tool accepts."""
+    return _UNSAFE.sub("_", text).strip(" .") or "_"
+
+
+# ---------------------------------------------------------------- plan
+
+
+def _period(job: Job) -> Period:
+    return Period(year=int(job.params["year"]), as_of=dt.date.fromisoformat(job.params["as_of"]))
+
+
+def _not_scored_reason(tenant: Tenant) -> str | None:
+    """Why a unit has no cards (switched off, or its unit type has no installed plugin)."""
+    if not tenant.enabled:
+        return _("单位已停用，未评分")
+    if not tenant.plugin_enabled:
+        return _("单位类型插件未启用，未评分")
+    try:
+        get_registry().unit_type(tenant.unit_type)
+    except UnknownUnitType:
+        return _("单位类型 %(unit_type)s 的插件未安装，未评分", unit_type=tenant.unit_type)
+    return None
+
+
+def _unit_type_label(key: str) -> str:
+    try:
+        return get_registry().unit_type(key).name_zh
+    except UnknownUnitType:
+        return key
+
+
+def build_plan(job: Job, *, county_available: bool) -> dict[str, Any]:
+    """The cards of a job's scope, in reading order, and how they are split into chunks.
+
+    Read inside ``host_scope``: a supervisor's scope spans units. Two queries whatever the size.
+    """
+    period = _period(job)
+    tenant_ids = list(job.params.get("tenant_ids") or [])
+    tenants = (
+        db.session.scalars(
+            select(Tenant).where(Tenant.id.in_(tenant_ids)).order_by(Tenant.unit_type, Tenant.name)
+        ).all()
+        if tenant_ids
+        else []
+    )
+    branches: dict[int, list[Organization]] = {}
+    if tenants:
+        for organization in db.session.scalars(
+            select(Organization)
+            .where(
+                Organization.tenant_id.in_([t.id for t in tenants]),
+                Organization.kind.in_(BRANCH_KINDS),
+                Organization.established_on <= period.end,
+            )
+            .order_by(Organization.code)
+        ):
+            branches.setdefault(organization.tenant_id, []).append(organization)
+
+    cards: list[dict[str, Any]] = []
+    chunks: list[list[int]] = []
+    skipped: list[dict[str, Any]] = []
+
+    def add(card: dict[str, Any]) -> int:
+        card["no"] = len(cards)
+        cards.append(card)
+        return card["no"]
+
+    if job.params.get("county") and county_available:
+        chunks.append([add({"kind": "county", "file": f"00_{safe_name(_('全县汇总'))}.pdf"})])
+    for tenant in tenants:
+        unit_info = {
+            "tenant_id": tenant.id,
+            "unit": tenant.name,
+            "unit_type": _unit_type_label(tenant.unit_type),
+        }
+        reason = _not_scored_reason(tenant)
+        own = branches.get(tenant.id, [])
+        if reason is None and not own:
+            reason = _("没有党支部")
+        if reason is not None:
+            skipped.append({**unit_info, "reason": reason})
+            continue
+        folder = f"{safe_name(tenant.slug)}_{safe_name(tenant.name)}"
+        first = [
+            add(
+                {**unit_info, "kind": "unit", "file": f"{folder}/00_{safe_name(_('单位汇总'))}.pdf"}
+            )
+        ]
+        numbers = [
+            add(
+                {
+                    **unit_info,
+                    "kind": "branch",
+                    "organization_id": o.id,
+                    "branch_code": o.code,
+                    "branch_name": o.name,
+                    "file": f"{folder}/{safe_name(o.code)}_{safe_name(o.name)}.pdf",
+                }
+            )
+            for o in own
+        ]
+        for start in range(0, len(numbers), CHUNK_SIZE):
+            chunks.append((first if start == 0 else []) + numbers[start : start + CHUNK_SIZE])
+    return {"cards": cards, "chunks": chunks, "skipped": skipped}
+
+
+def _load_plan(job_id: int) -> dict[str, Any]:
+    return json.loads((job_folder(job_id) / "plan.json").read_text(encoding="utf-8"))
+
+
+def _card_path(job_id: int, card: dict[str, Any]) -> Path:
+    return job_folder(job_id) / "files" / card["file"]
+
+
+def _chunk_marker(job_id: int, index: int) -> Path:
+    return job_folder(job_id) / "chunks" / f"{index}.done"
+
+
+def plan_job(job_id: int, tasks: BulkTasks) -> None:
+    """Fix the job's cards (or reuse the plan of an earlier start) and queue the chunks left."""
+    with host_scope():
+        job = db.session.get(Job, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return
+        folder = job_folder(job_id)
+        plan_file = folder / "plan.json"
+        if plan_file.exists():
+            # Resumed: keep the first plan so the cards already written stay the ones counted.
+            plan = _load_plan(job_id)
+        else:
+            plan = build_plan(job, county_available=_county_renderer() is not None)
+            _write_atomically(plan_file, json.dumps(plan, ensure_ascii=False).encode("utf-8"))
+        finished = sum(1 for card in plan["cards"] if _card_path(job_id, card).exists())
+        job.status = "running"
+        job.started_at = job.started_at or utcnow()
+        job.total = len(plan["cards"])
+        job.done = finished
+        db.session.commit()
+    pending = [i for i in range(len(plan["chunks"])) if not _chunk_marker(job_id, i).exists()]
+    db.session.remove()  # hand the connection back before an immediate-mode queue runs the chunks
+    if not pending:
+        tasks.finish(job_id)
+        return
+    for index in pending:
+        tasks.chunk(job_id, index)
+
+
+# ---------------------------------------------------------------- chunk
+
+
+def _renderers():
+    """The report module (``core.reports.render``)."""
+    from core.reports import render
+
+    return render
+
+
+def _county_renderer():
+    try:
+        return getattr(_renderers(), "render_county_pdf", None)
+    except ImportError:
+        return None
+
+
+def _job_is_running(job_id: int) -> bool:
+    with host_scope():
+        status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+    db.session.commit()
+    return status == "running"
+
+
+def _count_one(job_id: int) -> None:
+    # A table-level statement: the progress counter is bookkeeping, not a record worth an audit
+    # row per card (the job's start, end and failure are audited through the ORM).
+    table = Job.__table__
+    with host_scope():
+        db.session.execute(update(table).where(table.c.id == job_id).values(done=table.c.done + 1))
+    db.session.commit()
+
+
+def render_chunk(job_id: int, index: int, tasks: BulkTasks) -> None:
+    """Render the chunk's cards that are not on disk yet, then queue the finish when all are."""
+    if not _job_is_running(job_id):
+        return
+    plan = _load_plan(job_id)
+    with host_scope():
+        job = db.session.get(Job, job_id)
+        period = _period(job)
+    cards = [plan["cards"][n] for n in plan["chunks"][index]]
+    for card in cards:
+        path = _card_path(job_id, card)
+        if path.exists():
+            continue  # rendered before a restart
+        pdf, row = render_card(card, period, created_by=f"job:{job_id}")
+        _write_atomically(
+            job_folder(job_id) / "rows" / f"{card['no']}.json",
+            json.dumps(row, ensure_ascii=False).encode(),
+        )
+        if _link_into_place(path, pdf):
+            _count_one(job_id)
+        if not _job_is_running(job_id):  # failed elsewhere: stop early
+            return
+    _write_atomically(_chunk_marker(job_id, index), b"")
+    if all(_chunk_marker(job_id, i).exists() for i in range(len(plan["chunks"]))):
+        db.session.remove()
+        tasks.finish(job_id)
+
+
+def render_card(
+    card: dict[str, Any], period: Period, *, created_by: str
+) -> tuple[bytes, dict[str, Any]]:
+    """One card's PDF and its index row.
+
+    Branch cards are rendered with ``store=True``: the renderer prints the branch's newest stored
+    scorecard, or scores it and stores the result; the index row is read from that snapshot, so
+    the index and the PDFs cannot disagree.
+
+    :param created_by: recorded on scorecards stored on the way.
+    """
+    render = _renderers()
+    registry = get_registry()
+    row = {
+        "unit": card.get("unit", ""),
+        "unit_type": card.get("unit_type", ""),
+        "branch_code": card.get("branch_code", ""),
+        "branch_name": card.get("branch_name", ""),
+        "total": None,
+        "max": None,
+        "grade": "",
+        "status": "",
+        "file": card["file"],
+    }
+    if card["kind"] == "county":
+        with host_scope():
+            pdf = render.render_county_pdf(period.year, as_of=period.as_of, registry=registry)
+        row.update(unit=_("全县汇总"), status=_("汇总"))
+        return pdf, row
+    with host_scope():
+        tenant = db.session.get(Tenant, card["tenant_id"])
+    if card["kind"] == "unit":
+        with use_tenant(tenant.id):
+            pdf = render.render_unit_pdf(
+                tenant, period.year, as_of=period.as_of, registry=registry, created_by=created_by
+            )
+        db.session.commit()
+        row.update(branch_name=_("单位汇总"), status=_("汇总"))
+        return pdf, row
+    with use_tenant(tenant.id):
+        organization = db.session.get(Organization, card["organization_id"])
+        pdf = render.render_branch_pdf(
+            tenant,
+            organization,
+            period.year,
+            as_of=period.as_of,
+            registry=registry,
+            store=True,
+            created_by=created_by,
+        )
+        card_row = db.session.scalars(
+            select(Scorecard)
+            .where(Scorecard.organization_id == organization.id, Scorecard.year == period.year)
+            .order_by(Scorecard.id.desc())
+            .limit(1)
+        ).first()
+        if card_row is not None:
+            row.update(
+                total=str(card_row.total),
+                max=str(card_row.max),
+                grade=card_row.grade or "",
+                status=label(SCORECARD_STATUSES, card_row.status),
+            )
+    db.session.commit()  # keep the snapshot the PDF was made from
+    return pdf, row
+
+
+# ---------------------------------------------------------------- finish
+
+
+INDEX_COLUMNS = (
+    # (header, row key, width in characters)
+    ("单位", "unit", 30),
+    ("单位类型", "unit_type", 12),
+    ("支部代码", "branch_code", 12),
+    ("支部名称", "branch_name", 30),
+    ("得分", "total", 8),
+    ("满分", "max", 8),
+    ("等级", "grade", 10),
+    ("状态", "status", 22),
+    ("文件名", "file", 60),
+)
+
+
+def index_rows(job_id: int, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per card in plan order, then one per unit that has no cards."""
+    rows = []
+    folder = job_folder(job_id) / "rows"
+    for card in plan["cards"]:
+        rows.append(json.loads((folder / f"{card['no']}.json").read_text(encoding="utf-8")))
+    for unit in plan["skipped"]:
+        rows.append(
+            {
+                "unit": unit["unit"],
+                "unit_type": unit["unit_type"],
+                "branch_code": "",
+                "branch_name": "",
+                "total": None,
+                "max": None,
+                "grade": "",
+                "status": unit["reason"],
+                "file": "",
+            }
+        )
+    return rows
+
+
+def write_index(rows: list[dict[str, Any]], path: Path) -> None:
+    """The ZIP's index as an Excel sheet: Chinese headers, widths set, header row frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("评分表索引")
+    sheet.append([_(header) for header, _key, _width in INDEX_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        values = []
+        for _header, key, _width in INDEX_COLUMNS:
+            value = row.get(key)
+            # Points as numbers, so the sheet can be sorted and summed.
+            values.append(
+                Decimal(value) if key in ("total", "max") and value not in (None, "") else value
+            )
+        sheet.append(values)
+    for number, (_header, _key, width) in enumerate(INDEX_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+def zip_name(job: Job) -> str:
+    return f"scorecards-{job.params['year']}-job{job.id}.zip"
+
+
+def finish_job(job_id: int) -> None:
+    """Write the index and the ZIP, then mark the job done (a second call does nothing)."""
+    with host_scope():
+        job = db.session.get(Job, job_id)
+        if job is None or job.status != "running":
+            return
+        name = zip_name(job)
+    plan = _load_plan(job_id)
+    folder = job_folder(job_id)
+    index = folder / INDEX_NAME
+    write_index(index_rows(job_id, plan), index)
+    target = folder / name
+    temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+    with zipfile.ZipFile(temporary, "w") as archive:
+        archive.write(index, INDEX_NAME, compress_type=zipfile.ZIP_DEFLATED)
+        for card in plan["cards"]:
+            # PDFs are compressed already: stored as they are, the ZIP is written at disk speed.
+            archive.write(_card_path(job_id, card), card["file"], compress_type=zipfile.ZIP_STORED)
+    os.replace(temporary, target)
+    with host_scope():
+        job = db.session.get(Job, job_id)
+        if job.status != "running":
+            return
+        job.status = "done"
+        job.done = job.total
+        job.result_path = f"{job_id}/{name}"
+        job.finished_at = utcnow()
+        db.session.commit()
+    # The ZIP holds them now; the loose copies only served to resume an interrupted job.
+    shutil.rmtree(folder / "files", ignore_errors=True)
+
+
+def result_file(job: Job) -> Path | None:
+    """The finished ZIP on disk, if the job is done and the file is still there."""
+    if job.status != "done" or not job.result_path:
+        return None
+    path = jobs_dir() / job.result_path
+    return path if path.is_file() else None

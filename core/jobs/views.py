@@ -1,0 +1,123 @@
+"""Job pages: start a bulk download, watch its progress bar, fetch the ZIP."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core.extensions import db
+from core.jobs.bulk import result_file
+from core.jobs.models import JOB_STATUSES, Job
+from core.jobs.services import JobNotAllowed, can_view_job, start_bulk_job, visible_jobs_query
+from core.vocabulary import label
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+#: Seconds between refreshes of a job page without JavaScript.
+REFRESH_SECONDS = 3
+
+
+@bp.app_context_processor
+def _bulk_defaults() -> dict:
+    # The "download all" form on the landing page proposes the current year.
+    return {"bulk_year": dt.date.today().year}
+
+
+def _job_or_404(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        abort(404)
+    if not can_view_job(current_user, job):
+        abort(403)
+    return job
+
+
+def _requested_year_and_day() -> tuple[int, dt.date]:
+    """The year asked for (default: this year) and the day its records are read on."""
+    today = dt.date.today()
+    try:
+        year = int(request.form.get("year") or today.year)
+    except ValueError:
+        abort(400)
+    if not 2000 <= year <= today.year:
+        abort(400)
+    # A past year is read as it ended; the current one as of today.
+    return year, min(today, dt.date(year, 12, 31))
+
+
+@bp.post("/bulk-scorecards")
+@login_required
+def start_bulk_scorecards():
+    year, as_of = _requested_year_and_day()
+    try:
+        job = start_bulk_job(current_user, year, as_of)
+    except JobNotAllowed:
+        abort(403)
+    flash(_("已开始生成全部评分表，完成后可在此页下载。"), "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def job_state(job: Job) -> dict:
+    """What the progress bar shows (the page and its JSON share it)."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "status_label": label(JOB_STATUSES, job.status),
+        "total": job.total,
+        "done": job.done,
+        "percent": job.percent,
+        "error": job.error,
+        "finished": job.status in ("done", "failed"),
+        "download_url": url_for("jobs.download", job_id=job.id) if job.status == "done" else None,
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    jobs = db.session.scalars(visible_jobs_query(current_user).limit(50)).all()
+    return render_template("jobs/list.html", jobs=jobs, statuses=JOB_STATUSES)
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = _job_or_404(job_id)
+    return render_template(
+        "jobs/show.html", job=job, state=job_state(job), refresh_seconds=REFRESH_SECONDS
+    )
+
+
+@bp.get("/<int:job_id>.json")
+@login_required
+def state(job_id: int):
+    return jsonify(job_state(_job_or_404(job_id)))
+
+
+@bp.get("/<int:job_id>/download")
+@login_required
+def download(job_id: int):
+    job = _job_or_404(job_id)
+    path = result_file(job)
+    if path is None:
+        abort(404)
+    year = job.params.get("year")
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=_("评分表-%(year)s-%(id)s.zip", year=year, id=job.id),
+    )
