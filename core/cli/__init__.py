@@ -44,7 +44,6 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(tenant)
 main.add_command(user)
-main.add_command(worker)
 main.add_command(__import__("core.cli.render", fromlist=["render"]).render)
 main.add_command(worker)
 
