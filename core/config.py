@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ APP_DB_ROLE = "branchmark_app"
 class Defaults:
     """Settings every deployment starts from."""
 
-    SECRET_KEY = "dev-only-change-me"
+    #: None → a random key created once in the instance folder (see :func:`_secret_key`).
+    SECRET_KEY: str | None = None
     #: None → a SQLite file in the instance folder (see :func:`load_config`).
     DATABASE_URL: str | None = None
     #: Connect as the table owner for migrations; defaults to DATABASE_URL.
@@ -60,6 +62,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = _sqlite_url(Path(app.instance_path) / "branchmark.db")
@@ -71,6 +75,20 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if not app.config.get("TENANTS_DIR"):
         app.config["TENANTS_DIR"] = str(PROJECT_ROOT / "tenants")
+
+
+def _secret_key(instance: Path) -> str:
+    """The instance's own random key, created on first start (never a shared default)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    os.makedirs(instance, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Readable by the owner only: whoever holds it can forge sessions.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
 
 
 def default_instance_path() -> str:

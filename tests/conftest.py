@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,6 +30,9 @@ from core.organizations.models import Organization
 from core.tenancy import host_scope, set_tenant, use_tenant
 
 TEST_PASSWORD = "correct-horse-9"
+
+# Tests never touch the project's own instance folder (demo database, secret key, job files).
+os.environ.setdefault("BRANCHMARK_INSTANCE_PATH", tempfile.mkdtemp(prefix="branchmark-test-instance-"))
 
 
 def _postgres_url() -> str | None:

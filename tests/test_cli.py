@@ -131,3 +131,13 @@ def test_plugin_can_be_switched_off_and_on_for_a_unit(runner, db, tenant, make_o
     assert on.exit_code == 0
     scored = run(runner, "score", "--tenant", tenant.slug, "--year", "2025", "--as-of", "2026-01-10")
     assert "B01" in scored.output
+
+
+def test_each_instance_gets_its_own_secret_key(tmp_path, monkeypatch):
+    from core import create_app
+
+    monkeypatch.setenv("BRANCHMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"})
+    assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] != "dev-only-change-me"
+    again = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"})
+    assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]  # kept across restarts
