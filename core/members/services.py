@@ -1,15 +1,35 @@
-"""Member operations: validated edits that leave an audit trail through the session."""
+"""Member write paths: members, transfers and leaving, development cases, appraisals.
+
+Transactions: these functions check every field, then change the session (add, set, flush) and
+return; they never commit. The caller — a page, the JSON API, an Excel import — commits once at
+the end, so an import of many rows stays all-or-nothing. On bad input they raise
+:class:`~core.validation.RecordError` (here :class:`MemberError`) naming every bad field at once,
+in Chinese, and change nothing. The audit log is written at flush without any help from here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.members.models import Member
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.extensions import db
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.validation import RecordError
-from core.vocabulary import DUES_CATEGORIES, GENDERS, MEMBER_STATUSES
+from core.vocabulary import (
+    APPRAISAL_RESULTS,
+    DEVELOPMENT_STEPS,
+    DUES_CATEGORIES,
+    GENDERS,
+    LEAVING_REASONS,
+    MEMBER_STATUSES,
+)
 
 #: 18-digit resident ID: 17 digits and a check character (GB 11643).
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -22,6 +42,10 @@ EDITABLE = {
     "status", "joined_on", "full_on", "dues_category", "dues_base", "is_leader",
     "party_group_id", "organization_id", "transferred_in_on", "left_on", "left_reason", "note",
 }
+#: Fields a new member needs.
+REQUIRED = ("name", "status", "joined_on")
+#: Lengths of the member's text columns, so a long value is refused with a message, not a crash.
+TEXT_LIMITS = {"name": 50, "ethnicity": 20, "education": 30, "position": 100}
 
 
 class MemberError(RecordError):
@@ -41,29 +65,110 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     unknown = set(fields) - EDITABLE
     for name in sorted(unknown):
-        errors[name] = "不能修改此项"
+        errors[name] = _("不能修改此项")
     if "name" in fields and not str(fields["name"] or "").strip():
-        errors["name"] = "请填写姓名"
+        errors["name"] = _("请填写姓名")
+    for name, limit in TEXT_LIMITS.items():
+        if name not in errors and len(str(fields.get(name) or "")) > limit:
+            errors[name] = _("不能超过 %(limit)d 个字符", limit=limit)
     if fields.get("gender") not in (None, *GENDERS):
-        errors["gender"] = "性别须为 男 或 女"
+        errors["gender"] = _("性别须为 男 或 女")
     if "status" in fields and fields["status"] not in MEMBER_STATUSES:
-        errors["status"] = "党员类别须为 正式党员 或 预备党员"
+        errors["status"] = _("党员类别须为 正式党员 或 预备党员")
     if "dues_category" in fields and fields["dues_category"] not in DUES_CATEGORIES:
-        errors["dues_category"] = "党费类别无效"
+        errors["dues_category"] = _("党费类别无效")
+    if fields.get("left_reason") not in (None, *LEAVING_REASONS):
+        errors["left_reason"] = _("离开原因无效")
     if fields.get("id_number") and not id_number_is_valid(str(fields["id_number"]).upper()):
-        errors["id_number"] = "身份证号码格式或校验位不正确"
+        errors["id_number"] = _("身份证号码格式或校验位不正确")
     if fields.get("phone") and not PHONE.match(str(fields["phone"])):
-        errors["phone"] = "手机号码须为 11 位数字"
+        errors["phone"] = _("手机号码须为 11 位数字")
     if fields.get("dues_base") is not None:
         try:
             if Decimal(str(fields["dues_base"])) < 0:
-                errors["dues_base"] = "党费基数不能为负数"
+                errors["dues_base"] = _("党费基数不能为负数")
         except InvalidOperation:
-            errors["dues_base"] = "党费基数须为数字"
+            errors["dues_base"] = _("党费基数须为数字")
     for name in ("birth_date", "joined_on", "full_on", "transferred_in_on", "left_on"):
         if fields.get(name) is not None and not isinstance(fields[name], dt.date):
-            errors[name] = "日期格式应为 YYYY-MM-DD"
+            errors[name] = _("日期格式应为 YYYY-MM-DD")
+        elif fields.get(name) is not None and fields[name] > dt.date.today():
+            errors[name] = _("日期不能晚于今天")
     return errors
+
+
+def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str, str]:
+    """Checks across fields and rows: dates in order, the branch and party group exist."""
+    errors: dict[str, str] = {}
+
+    def value(name: str) -> Any:
+        return fields[name] if name in fields else getattr(member, name, None)
+
+    joined, full = value("joined_on"), value("full_on")
+    if full is not None and joined is not None and full < joined:
+        errors["full_on"] = _("转正时间不能早于入党时间")
+    if value("status") == "probationary" and full is not None:
+        errors["full_on"] = _("预备党员不应有转正时间；转正请将类别改为正式党员")
+    transferred = value("transferred_in_on")
+    if transferred is not None and joined is not None and transferred < joined:
+        errors["transferred_in_on"] = _("转入日期不能早于入党时间")
+    left = value("left_on")
+    start = transferred or joined
+    if left is not None and start is not None and left < start:
+        errors["left_on"] = _("离开日期不能早于入党或转入日期")
+    if (left is None) != (value("left_reason") is None) and (
+        "left_on" in fields or "left_reason" in fields
+    ):
+        errors["left_reason" if left is not None else "left_on"] = _(
+            "离开日期和离开原因须同时填写"
+        )
+    if "organization_id" in fields:
+        organization = (
+            db.session.get(Organization, fields["organization_id"])
+            if fields["organization_id"] is not None
+            else None
+        )
+        if organization is None or not organization.is_branch:
+            errors["organization_id"] = _("请选择本单位的党支部")
+        elif organization.dissolved_on is not None:
+            errors["organization_id"] = _("该党支部已撤销")
+    group_id = value("party_group_id")
+    if group_id is not None and ("party_group_id" in fields or "organization_id" in fields):
+        group = db.session.get(PartyGroup, group_id)
+        if group is None or group.organization_id != value("organization_id"):
+            errors["party_group_id"] = _("党小组须属于该党员所在的党支部")
+    return errors
+
+
+def create_member(organization: Organization, **fields: Any) -> Member:
+    """Add a member to a branch of the current unit.
+
+    :param organization: the branch (党支部 or 联合党支部).
+    :param fields: ``name``, ``status``, ``joined_on`` (required) and any of :data:`EDITABLE`.
+    :returns: the new member, flushed.
+    :raises MemberError: every bad field, in Chinese.
+    """
+    fields = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
+    fields["organization_id"] = organization.id
+    if isinstance(fields.get("id_number"), str):
+        fields["id_number"] = fields["id_number"].upper()
+    errors = validate_member_fields(fields)
+    for name in REQUIRED:
+        if fields.get(name) in (None, "") and name not in errors:
+            errors[name] = {
+                "name": _("请填写姓名"),
+                "status": _("请选择党员类别"),
+                "joined_on": _("请填写入党时间"),
+            }[name]
+    errors.update({k: v for k, v in _relation_errors(None, fields).items() if k not in errors})
+    if errors:
+        raise MemberError(errors)
+    fields.setdefault("dues_category", "employed")
+    fields.setdefault("is_leader", False)
+    member = Member(**fields)
+    db.session.add(member)
+    db.session.flush()
+    return member
 
 
 def update_member(member: Member, **changes: Any) -> Member:
@@ -72,12 +177,329 @@ def update_member(member: Member, **changes: Any) -> Member:
     :raises MemberError: with a Chinese message per bad field.
     """
     errors = validate_member_fields(changes)
-    joined = changes.get("joined_on", member.joined_on)
-    full = changes.get("full_on", member.full_on)
-    if not errors and full is not None and joined is not None and full < joined:
-        errors["full_on"] = "转正时间不能早于入党时间"
+    if not errors:
+        errors = _relation_errors(member, changes)
     if errors:
         raise MemberError(errors)
     for name, value in changes.items():
         setattr(member, name, value)
     return member
+
+
+def _start_of(member: Member) -> dt.date:
+    return member.transferred_in_on or member.joined_on
+
+
+def transfer_member(member: Member, organization: Organization, on: dt.date) -> Member:
+    """Move a member to another branch of the same unit from ``on``.
+
+    The member keeps one row (attendance and dues history stay theirs); the branch counts them
+    from ``on``. Their party group and any committee seats in the old branch end.
+
+    :raises MemberError: for a bad branch or date.
+    """
+    errors: dict[str, str] = {}
+    if not organization.is_branch or organization.dissolved_on is not None:
+        errors["organization_id"] = _("请选择本单位在设的党支部")
+    elif organization.id == member.organization_id:
+        errors["organization_id"] = _("该党员已在此党支部")
+    if member.left_on is not None:
+        errors["organization_id"] = _("该党员已离开，不能转接")
+    if not isinstance(on, dt.date):
+        errors["transferred_in_on"] = _("请填写转入日期")
+    elif on > dt.date.today():
+        errors["transferred_in_on"] = _("日期不能晚于今天")
+    elif on < _start_of(member):
+        errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
+    if errors:
+        raise MemberError(errors)
+    _end_seats(member, on)
+    member.organization_id = organization.id
+    member.party_group_id = None
+    member.transferred_in_on = on
+    db.session.flush()
+    return member
+
+
+def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str | None = None) -> Member:
+    """Record that a member left the branch (转出, 去世 …); their committee seats end that day.
+
+    :raises MemberError: for a bad date or reason.
+    """
+    errors: dict[str, str] = {}
+    if reason not in LEAVING_REASONS:
+        errors["left_reason"] = _("请选择离开原因")
+    if not isinstance(left_on, dt.date):
+        errors["left_on"] = _("请填写离开日期")
+    elif left_on > dt.date.today():
+        errors["left_on"] = _("日期不能晚于今天")
+    elif left_on < _start_of(member):
+        errors["left_on"] = _("离开日期不能早于入党或转入日期")
+    if member.left_on is not None:
+        errors["left_on"] = _("该党员已于 %(day)s 离开", day=member.left_on.isoformat())
+    if errors:
+        raise MemberError(errors)
+    _end_seats(member, left_on)
+    member.left_on = left_on
+    member.left_reason = reason
+    if note:
+        member.note = f"{member.note}\n{note}" if member.note else note
+    db.session.flush()
+    return member
+
+
+def _end_seats(member: Member, on: dt.date) -> None:
+    seats = db.session.scalars(
+        select(CommitteeSeat).where(
+            CommitteeSeat.member_id == member.id, CommitteeSeat.ended_on.is_(None)
+        )
+    ).all()
+    for seat in seats:
+        seat.ended_on = max(on, seat.started_on)
+
+
+# --- development cases (发展党员) ------------------------------------------------------------
+
+#: The step that moves a case into each stage (《中国共产党发展党员工作细则》): 递交申请书,
+#: 确定为积极分子, 确定为发展对象, 上级党委审批 (预备党员), 上级党委审批转正.
+STAGE_MILESTONES: tuple[tuple[int, str], ...] = (
+    (24, "full"),
+    (17, "probationary"),
+    (7, "target"),
+    (3, "activist"),
+    (1, "applicant"),
+)
+#: Steps that need not wait for the step numbered just before them: filing with the higher
+#: committee (4, 8, 18) runs alongside the next step, so 5, 9 and 19 follow the step before it.
+PREDECESSOR: dict[int, int] = {5: 3, 9: 7, 19: 17}
+
+
+def stage_from_steps(steps: Mapping[int, dt.date]) -> str:
+    """The stage a case has reached, from the steps recorded so far."""
+    for step, stage in STAGE_MILESTONES:
+        if step in steps:
+            return stage
+    return "applicant"
+
+
+def _predecessor(step: int) -> int:
+    return PREDECESSOR.get(step, step - 1)
+
+
+def create_development_case(
+    organization: Organization,
+    *,
+    name: str,
+    gender: str | None = None,
+    birth_date: dt.date | None = None,
+    id_number: str | None = None,
+    applied_on: dt.date | None = None,
+    note: str | None = None,
+) -> DevelopmentCase:
+    """Open a development case for a person who applied to join (step 1 when ``applied_on``).
+
+    :raises MemberError: every bad field.
+    """
+    name = (name or "").strip()
+    fields: dict[str, Any] = {"name": name, "gender": gender, "birth_date": birth_date}
+    if id_number:
+        fields["id_number"] = id_number.strip().upper()
+    errors = validate_member_fields(fields)
+    if not name:
+        errors["name"] = _("请填写姓名")
+    if not organization.is_branch:
+        errors["organization_id"] = _("发展党员须在党支部进行")
+    if applied_on is not None:
+        if not isinstance(applied_on, dt.date):
+            errors["applied_on"] = _("日期格式应为 YYYY-MM-DD")
+        elif applied_on > dt.date.today():
+            errors["applied_on"] = _("日期不能晚于今天")
+    if errors:
+        raise MemberError(errors)
+    case = DevelopmentCase(
+        organization_id=organization.id,
+        name=name,
+        gender=gender,
+        birth_date=birth_date,
+        id_number=fields.get("id_number"),
+        note=(note or "").strip() or None,
+        stage="applicant",
+    )
+    db.session.add(case)
+    db.session.flush()
+    if applied_on is not None:
+        record_development_step(case, 1, applied_on)
+    return case
+
+
+def record_development_step(
+    case: DevelopmentCase, step: int, done_on: dt.date, note: str | None = None
+) -> DevelopmentStep:
+    """Record (or correct) the date a step was completed; the case's stage follows.
+
+    Steps go in order: a step needs the step before it recorded and cannot be dated before it,
+    and a correction cannot move a step after the step that follows it.
+
+    :raises MemberError: under ``step`` or ``done_on``.
+    """
+    errors: dict[str, str] = {}
+    dates = {s.step: s.done_on for s in case.steps}
+    if case.stage == "closed":
+        errors["step"] = _("该发展案例已终止")
+    if not isinstance(step, int) or step not in DEVELOPMENT_STEPS:
+        errors["step"] = _("步骤编号应为 1–25")
+    if not isinstance(done_on, dt.date):
+        errors["done_on"] = _("请填写完成日期")
+    elif done_on > dt.date.today():
+        errors["done_on"] = _("日期不能晚于今天")
+    if not errors and step > 1:
+        before = _predecessor(step)
+        if before not in dates:
+            errors["step"] = _(
+                "请先记录第 %(n)d 步（%(label)s）", n=before, label=DEVELOPMENT_STEPS[before][1]
+            )
+        elif done_on < dates[before]:
+            errors["done_on"] = _(
+                "不能早于第 %(n)d 步（%(label)s）的日期 %(day)s",
+                n=before,
+                label=DEVELOPMENT_STEPS[before][1],
+                day=dates[before].isoformat(),
+            )
+    if not errors:
+        for later, day in dates.items():
+            if later != step and _predecessor(later) == step and day < done_on:
+                errors["done_on"] = _(
+                    "不能晚于第 %(n)d 步（%(label)s）的日期 %(day)s",
+                    n=later,
+                    label=DEVELOPMENT_STEPS[later][1],
+                    day=day.isoformat(),
+                )
+                break
+    if errors:
+        raise MemberError(errors)
+    existing = next((s for s in case.steps if s.step == step), None)
+    if existing is None:
+        existing = DevelopmentStep(case_id=case.id, step=step, done_on=done_on)
+        case.steps.append(existing)
+    else:
+        existing.done_on = done_on
+    if note is not None:
+        existing.note = note.strip() or None
+    dates[step] = done_on
+    case.stage = stage_from_steps(dates)
+    db.session.flush()
+    return existing
+
+
+def close_development_case(case: DevelopmentCase, note: str) -> DevelopmentCase:
+    """Stop a case (the person withdrew or was not accepted), with the reason.
+
+    :raises MemberError: when no reason is given.
+    """
+    if not (note or "").strip():
+        raise MemberError({"note": _("请填写终止原因")})
+    case.stage = "closed"
+    case.note = f"{case.note}\n{note.strip()}" if case.note else note.strip()
+    db.session.flush()
+    return case
+
+
+# --- democratic appraisal (民主评议党员) ----------------------------------------------------
+
+
+def _belonged_in_year(member: Member, year: int) -> bool:
+    start = _start_of(member)
+    return start <= dt.date(year, 12, 31) and (
+        member.left_on is None or member.left_on > dt.date(year, 1, 1)
+    )
+
+
+def set_appraisals(
+    organization: Organization,
+    year: int,
+    results: Mapping[int, str | None],
+    *,
+    appraised_on: dt.date | None = None,
+) -> list[Appraisal]:
+    """Set a year's appraisal results for members of a branch in one call.
+
+    :param results: member id → result code; ``None`` or ``""`` clears a member's result.
+    :returns: the appraisals now stored for the members given.
+    :raises MemberError: keys ``year``, ``appraised_on`` or ``<member id>`` (the message names
+        the member); nothing is changed when any is wrong.
+    """
+    errors: dict[str, str] = {}
+    today = dt.date.today()
+    if not isinstance(year, int) or not 2000 <= year <= today.year:
+        errors["year"] = _("年度应在 2000 年至今年之间")
+    if appraised_on is not None:
+        if not isinstance(appraised_on, dt.date):
+            errors["appraised_on"] = _("日期格式应为 YYYY-MM-DD")
+        elif appraised_on > today:
+            errors["appraised_on"] = _("日期不能晚于今天")
+    ids = list(results)
+    members = {
+        m.id: m
+        for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+    } if ids else {}
+    for member_id in ids:
+        member = members.get(member_id)
+        result = results[member_id] or None
+        if member is None or member.organization_id != organization.id:
+            errors[str(member_id)] = _("编号为 %(id)s 的党员不属于本支部", id=member_id)
+        elif "year" not in errors and not _belonged_in_year(member, year):
+            errors[str(member_id)] = _("%(name)s 在 %(year)d 年不属于本支部", name=member.name, year=year)
+        elif result is not None and result not in APPRAISAL_RESULTS:
+            errors[str(member_id)] = _("%(name)s 的评议结果无效", name=member.name)
+    if errors:
+        raise MemberError(errors)
+    existing = {
+        a.member_id: a
+        for a in db.session.scalars(
+            select(Appraisal).where(Appraisal.member_id.in_(ids), Appraisal.year == year)
+        ).all()
+    } if ids else {}
+    stored: list[Appraisal] = []
+    for member_id in ids:
+        result = results[member_id] or None
+        appraisal = existing.get(member_id)
+        if result is None:
+            if appraisal is not None:
+                db.session.delete(appraisal)
+            continue
+        if appraisal is None:
+            appraisal = Appraisal(member_id=member_id, year=year, result=result)
+            db.session.add(appraisal)
+        else:
+            appraisal.result = result
+        if appraised_on is not None:
+            appraisal.appraised_on = appraised_on
+        stored.append(appraisal)
+    db.session.flush()
+    return stored
+
+
+def set_appraisal(
+    member: Member,
+    year: int,
+    result: str | None,
+    *,
+    appraised_on: dt.date | None = None,
+    note: str | None = None,
+) -> Appraisal | None:
+    """Set one member's appraisal result for a year (``None`` clears it).
+
+    :raises MemberError: as :func:`set_appraisals`, with the member's key renamed ``result``.
+    """
+    organization = db.session.get(Organization, member.organization_id)
+    try:
+        stored = set_appraisals(organization, year, {member.id: result}, appraised_on=appraised_on)
+    except MemberError as error:
+        errors = dict(error.errors)
+        if str(member.id) in errors:
+            errors["result"] = errors.pop(str(member.id))
+        raise MemberError(errors) from None
+    if stored and note is not None:
+        stored[0].note = note.strip() or None
+        db.session.flush()
+    return stored[0] if stored else None
