@@ -40,3 +40,7 @@ demo: setup
 
 test: setup-test
 	@"$(SCRIPTS)/test.sh" $(PYTEST_ARGS)
+
+## Benchmarks (ratios against a floor, never tests): BENCH_UNITS=1500 for the full size.
+bench: setup
+	@"$(PROJECT_DIR)/benchmarks/run.sh"

@@ -280,8 +280,11 @@ def test_interrupted_job_resumes_without_rendering_finished_cards(
     first_chunk = [plan["cards"][n] for n in plan["chunks"][0]]
     finished = [c for c in first_chunk if c["kind"] == "branch"]
     assert finished
-    # It died after writing its cards but before marking the chunk done: the chunk runs again.
+    # It died after writing its cards but before marking the chunk done (and, for one card,
+    # between writing the PDF and its index row): the chunk runs again.
     bulk._chunk_marker(job.id, 0).unlink()
+    bulk._row_path(job.id, finished[0]).unlink()
+    assert bulk._card_path(job.id, finished[0]).exists()
     assert renders == Counter(c["branch_code"] for c in finished)
 
     # A new worker starts: unfinished jobs are queued again and two workers share the rest.

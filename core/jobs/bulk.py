@@ -6,9 +6,9 @@ A job runs as three kinds of task:
    roll-up for a host admin), writes it to ``plan.json`` in the job's folder, sets the job's
    total and queues one **chunk** per unit (large units split), so several workers share it;
 2. **chunk** — renders its cards one by one; each PDF is written under a temporary name and
-   then linked into place, so a file that exists is complete, and two workers that render the
-   same card (after a resume) never count it twice; the index row of each card is written
-   beside it before the PDF, so a resumed job still knows the scores of cards it skips;
+   then linked into place, so a file that exists is complete; then the card's index row is
+   linked into place the same way — the row marks the card finished, and of two workers that
+   finish the same card (after a resume) exactly one counts it;
 3. **finish** — once every chunk has left its marker, writes ``index.xlsx`` and the ZIP.
 
 A worker stopped in the middle loses at most the cards it was rendering: the plan is kept,
@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 from huey import Huey
 from huey.api import TaskWrapper
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.audit.recorder import acting_as
 from core.db import utcnow
@@ -105,12 +106,18 @@ def _guarded(job_id: int, work) -> None:
             work()
         except Exception as error:  # noqa: BLE001 - any failure must reach the job's page
             log.exception("job %s failed", job_id)
+            # Database errors carry statements and values: the page gets a plain sentence.
+            message = (
+                _("数据库出错，请稍后重试或联系管理员")
+                if isinstance(error, SQLAlchemyError)
+                else str(error)[:500] or type(error).__name__
+            )
             db.session.rollback()
             with host_scope():
                 job = db.session.get(Job, job_id)
                 if job is not None and job.status != "done":
                     job.status = "failed"
-                    job.error = str(error)[:2000] or type(error).__name__
+                    job.error = message
                     job.finished_at = utcnow()
                     db.session.commit()
 
@@ -281,7 +288,7 @@ def plan_job(job_id: int, tasks: BulkTasks) -> None:
         else:
             plan = build_plan(job, county_available=_county_renderer() is not None)
             _write_atomically(plan_file, json.dumps(plan, ensure_ascii=False).encode("utf-8"))
-        finished = sum(1 for card in plan["cards"] if _card_path(job_id, card).exists())
+        finished = sum(1 for card in plan["cards"] if _row_path(job_id, card).exists())
         job.status = "running"
         job.started_at = job.started_at or utcnow()
         job.total = len(plan["cards"])
@@ -329,25 +336,35 @@ def _count_one(job_id: int) -> None:
     db.session.commit()
 
 
+def _row_path(job_id: int, card: dict[str, Any]) -> Path:
+    return job_folder(job_id) / "rows" / f"{card['no']}.json"
+
+
 def render_chunk(job_id: int, index: int, tasks: BulkTasks) -> None:
-    """Render the chunk's cards that are not on disk yet, then queue the finish when all are."""
+    """Render the chunk's cards not finished yet, then queue the finish when every chunk is done.
+
+    A card is finished when its index row is on disk; the row is written after the PDF, so a
+    PDF found without its row (a worker stopped between the two) is not rendered again.
+    """
     if not _job_is_running(job_id):
         return
     plan = _load_plan(job_id)
     with host_scope():
-        job = db.session.get(Job, job_id)
-        period = _period(job)
-    cards = [plan["cards"][n] for n in plan["chunks"][index]]
-    for card in cards:
+        period = _period(db.session.get(Job, job_id))
+    created_by = f"job:{job_id}"
+    for number in plan["chunks"][index]:
+        card = plan["cards"][number]
+        if _row_path(job_id, card).exists():
+            continue  # finished before a restart
         path = _card_path(job_id, card)
-        if path.exists():
-            continue  # rendered before a restart
-        pdf, row = render_card(card, period, created_by=f"job:{job_id}")
-        _write_atomically(
-            job_folder(job_id) / "rows" / f"{card['no']}.json",
-            json.dumps(row, ensure_ascii=False).encode(),
-        )
-        if _link_into_place(path, pdf):
+        unavailable = None
+        if not path.exists():
+            try:
+                _link_into_place(path, render_pdf(card, period, created_by=created_by))
+            except _report_unavailable() as error:
+                unavailable = str(error)
+        row = index_row(card, period, unavailable=unavailable)
+        if _link_into_place(_row_path(job_id, card), json.dumps(row, ensure_ascii=False).encode()):
             _count_one(job_id)
         if not _job_is_running(job_id):  # failed elsewhere: stop early
             return
@@ -357,19 +374,51 @@ def render_chunk(job_id: int, index: int, tasks: BulkTasks) -> None:
         tasks.finish(job_id)
 
 
-def render_card(
-    card: dict[str, Any], period: Period, *, created_by: str
-) -> tuple[bytes, dict[str, Any]]:
-    """One card's PDF and its index row.
+def _report_unavailable() -> type[Exception]:
+    """The renderer's "nothing to print" error (a branch with no result for the year …)."""
+    return getattr(_renderers(), "ReportUnavailable", LookupError)
+
+
+def render_pdf(card: dict[str, Any], period: Period, *, created_by: str) -> bytes:
+    """One card's PDF.
 
     Branch cards are rendered with ``store=True``: the renderer prints the branch's newest stored
-    scorecard, or scores it and stores the result; the index row is read from that snapshot, so
-    the index and the PDFs cannot disagree.
+    scorecard, or scores the branch and stores the result, so the index (read from that
+    snapshot by :func:`index_row`) and the PDF cannot disagree.
 
     :param created_by: recorded on scorecards stored on the way.
+    :raises ReportUnavailable: the renderer has nothing to print for this card.
     """
     render = _renderers()
     registry = get_registry()
+    if card["kind"] == "county":
+        with host_scope():
+            return render.render_county_pdf(period.year, as_of=period.as_of, registry=registry)
+    with host_scope():
+        tenant = db.session.get(Tenant, card["tenant_id"])
+    with use_tenant(tenant.id):
+        if card["kind"] == "unit":
+            pdf = render.render_unit_pdf(
+                tenant, period.year, as_of=period.as_of, registry=registry, created_by=created_by
+            )
+        else:
+            pdf = render.render_branch_pdf(
+                tenant,
+                db.session.get(Organization, card["organization_id"]),
+                period.year,
+                as_of=period.as_of,
+                registry=registry,
+                store=True,
+                created_by=created_by,
+            )
+    db.session.commit()  # keep the snapshots the PDF was made from
+    return pdf
+
+
+def index_row(
+    card: dict[str, Any], period: Period, *, unavailable: str | None = None
+) -> dict[str, Any]:
+    """The card's line in ``index.xlsx``: a branch's from its newest stored scorecard."""
     row = {
         "unit": card.get("unit", ""),
         "unit_type": card.get("unit_type", ""),
@@ -379,49 +428,34 @@ def render_card(
         "max": None,
         "grade": "",
         "status": "",
-        "file": card["file"],
+        "file": "" if unavailable else card["file"],
     }
     if card["kind"] == "county":
-        with host_scope():
-            pdf = render.render_county_pdf(period.year, as_of=period.as_of, registry=registry)
-        row.update(unit=_("全县汇总"), status=_("汇总"))
-        return pdf, row
-    with host_scope():
-        tenant = db.session.get(Tenant, card["tenant_id"])
-    if card["kind"] == "unit":
-        with use_tenant(tenant.id):
-            pdf = render.render_unit_pdf(
-                tenant, period.year, as_of=period.as_of, registry=registry, created_by=created_by
-            )
+        row.update(unit=_("全县汇总"), status=unavailable or _("汇总"))
+    elif card["kind"] == "unit":
+        row.update(branch_name=_("单位汇总"), status=unavailable or _("汇总"))
+    elif unavailable:
+        row["status"] = unavailable
+    else:
+        with use_tenant(card["tenant_id"]):
+            scorecard = db.session.scalars(
+                select(Scorecard)
+                .where(
+                    Scorecard.organization_id == card["organization_id"],
+                    Scorecard.year == period.year,
+                )
+                .order_by(Scorecard.id.desc())
+                .limit(1)
+            ).first()
+            if scorecard is not None:
+                row.update(
+                    total=str(scorecard.total),
+                    max=str(scorecard.max),
+                    grade=scorecard.grade or "",
+                    status=label(SCORECARD_STATUSES, scorecard.status),
+                )
         db.session.commit()
-        row.update(branch_name=_("单位汇总"), status=_("汇总"))
-        return pdf, row
-    with use_tenant(tenant.id):
-        organization = db.session.get(Organization, card["organization_id"])
-        pdf = render.render_branch_pdf(
-            tenant,
-            organization,
-            period.year,
-            as_of=period.as_of,
-            registry=registry,
-            store=True,
-            created_by=created_by,
-        )
-        card_row = db.session.scalars(
-            select(Scorecard)
-            .where(Scorecard.organization_id == organization.id, Scorecard.year == period.year)
-            .order_by(Scorecard.id.desc())
-            .limit(1)
-        ).first()
-        if card_row is not None:
-            row.update(
-                total=str(card_row.total),
-                max=str(card_row.max),
-                grade=card_row.grade or "",
-                status=label(SCORECARD_STATUSES, card_row.status),
-            )
-    db.session.commit()  # keep the snapshot the PDF was made from
-    return pdf, row
+    return row
 
 
 # ---------------------------------------------------------------- finish
@@ -443,10 +477,9 @@ INDEX_COLUMNS = (
 
 def index_rows(job_id: int, plan: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per card in plan order, then one per unit that has no cards."""
-    rows = []
-    folder = job_folder(job_id) / "rows"
-    for card in plan["cards"]:
-        rows.append(json.loads((folder / f"{card['no']}.json").read_text(encoding="utf-8")))
+    rows = [
+        json.loads(_row_path(job_id, card).read_text(encoding="utf-8")) for card in plan["cards"]
+    ]
     for unit in plan["skipped"]:
         rows.append(
             {
@@ -507,12 +540,15 @@ def finish_job(job_id: int) -> None:
     plan = _load_plan(job_id)
     folder = job_folder(job_id)
     index = folder / INDEX_NAME
-    write_index(index_rows(job_id, plan), index)
+    rows = index_rows(job_id, plan)
+    write_index(rows, index)
     target = folder / name
     temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     with zipfile.ZipFile(temporary, "w") as archive:
         archive.write(index, INDEX_NAME, compress_type=zipfile.ZIP_DEFLATED)
-        for card in plan["cards"]:
+        for card, row in zip(plan["cards"], rows, strict=False):
+            if not row["file"]:
+                continue  # nothing to print (the index says why)
             # PDFs are compressed already: stored as they are, the ZIP is written at disk speed.
             archive.write(_card_path(job_id, card), card["file"], compress_type=zipfile.ZIP_STORED)
     os.replace(temporary, target)
