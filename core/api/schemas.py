@@ -1,0 +1,182 @@
+"""The base schemas of the JSON API and Excel imports: marshmallow with Chinese messages.
+
+marshmallow's own messages are English ("Missing data for required field."). Every schema here
+derives from :class:`Schema`, which swaps each field's messages for the Chinese ones below when
+the schema is built, so a bad value reads the same in the API, an Excel row report and a form.
+Schemas only parse types and required fields; the services in ``core/<feature>/services.py``
+check the rules (dates in order, a member in the branch …) and raise
+:class:`~core.validation.RecordError` with messages of the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, g, has_request_context
+from marshmallow import fields, validate
+
+from core.audit.recorder import mask_personal
+
+#: Chinese messages by field class and message key; looked up along the field's MRO.
+CHINESE_MESSAGES: dict[type, dict[str, str]] = {
+    fields.Field: {
+        "required": "缺少必填项",
+        "null": "不能为空",
+        "validator_failed": "值无效",
+    },
+    fields.String: {"invalid": "不是有效的文本", "invalid_utf8": "不是有效的 UTF-8 文本"},
+    fields.Number: {"invalid": "不是有效的数字", "too_large": "数字太大"},
+    fields.Integer: {"invalid": "不是有效的整数"},
+    fields.Decimal: {"special": "不能是非数字或无穷大", "invalid": "不是有效的数字"},
+    fields.Float: {"special": "不能是非数字或无穷大"},
+    fields.Boolean: {"invalid": "不是有效的是/否值"},
+    fields.Date: {
+        "invalid": "不是有效的日期（格式 YYYY-MM-DD）",
+        "format": "无法按日期格式输出",
+    },
+    fields.DateTime: {
+        "invalid": "不是有效的日期时间",
+        "invalid_awareness": "不是有效的日期时间（时区不符）",
+        "format": "无法按日期时间格式输出",
+    },
+    fields.List: {"invalid": "不是有效的列表"},
+    fields.Tuple: {"invalid": "不是有效的列表"},
+    fields.Mapping: {"invalid": "不是有效的对象"},
+    fields.Nested: {"type": "不是有效的对象"},
+    fields.Email: {"invalid": "不是有效的电子邮件地址"},
+    fields.URL: {"invalid": "不是有效的网址"},
+    fields.Enum: {"unknown": "须为以下之一：{choices}"},
+}
+
+#: English messages of schemas we do not build ourselves (flask-smorest's pagination
+#: arguments), translated when an error response is written.
+TRANSLATED_MESSAGES = {
+    "Must be greater than or equal to 1.": "须大于或等于 1",
+    "Not a valid integer.": "不是有效的整数",
+    "Unknown field.": "未知字段",
+    "Missing data for required field.": "缺少必填项",
+    "Invalid input type.": "数据格式无效，应为对象",
+    "Field may not be null.": "不能为空",
+}
+
+
+def _chinese_for(field: fields.Field) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(CHINESE_MESSAGES.get(cls, {}))
+    return messages
+
+
+def _localize(field: fields.Field) -> None:
+    # Keep messages a schema author passed explicitly (error_messages=...): only replace the
+    # defaults that are still English.
+    english: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        english.update(getattr(cls, "default_error_messages", {}))
+    for key, text in _chinese_for(field).items():
+        if key in field.error_messages and field.error_messages[key] == english.get(key):
+            field.error_messages[key] = text
+    for inner in _inner_fields(field):
+        _localize(inner)
+
+
+def _inner_fields(field: fields.Field) -> list[fields.Field]:
+    inner: list[fields.Field] = []
+    if isinstance(field, fields.List):
+        inner.append(field.inner)
+    if isinstance(field, fields.Tuple):
+        inner.extend(field.tuple_fields)
+    if isinstance(field, fields.Mapping):
+        inner.extend(f for f in (field.key_field, field.value_field) if f is not None)
+    return inner
+
+
+class Schema(ma.Schema):
+    """Base of every API and import schema: Chinese messages, unknown fields refused."""
+
+    error_messages = {"unknown": "未知字段", "type": "数据格式无效，应为对象"}
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _localize(field)
+
+
+class QueryArgsSchema(Schema):
+    """Base of the query-argument schemas: unknown arguments (``lang``, cache busters) ignored."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+        ordered = True
+
+
+def one_of(vocabulary: dict[str, Any], **kwargs: Any) -> fields.String:
+    """A code field restricted to a vocabulary's codes, documented with its labels.
+
+    :param vocabulary: a mapping from :mod:`core.vocabulary` (code → label).
+    """
+    codes = list(vocabulary)
+    labels = "；".join(f"{code}={vocabulary[code]}" for code in codes)
+    metadata = kwargs.pop("metadata", {})
+    metadata.setdefault("description", labels)
+    return fields.String(
+        validate=validate.OneOf(codes, error="须为以下之一：" + "、".join(codes)),
+        metadata=metadata,
+        **kwargs,
+    )
+
+
+def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
+    """A text field with an optional maximum length (message in Chinese)."""
+    if max_length is None:
+        return fields.String(**kwargs)
+    return fields.String(
+        validate=validate.Length(max=max_length, error=f"不能超过 {max_length} 个字"), **kwargs
+    )
+
+
+def money(**kwargs: Any) -> fields.Decimal:
+    """A yuan amount, two places, written as a string so no precision is lost in JSON."""
+    return fields.Decimal(places=2, as_string=True, **kwargs)
+
+
+def hours(**kwargs: Any) -> fields.Decimal:
+    """学时, one place, as a string."""
+    return fields.Decimal(places=1, as_string=True, **kwargs)
+
+
+def shows_personal_data() -> bool:
+    """Whether the current reader may see ID and phone numbers unmasked (DESIGN: personal data)."""
+    if not has_request_context():
+        return True  # the CLI runs as the operator of the server
+    user = g.get("api_user")
+    if user is None:
+        return False
+    return user.role in current_app.config.get("PERSONAL_DATA_ROLES", ())
+
+
+class Personal(fields.String):
+    """Personal data (ID card, phone): masked on output unless the reader's role needs it."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        value = super()._serialize(value, attr, obj, **kwargs)
+        if value is None or shows_personal_data():
+            return value
+        return mask_personal(value)
+
+
+class PaginationMetadataSchema(Schema):
+    """What the ``X-Pagination`` header holds (documentation only)."""
+
+    total = fields.Integer()
+    total_pages = fields.Integer()
+    first_page = fields.Integer()
+    last_page = fields.Integer()
+    page = fields.Integer()
+    previous_page = fields.Integer()
+    next_page = fields.Integer()

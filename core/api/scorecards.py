@@ -1,0 +1,127 @@
+"""Scorecards: a unit's branches scored now (live JSON), and the stored snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint, abort
+from marshmallow import fields
+from sqlalchemy import select
+
+from core.api.auth import secretary_branch_id
+from core.api.crud import paginate
+from core.api.schemas import QueryArgsSchema, Schema
+from core.extensions import db
+from core.organizations.models import Organization
+from core.plugins.manager import get_registry
+from core.scoring.models import Scorecard
+from core.scoring.services import score_unit
+
+blp = Blueprint("scorecards", __name__, description="评分表 / Scorecards")
+
+
+class ScoreQueryArgsSchema(QueryArgsSchema):
+    year = fields.Integer(required=True, metadata={"description": "考核年度"})
+    as_of = fields.Date(metadata={"description": "按此日期读取记录，默认今天"})
+    branch = fields.String(metadata={"description": "只评一个支部（支部代码）"})
+
+
+class UnitScoreSchema(Schema):
+    """``score_unit(...).to_dict()``: every branch with blocks and items, each explained."""
+
+    tenant = fields.String()
+    tenant_name = fields.String()
+    unit_type = fields.String()
+    standard = fields.Dict(allow_none=True)
+    period = fields.Dict()
+    not_scored_reason = fields.String(allow_none=True)
+    warnings = fields.List(fields.String())
+    branches = fields.List(fields.Dict())
+
+
+class SnapshotSchema(Schema):
+    """A stored scorecard (immutable)."""
+
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    year = fields.Integer()
+    as_of = fields.Date()
+    unit_type = fields.String()
+    standard_key = fields.String()
+    standard_version = fields.String()
+    status = fields.String()
+    total = fields.Decimal(as_string=True)
+    max = fields.Decimal(as_string=True)
+    grade = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class SnapshotDetailSchema(SnapshotSchema):
+    result = fields.Dict(metadata={"description": "评分结果：分块、条目、说明、依据、证据"})
+    inputs = fields.Dict(metadata={"description": "评分所用的指标值"})
+
+
+class SnapshotQueryArgsSchema(QueryArgsSchema):
+    year = fields.Integer()
+    organization_id = fields.Integer()
+
+
+def _branch_code_for_caller(requested: str | None) -> str | None:
+    own = secretary_branch_id()
+    if own is None:
+        return requested
+    code = db.session.scalar(select(Organization.code).where(Organization.id == own))
+    if requested and requested != code:
+        abort(404, message=_("支部不存在"))
+    return code
+
+
+@blp.route("")
+class Scores(MethodView):
+    @blp.arguments(ScoreQueryArgsSchema, location="query")
+    @blp.response(200, UnitScoreSchema)
+    def get(self, args: dict[str, Any]):
+        """按记录即时评分（不保存） / Score the unit's branches now (nothing stored)."""
+        branch = _branch_code_for_caller(args.get("branch"))
+        outcome = score_unit(
+            g.unit, args["year"], get_registry(), as_of=args.get("as_of"), branch_code=branch
+        )
+        if branch and not outcome.branches and not outcome.not_scored_reason:
+            abort(404, message=_("支部不存在"))
+        return outcome.to_dict()
+
+
+@blp.route("/snapshots")
+class Snapshots(MethodView):
+    @blp.arguments(SnapshotQueryArgsSchema, location="query")
+    @blp.response(200, SnapshotSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters):
+        """已保存的评分表 / Stored scorecards, newest first."""
+        query = select(Scorecard).order_by(Scorecard.year.desc(), Scorecard.id.desc())
+        if args.get("year") is not None:
+            query = query.where(Scorecard.year == args["year"])
+        if args.get("organization_id") is not None:
+            query = query.where(Scorecard.organization_id == args["organization_id"])
+        own = secretary_branch_id()
+        if own is not None:
+            query = query.where(Scorecard.organization_id == own)
+        return paginate(query, pagination_parameters)
+
+
+@blp.route("/snapshots/<int:scorecard_id>")
+class SnapshotById(MethodView):
+    @blp.response(200, SnapshotDetailSchema)
+    def get(self, scorecard_id: int):
+        """一张已保存的评分表（含全部条目） / One stored scorecard with every item."""
+        card = db.session.get(Scorecard, scorecard_id)
+        own = secretary_branch_id()
+        if card is None or (own is not None and card.organization_id != own):
+            abort(404, message=_("评分表不存在"))
+        return card
+
+
