@@ -129,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(jobs_bp)
     __import__("core.api").api.init_app(app)  # JSON API under /api/v1 (core/api/__init__.py)
+    app.register_blueprint(__import__("core.excel.views", fromlist=["bp"]).bp)  # Excel import/export
 
 
 def register_template_helpers(app: Flask) -> None:

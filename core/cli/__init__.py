@@ -6,6 +6,7 @@ import click
 from flask.cli import FlaskGroup
 
 from core.app import create_app
+from core.cli.excel import export_command, import_command
 from core.cli.serve import serve
 from core.cli.tenants import tenant
 from core.cli.users import user
@@ -46,6 +47,8 @@ main.add_command(tenant)
 main.add_command(user)
 main.add_command(__import__("core.cli.render", fromlist=["render"]).render)
 main.add_command(worker)
+main.add_command(import_command)
+main.add_command(export_command)
 
 
 def _register_optional_commands() -> None:

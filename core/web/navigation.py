@@ -23,6 +23,7 @@ class MenuEntry:
 MENU: list[MenuEntry] = [
     MenuEntry("web.home", _l("首页")),
     MenuEntry("jobs.index", _l("我的任务"), roles=("host_admin", "supervisor")),
+    MenuEntry("excel.index", _l("Excel 导入导出"), roles=("unit_admin", "secretary"), per_unit=True),
 ]
 
 

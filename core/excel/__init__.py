@@ -1,0 +1,1 @@
+"""Excel templates, imports (all or nothing, row-by-row report) and exports of a unit's records."""

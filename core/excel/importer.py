@@ -1,0 +1,504 @@
+"""Excel imports: every row checked by the API's schemas and the feature services, all or nothing.
+
+Each row is read into the fields the JSON API takes (labels → codes, branch codes → ids, names →
+member ids), loaded through the same marshmallow schema, then handed to the same service a form
+or the API would call. Every bad cell of every row is reported as (row as Excel numbers it,
+column header, Chinese message). Rows are written in one transaction; when any row is bad the
+whole transaction is rolled back, so a file is imported completely or not at all.
+
+The caller chooses the unit (``use_tenant``) and the audit actor; :func:`import_workbook` commits
+only when every row is good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from marshmallow import ValidationError
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.api.dues import DuesPaymentSchema
+from core.api.events import EventSchema
+from core.api.members import MemberSchema
+from core.api.staffing import StaffPostSchema
+from core.dues import services as dues_services
+from core.dues.models import DuesPayment
+from core.events import services as event_services
+from core.events.models import Event
+from core.excel.sheets import (
+    BOOLEAN,
+    BRANCH,
+    CODE,
+    CODES,
+    DATE,
+    DECIMAL,
+    INTEGER,
+    NAMES,
+    NO,
+    SHEETS,
+    YES,
+    Column,
+    SheetSpec,
+    kind_of_sheet,
+)
+from core.extensions import db
+from core.members import services as member_services
+from core.members.models import Member
+from core.organizations.models import Organization
+from core.staffing import services as staff_services
+from core.staffing.models import StaffPost
+from core.validation import RecordError
+
+#: Separators between several labels or names in one cell.
+LIST_SEPARATORS = re.compile(r"[、，,；;\n]+")
+#: ``李四（出差）`` or ``李四(出差)``: a name with the reason for an absence.
+NAME_WITH_REASON = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<reason>.*)[）)]$")
+#: Message key → column key, where a service's key is not a column's.
+SERVICE_KEYS = {"organization_id": "branch", "member_id": "member", "attendance": "present"}
+WHOLE_ROW = "（整行）"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad cell: the row as Excel numbers it, the column header, the message."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row:
+            return f"第 {self.row} 行「{self.column}」：{self.message}"
+        return f"{self.column}：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or why it did nothing."""
+
+    kind: str | None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"共 {len(self.errors)} 处错误，未导入任何数据"
+        return f"导入 {self.rows} 行：新增 {self.created}，更新 {self.updated}"
+
+
+class _RowProblems(Exception):
+    """A row's errors, by column key."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+# --- reading cells ---------------------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone or ID typed as a number
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _labels(column: Column) -> dict[str, str]:
+    """Label or code → code, for reading a code cell."""
+    mapping = {str(text): code for code, text in (column.vocabulary or {}).items()}
+    mapping.update({code: code for code in column.vocabulary or {}})
+    return mapping
+
+
+def _code(column: Column, value: Any) -> str:
+    text = _text(value)
+    code = _labels(column).get(text)
+    if code is None:
+        choices = "、".join(str(v) for v in (column.vocabulary or {}).values())
+        raise ValueError(f"“{text}”无效，须为以下之一：{choices}")
+    return code
+
+
+def _cell_value(column: Column, value: Any) -> Any:
+    """The value the schema takes for a cell (raises ValueError with a Chinese message)."""
+    if column.kind == DATE:
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return _text(value)
+    if column.kind == INTEGER:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value if isinstance(value, int) else _text(value)
+    if column.kind == DECIMAL:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return str(value)
+        return _text(value)
+    if column.kind == BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = _text(value)
+        if text in (YES, "Y", "y", "1", "true", "True"):
+            return True
+        if text in (NO, "N", "n", "0", "false", "False"):
+            return False
+        raise ValueError(f"“{text}”无效，须为 是 或 否")
+    if column.kind == CODE:
+        return _code(column, value)
+    if column.kind == CODES:
+        return [_code(column, part) for part in LIST_SEPARATORS.split(_text(value)) if part.strip()]
+    return _text(value)
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+class _Context:
+    """Look-ups shared by the rows of one file: branches by code, members by branch and name."""
+
+    def __init__(self, branch_id: int | None) -> None:
+        self.branch_id = branch_id
+        self.organizations = {o.code: o for o in db.session.scalars(select(Organization))}
+        #: Cells of the current row that could not be read (reported with the schema's errors).
+        self.unreadable: dict[str, str] = {}
+        self._members: dict[int, dict[str, list[int]]] = {}
+
+    def organization(self, code: Any, *, required: bool = True) -> Organization | None:
+        if _blank(code):
+            if required:
+                raise _RowProblems({"branch": "缺少必填项"})
+            if self.branch_id is not None:
+                raise _RowProblems({"branch": "支部书记只能导入本支部的记录，请填写本支部代码"})
+            return None
+        organization = self.organizations.get(_text(code))
+        if organization is None:
+            raise _RowProblems({"branch": f"本单位没有代码为“{_text(code)}”的党组织"})
+        if self.branch_id is not None and organization.id != self.branch_id:
+            raise _RowProblems({"branch": "支部书记只能导入本支部的记录"})
+        return organization
+
+    def member_ids(self, organization: Organization, name: str) -> list[int]:
+        if organization.id not in self._members:
+            by_name: dict[str, list[int]] = {}
+            rows = db.session.execute(
+                select(Member.id, Member.name).where(Member.organization_id == organization.id)
+            )
+            for member_id, member_name in rows:
+                by_name.setdefault(member_name, []).append(member_id)
+            self._members[organization.id] = by_name
+        return self._members[organization.id].get(name, [])
+
+    def member(self, organization: Organization, name: str, column: str) -> int:
+        ids = self.member_ids(organization, name)
+        if not ids:
+            raise _RowProblems({column: f"{organization.name}没有名为“{name}”的党员"})
+        if len(ids) > 1:
+            raise _RowProblems({column: f"{organization.name}有 {len(ids)} 名党员叫“{name}”，无法区分，请在花名册中区分姓名后再导入"})
+        return ids[0]
+
+
+def _read_row(spec: SheetSpec, positions: dict[str, int], cells: tuple) -> tuple[dict[str, Any], dict[str, str]]:
+    """Raw cells by column key, and the errors of cells that cannot be read."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for column in spec.columns:
+        position = positions.get(column.key)
+        raw = cells[position] if position is not None and position < len(cells) else None
+        if _blank(raw):
+            continue
+        if column.kind in (BRANCH, NAMES):
+            values[column.key] = _text(raw)
+            continue
+        try:
+            values[column.key] = _cell_value(column, raw)
+        except ValueError as error:
+            errors[column.key] = str(error)
+    return values, errors
+
+
+def _schema_errors(error: ValidationError) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, messages in error.messages.items():
+        flat[name] = _first_message(messages)
+    return flat
+
+
+def _first_message(messages: Any) -> str:
+    if isinstance(messages, list):
+        return "；".join(_first_message(m) for m in messages)
+    if isinstance(messages, dict):
+        return "；".join(_first_message(m) for m in messages.values())
+    return str(messages)
+
+
+def _load(schema_class, data: dict[str, Any], unreadable: dict[str, str]) -> dict[str, Any]:
+    """The row through the API's schema; cells that could not be read are reported with it."""
+    try:
+        loaded = schema_class().load(data)
+    except ValidationError as error:
+        raise _RowProblems({**_schema_errors(error), **unreadable}) from None
+    if unreadable:
+        raise _RowProblems(unreadable)
+    return loaded
+
+
+def _service(function, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return function(*args, **kwargs)
+    except RecordError as error:
+        raise _RowProblems(dict(error.errors)) from None
+
+
+# --- one row of each kind --------------------------------------------------------------------
+
+
+def _member_row(values: dict[str, Any], context: _Context) -> str:
+    organization = context.organization(values.pop("branch", None))
+    data = {k: v for k, v in values.items()}
+    data["organization_id"] = organization.id
+    fields = _load(MemberSchema, data, context.unreadable)
+    existing = None
+    if fields.get("id_number"):
+        existing = db.session.scalar(select(Member).where(Member.id_number == str(fields["id_number"]).upper()))
+    elif fields.get("name") and fields.get("joined_on"):
+        # No ID number: the same name, branch and joining date is the same person.
+        same = db.session.scalars(
+            select(Member).where(
+                Member.organization_id == organization.id,
+                Member.name == fields["name"],
+                Member.joined_on == fields["joined_on"],
+            )
+        ).all()
+        existing = same[0] if len(same) == 1 else None
+    if existing is not None:
+        if context.branch_id is not None and existing.organization_id != context.branch_id:
+            raise _RowProblems({"id_number": "此身份证号的党员属于其他支部，支部书记不能修改"})
+        _service(member_services.update_member, existing, **fields)
+        return "updated"
+    fields.pop("organization_id")
+    _service(member_services.create_member, organization, **fields)
+    return "created"
+
+
+def _attendance(values: dict[str, Any], organization: Organization, context: _Context) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    entries: list[dict[str, Any]] = []
+    where: dict[int, str] = {}
+    problems: dict[str, str] = {}
+    for column in ("present", "excused", "absent"):
+        for part in LIST_SEPARATORS.split(values.pop(column, "") or ""):
+            part = part.strip()
+            if not part:
+                continue
+            match = NAME_WITH_REASON.match(part)
+            name, reason = (match["name"].strip(), match["reason"].strip() or None) if match else (part, None)
+            try:
+                member_id = context.member(organization, name, column)
+            except _RowProblems as error:
+                problems.update(error.errors)
+                continue
+            if member_id in where:
+                problems[column] = f"“{name}”在出勤中出现了不止一次"
+                continue
+            where[member_id] = column
+            entries.append({"member_id": member_id, "status": column, "reason": reason})
+    if problems:
+        raise _RowProblems(problems)
+    return entries, where
+
+
+def _event_row(values: dict[str, Any], context: _Context) -> str:
+    organization = context.organization(values.pop("branch", None))
+    entries, where = _attendance(values, organization, context)
+    main = values.get("kind")
+    kinds = [main] if main else []
+    kinds += [k for k in values.pop("kinds", []) if k not in kinds]
+    data = {**values, "organization_id": organization.id, "kinds": kinds, "attendance": entries}
+    try:
+        fields = _load(EventSchema, data, context.unreadable)
+    except _RowProblems as error:
+        raise _RowProblems(_attendance_keys(error.errors, where)) from None
+    attendance = {e["member_id"]: (e["status"], e.get("reason")) for e in fields.pop("attendance")}
+    fields.pop("organization_id")
+    existing = db.session.scalar(
+        select(Event).where(
+            Event.organization_id == organization.id,
+            Event.held_on == fields["held_on"],
+            Event.kind == fields.get("kind", kinds[0] if kinds else None),
+            Event.topic == fields.get("topic"),
+        )
+    )
+    try:
+        if existing is not None:
+            _service(event_services.update_event, existing, attendance=attendance, **fields)
+            return "updated"
+        _service(
+            event_services.record_event,
+            organization,
+            fields.pop("kinds"),
+            fields.pop("held_on"),
+            fields.pop("topic"),
+            attendance=attendance,
+            **fields,
+        )
+    except _RowProblems as error:
+        raise _RowProblems(_attendance_keys(error.errors, where)) from None
+    return "created"
+
+
+def _attendance_keys(errors: dict[str, str], where: dict[int, str]) -> dict[str, str]:
+    """``attendance.<member id>`` → the column that listed the member."""
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        if key.startswith("attendance."):
+            member_part = key.split(".")[1]
+            column = where.get(int(member_part), "present") if member_part.isdigit() else "present"
+            mapped[column] = f"{mapped[column]}；{message}" if column in mapped else message
+        else:
+            mapped[key] = message
+    return mapped
+
+
+def _dues_row(values: dict[str, Any], context: _Context) -> str:
+    organization = context.organization(values.pop("branch", None))
+    name = values.pop("member", None)
+    if _blank(name):
+        raise _RowProblems({"member": "缺少必填项"})
+    member_id = context.member(organization, name, "member")
+    fields = _load(DuesPaymentSchema, {**values, "member_id": member_id}, context.unreadable)
+    member = db.session.get(Member, fields.pop("member_id"))
+    year, month = fields.pop("year"), fields.pop("month")
+    existed = db.session.scalar(
+        select(DuesPayment.id).where(
+            DuesPayment.member_id == member.id, DuesPayment.year == year, DuesPayment.month == month
+        )
+    )
+    _service(dues_services.set_dues_month, member, year, month, **fields)
+    return "updated" if existed else "created"
+
+
+def _staff_row(values: dict[str, Any], context: _Context) -> str:
+    organization = context.organization(values.pop("branch", None), required=False)
+    data = {**values, "organization_id": organization.id if organization else None}
+    fields = _load(StaffPostSchema, data, context.unreadable)
+    existing = db.session.scalar(
+        select(StaffPost).where(
+            StaffPost.person_name == fields.get("person_name"),
+            StaffPost.kind == fields.get("kind"),
+            StaffPost.started_on == fields.get("started_on"),
+        )
+    )
+    if existing is not None:
+        if context.branch_id is not None and existing.organization_id != context.branch_id:
+            raise _RowProblems({"person_name": "此岗位属于其他支部，支部书记不能修改"})
+        _service(staff_services.update_staff_post, existing, **fields)
+        return "updated"
+    _service(staff_services.create_staff_post, **fields)
+    return "created"
+
+
+ROW_HANDLERS = {"members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row}
+
+
+# --- the file --------------------------------------------------------------------------------
+
+
+def _header(spec: SheetSpec, key: str) -> str:
+    key = SERVICE_KEYS.get(key, key)
+    column = spec.column(key)
+    if column is not None:
+        return column.header
+    head = key.split(".")[0]
+    column = spec.column(SERVICE_KEYS.get(head, head))
+    return column.header if column is not None else WHOLE_ROW
+
+
+def import_workbook(
+    source: str | Path | IO[bytes],
+    *,
+    kind: str | None = None,
+    branch_id: int | None = None,
+) -> ImportResult:
+    """Import one workbook into the current unit; commit only if every row is good.
+
+    :param source: a path or a binary file object (an upload).
+    :param kind: ``members``, ``events``, ``dues`` or ``staff``; ``None`` → from the sheet name.
+    :param branch_id: a secretary's branch: a row of any other branch is refused.
+    :returns: the counts, or the row errors (and then nothing was written).
+    """
+    try:
+        workbook = load_workbook(source, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError, Exception):  # noqa: B014 - any unreadable file
+        return ImportResult(kind, errors=[RowError(0, "文件", "不是有效的 Excel 文件（.xlsx），请使用下载的模板")])
+    if kind is None:
+        kind = kind_of_sheet(workbook.sheetnames)
+        if kind is None:
+            names = "、".join(f"“{s.sheet}”" for s in SHEETS.values())
+            return ImportResult(None, errors=[RowError(0, "文件", f"无法识别文件内容：找不到工作表 {names}，请使用下载的模板或指定类型")])
+    if kind not in SHEETS:
+        return ImportResult(kind, errors=[RowError(0, "类型", f"不支持的类型“{kind}”，可选：{'、'.join(SHEETS)}")])
+    spec = SHEETS[kind]
+    sheet = workbook[spec.sheet] if spec.sheet in workbook.sheetnames else workbook.worksheets[0]
+    result = ImportResult(kind)
+
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    titles = {_text(title): index for index, title in enumerate(header) if not _blank(title)}
+    positions = {c.key: titles[c.header] for c in spec.columns if c.header in titles}
+    missing = [c.header for c in spec.columns if c.required and c.key not in positions]
+    if missing:
+        result.errors.append(RowError(1, "表头", "缺少列：" + "、".join(missing)))
+        return result
+
+    context = _Context(branch_id)
+    handler = ROW_HANDLERS[kind]
+    for number, cells in enumerate(rows, start=2):
+        if all(_blank(c) for c in cells):
+            continue
+        result.rows += 1
+        values, unreadable = _read_row(spec, positions, cells)
+        context.unreadable = unreadable
+        try:
+            outcome = handler(values, context)
+        except _RowProblems as problems:
+            for key, message in {**problems.errors, **unreadable}.items():
+                result.errors.append(RowError(number, _header(spec, key), message))
+            continue
+        except SQLAlchemyError as error:
+            # The database refused a row the checks let through: stop, nothing is kept.
+            db.session.rollback()
+            result.errors.append(RowError(number, WHOLE_ROW, f"数据库拒绝写入：{error.__class__.__name__}"))
+            return result
+        if outcome == "created":
+            result.created += 1
+        else:
+            result.updated += 1
+    if result.rows == 0:
+        result.errors.append(RowError(0, spec.sheet, "工作表中没有数据行"))
+    if result.errors:
+        db.session.rollback()
+        return result
+    db.session.commit()
+    return result
