@@ -1,0 +1,1 @@
+"""Scorecard reports (branch card, unit summary, county roll-up) as HTML and PDF."""

@@ -1,0 +1,279 @@
+"""Every demo unit's branch cards, checked with real PDF tools: the text comes back out, the
+fonts are embedded, every printed character is in the shipped font, and the printed numbers
+are the JSON scorecard's. Also the unit summaries and the county roll-up of the demo county.
+
+Runs on SQLite, and on PostgreSQL when BRANCHMARK_TEST_DATABASE_URL is set. Needs poppler-utils
+(pdftotext, pdffonts), which the project's set-up installs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from core import create_app
+from core.demo import load_demo
+from core.extensions import db as _db
+from core.host.models import Tenant
+from core.organizations.models import Organization
+from core.plugins.manager import get_registry
+from core.reports.engine import FONT_FILE
+from core.reports.render import (
+    render_branch_html,
+    render_branch_reports,
+    render_county_html,
+    render_county_pdf,
+    render_unit_html,
+    render_unit_pdf,
+)
+from core.scoring.services import score_unit
+from core.tenancy import set_tenant, use_tenant
+from tests.conftest import _empty_all_tables
+
+AS_OF = dt.date(2026, 11, 20)
+YEAR = 2025
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("pdftotext") and shutil.which("pdffonts")),
+    reason="poppler-utils (pdftotext, pdffonts) not installed; run make test's set-up",
+)
+
+
+@pytest.fixture(scope="module")
+def demo_app(database_url, owner_engine) -> Iterator:
+    """One application with the demo county loaded, shared by this module's tests."""
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
+    ctx = app.app_context()
+    ctx.push()
+    set_tenant(None)
+    try:
+        load_demo()
+        yield app
+    finally:
+        _db.session.remove()
+        _db.engine.dispose()
+        ctx.pop()
+        set_tenant(None)
+        _empty_all_tables(owner_engine)
+
+
+class _Text(HTMLParser):
+    """The characters a browser or WeasyPrint would draw: text nodes outside <title>, <style>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("title", "style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("title", "style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def printed_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return "".join(parser.parts)
+
+
+def pdftotext(pdf: bytes, *, layout: bool = False) -> str:
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"]
+    return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def pdffonts(pdf: bytes, tmp_path: Path) -> list[dict[str, str]]:
+    path = tmp_path / "card.pdf"
+    path.write_bytes(pdf)
+    lines = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()
+    fonts = []
+    for line in lines[2:]:  # two header lines
+        # name type... encoding emb sub uni object-id gen: the flags are the 3rd–5th fields from the end
+        fields = line.split()
+        fonts.append({"name": fields[0], "emb": fields[-5], "sub": fields[-4], "uni": fields[-3]})
+    return fonts
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: long names wrap inside table cells."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def cards(demo_app) -> dict[tuple[str, str], dict]:
+    """Every demo branch card: its PDF, HTML and the JSON scorecard it must agree with."""
+    registry = get_registry()
+    found: dict[tuple[str, str], dict] = {}
+    tenants = _db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    for tenant in tenants:
+        reports = render_branch_reports(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+        scored = {
+            b["code"]: b
+            for b in score_unit(tenant, YEAR, registry, as_of=AS_OF).to_dict()["branches"]
+        }
+        for report in reports:
+            found[(tenant.slug, report.code)] = {
+                "unit": tenant.name,
+                "branch": scored[report.code]["name"],
+                "pdf": report.pdf(),
+                "html": report.html,
+                "json": scored[report.code],
+                "notes": report.notes,
+            }
+    return found
+
+
+def test_every_demo_branch_has_a_card(cards, demo_app):
+    expected = set()
+    for tenant in _db.session.scalars(select(Tenant)):
+        branches = score_unit(tenant, YEAR, get_registry(), as_of=AS_OF).branches
+        expected |= {(tenant.slug, b.organization.code) for b in branches}
+    assert len(expected) >= 20
+    assert set(cards) == expected
+
+
+def test_unit_and_branch_names_come_back_out_of_every_card(cards):
+    for key, card in cards.items():
+        assert card["notes"] == [], key  # no override is in play: nothing to report
+        text = squeeze(pdftotext(card["pdf"]))
+        assert squeeze(card["unit"]) in text, key
+        assert squeeze(card["branch"]) in text, key
+        assert "党支部标准化规范化建设评分表" in text
+        # pypdf agrees with poppler: the text layer is real text, not drawn shapes.
+        first_page = squeeze(PdfReader(BytesIO(card["pdf"])).pages[0].extract_text())
+        assert squeeze(card["unit"]) in first_page, key
+
+
+def test_cards_embed_only_the_shipped_font(cards, tmp_path):
+    for key, card in cards.items():
+        fonts = pdffonts(card["pdf"], tmp_path)
+        assert fonts, key
+        for font in fonts:
+            assert font["emb"] == "yes" and font["sub"] == "yes" and font["uni"] == "yes", (
+                key,
+                font,
+            )
+            # No system fallback was needed: every glyph came from the shipped subset.
+            assert "Branchmark-Sans-CJK" in font["name"], (key, font)
+
+
+def test_every_printed_character_is_in_the_shipped_font(cards):
+    cmap = TTFont(str(FONT_FILE)).getBestCmap()
+    printed = set()
+    for card in cards.values():
+        printed |= set(printed_text(card["html"]))
+    missing = sorted(ch for ch in printed if not ch.isspace() and ord(ch) not in cmap)
+    assert not missing, "characters missing from the shipped font: " + " ".join(
+        f"{ch} U+{ord(ch):04X}" for ch in missing
+    )
+    # The rare name characters of the demo members do reach the cards (training evidence names
+    # members), and the font has them.
+    assert all(ord(ch) in cmap for ch in "喆堃珺玥昇")
+
+
+def pdf_text(pdf: bytes) -> str:
+    """pypdf's text: in drawing order, which follows the document (poppler sorts by position)."""
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+
+
+def test_printed_numbers_are_the_json_scorecards(cards):
+    for key, card in cards.items():
+        data = card["json"]
+        text = pdf_text(card["pdf"])
+        layout = pdftotext(card["pdf"], layout=True)
+        flat = squeeze(text)
+        assert f"总分{data['total']}满分{data['max']}" in flat, key
+        grade = data["grade"] if data["status"] != "not_rated" else "不参加评定"
+        assert f"等级{grade}" in flat, key
+        assert re.search(
+            rf"合计\s+{re.escape(data['total'])}\s+{re.escape(data['max'])}\b", text
+        ), key
+        for block in data["blocks"]:
+            row = rf"{re.escape(block['title'])}\s+{re.escape(block['score'])}\s+{re.escape(block['max'])}\s+\d+%"
+            assert re.search(row, text), (key, block["title"], block["score"], block["max"])
+            # The same row as poppler lays it out.
+            assert re.search(row, layout), (key, block["title"])
+
+
+def test_not_rated_branch_says_why(demo_app):
+    registry = get_registry()
+    tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "jiaotou"))
+    with use_tenant(tenant.id):
+        branch = _db.session.scalar(select(Organization).where(Organization.code == "jt-b3"))
+        html = render_branch_html(tenant, branch, 2026, as_of=AS_OF, registry=registry, store=False)
+    # Founded 2026-03-10 (tenants/README.md): under a year old on the as-of day.
+    result = score_unit(tenant, 2026, registry, as_of=AS_OF, branch_code="jt-b3").to_dict()[
+        "branches"
+    ][0]
+    assert result["status"] == "not_rated" and result["not_rated_reason"]
+    text = squeeze(printed_text(html))
+    assert "等级不参加评定" in text
+    assert squeeze(f"不参加评定：{result['not_rated_reason']}") in text
+    assert f"总分{result['total']}" in text  # the points are still shown
+
+
+def test_unit_summary_lists_every_branch_with_its_blocks_and_alerts(demo_app, cards):
+    registry = get_registry()
+    tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "caizheng"))
+    pdf = render_unit_pdf(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+    text = squeeze(pdftotext(pdf))
+    for (slug, _code), card in cards.items():
+        if slug == "caizheng":
+            assert squeeze(card["branch"]) in text
+            assert card["json"]["total"] in text
+            for block in card["json"]["blocks"]:
+                assert f"{block['score']}/{block['max']}" in text
+    assert "待办与提醒" in text
+    html = render_unit_html(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+    assert "本月尚未召开" in html or "今年尚未开展" in html or "学时进度落后" in html
+
+
+def test_lapsed_dues_alert_reaches_the_unit_summary(demo_app):
+    tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "lvxin"))
+    text = squeeze(pdftotext(render_unit_pdf(tenant, 2026, as_of=AS_OF, store=False)))
+    # lvxin-007 朱志强 has not paid for six months (tenants/README.md, planted gaps).
+    assert "朱志强已连续6个月未交党费" in text
+
+
+def test_county_rollup_ranks_units_and_applies_the_hosts_rules(demo_app):
+    pdf = render_county_pdf(YEAR, as_of=AS_OF)
+    text = squeeze(pdftotext(pdf))
+    assert "前6位的单位予以表扬" in text and "后2位的单位由县委组织部约谈党组织书记" in text
+    units = _db.session.scalars(select(Tenant)).all()
+    for tenant in units:
+        assert squeeze(tenant.name) in text
+    assert text.count("表扬") >= 6 + 1  # six praised units, plus the rule itself
+    assert "约谈党组织书记" in text and "不得评先" in text
+    for heading in ("党政机关", "事业单位", "国有企业", "两新组织", "中小学校"):
+        assert heading in text
+    assert "不是全县名次" not in text
+
+
+def test_county_rollup_restricted_to_a_scope_says_so(demo_app):
+    ids = list(
+        _db.session.scalars(select(Tenant.id).where(Tenant.unit_type.in_(("organ", "institution"))))
+    )
+    html = render_county_html(YEAR, ids, as_of=AS_OF)
+    text = printed_text(html)
+    assert "不是全县名次" in text
+    assert "桐溪县财政局" in text and "桐溪县水务集团有限公司" not in text
