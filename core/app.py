@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(__import__("core.reports.views", fromlist=["bp"]).bp)
     __import__("core.api").api.init_app(app)  # JSON API under /api/v1 (core/api/__init__.py)
     app.register_blueprint(__import__("core.excel.views", fromlist=["bp"]).bp)  # Excel import/export
 
