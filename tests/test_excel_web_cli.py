@@ -24,7 +24,7 @@ def unit(tenant, make_organization, make_member):
     b1_id = b1.id
     b2 = make_organization(tenant, "b2", name="第二党支部")
     b2_id = b2.id
-    make_member(b1, name="张三", dues_base=Decimal("5400"))
+    make_member(b1, name="张三", dues_base=Decimal("5400"), id_number="11010519491231002X")
     make_member(b2, name="王五", dues_base=Decimal("3000"))
     return {"tenant": tenant, "b1": b1_id, "b2": b2_id}
 
@@ -55,6 +55,8 @@ def test_page_and_downloads_for_unit_admin(unit, make_user, login, client):
     export = client.get("/units/caizhengju/excel/export/members")
     rows = list(load_workbook(io.BytesIO(export.data))["党员花名册"].iter_rows(min_row=2, values_only=True))
     assert {r[1] for r in rows} == {"张三", "王五"}
+    # The unit admin's role needs personal data: shown whole (a secretary's export masks it).
+    assert next(r for r in rows if r[1] == "张三")[7] == "11010519491231002X"
     scores = client.get("/units/caizhengju/excel/export/scores?year=2025")
     assert scores.status_code == 200
     sheet = load_workbook(io.BytesIO(scores.data))["评分结果"]
@@ -102,8 +104,9 @@ def test_secretary_rows_of_another_branch_are_refused(unit, make_user, login, cl
     assert response.status_code == 400 and "支部书记只能导入本支部的记录" in response.get_data(as_text=True)
     assert _count(db, unit["tenant"], StaffPost) == 0
     export = client.get("/units/caizhengju/excel/export/members")
-    names = {r[1] for r in load_workbook(io.BytesIO(export.data))["党员花名册"].iter_rows(min_row=2, values_only=True)}
-    assert names == {"张三"}
+    rows = list(load_workbook(io.BytesIO(export.data))["党员花名册"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == ["张三"]
+    assert rows[0][7] == "**************002X"
 
 
 def test_supervisors_and_other_units_are_refused(unit, other_tenant, make_user, login, client):

@@ -90,6 +90,7 @@ def _blueprints() -> list[tuple[Blueprint, str]]:
     from core.api import (
         alerts,
         appraisals,
+        committees,
         development,
         dues,
         events,
@@ -108,6 +109,9 @@ def _blueprints() -> list[tuple[Blueprint, str]]:
     return [
         (units.blp, f"{PREFIX}/units"),
         (organizations.blp, f"{unit}/organizations"),
+        (committees.terms_blp, f"{unit}/terms"),
+        (committees.groups_blp, f"{unit}/party-groups"),
+        (committees.seats_blp, f"{unit}/committee-seats"),
         (members.blp, f"{unit}/members"),
         (events.blp, f"{unit}/events"),
         (training.blp, f"{unit}/training-records"),

@@ -155,6 +155,10 @@ def shows_personal_data() -> bool:
     if not has_request_context():
         return True  # the CLI runs as the operator of the server
     user = g.get("api_user")
+    if user is None:  # a page (Excel export) rather than the API
+        from flask_login import current_user
+
+        user = current_user if current_user.is_authenticated else None
     if user is None:
         return False
     return user.role in current_app.config.get("PERSONAL_DATA_ROLES", ())
