@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -76,8 +77,8 @@ class RowError:
 
     def __str__(self) -> str:
         if self.row:
-            return f"第 {self.row} 行「{self.column}」：{self.message}"
-        return f"{self.column}：{self.message}"
+            return _("第 %(row)d 行「%(column)s」：%(message)s", row=self.row, column=self.column, message=self.message)
+        return _("%(column)s：%(message)s", column=self.column, message=self.message)
 
 
 @dataclass
@@ -96,8 +97,11 @@ class ImportResult:
 
     def summary(self) -> str:
         if not self.ok:
-            return f"共 {len(self.errors)} 处错误，未导入任何数据"
-        return f"导入 {self.rows} 行：新增 {self.created}，更新 {self.updated}"
+            return _("共 %(count)d 处错误，未导入任何数据", count=len(self.errors))
+        return _(
+            "导入 %(rows)d 行：新增 %(created)d，更新 %(updated)d",
+            rows=self.rows, created=self.created, updated=self.updated,
+        )
 
 
 class _RowProblems(Exception):
@@ -137,7 +141,7 @@ def _code(column: Column, value: Any) -> str:
     code = _labels(column).get(text)
     if code is None:
         choices = "、".join(str(v) for v in (column.vocabulary or {}).values())
-        raise ValueError(f"“{text}”无效，须为以下之一：{choices}")
+        raise ValueError(_("“%(value)s”无效，须为以下之一：%(choices)s", value=text, choices=choices))
     return code
 
 
@@ -165,7 +169,7 @@ def _cell_value(column: Column, value: Any) -> Any:
             return True
         if text in (NO, "N", "n", "0", "false", "False"):
             return False
-        raise ValueError(f"“{text}”无效，须为 是 或 否")
+        raise ValueError(_("“%(value)s”无效，须为 是 或 否", value=text))
     if column.kind == CODE:
         return _code(column, value)
     if column.kind == CODES:
@@ -189,15 +193,15 @@ class _Context:
     def organization(self, code: Any, *, required: bool = True) -> Organization | None:
         if _blank(code):
             if required:
-                raise _RowProblems({"branch": "缺少必填项"})
+                raise _RowProblems({"branch": _("缺少必填项")})
             if self.branch_id is not None:
-                raise _RowProblems({"branch": "支部书记只能导入本支部的记录，请填写本支部代码"})
+                raise _RowProblems({"branch": _("支部书记只能导入本支部的记录，请填写本支部代码")})
             return None
         organization = self.organizations.get(_text(code))
         if organization is None:
-            raise _RowProblems({"branch": f"本单位没有代码为“{_text(code)}”的党组织"})
+            raise _RowProblems({"branch": _("本单位没有代码为“%(code)s”的党组织", code=_text(code))})
         if self.branch_id is not None and organization.id != self.branch_id:
-            raise _RowProblems({"branch": "支部书记只能导入本支部的记录"})
+            raise _RowProblems({"branch": _("支部书记只能导入本支部的记录")})
         return organization
 
     def member_ids(self, organization: Organization, name: str) -> list[int]:
@@ -214,9 +218,16 @@ class _Context:
     def member(self, organization: Organization, name: str, column: str) -> int:
         ids = self.member_ids(organization, name)
         if not ids:
-            raise _RowProblems({column: f"{organization.name}没有名为“{name}”的党员"})
+            raise _RowProblems({column: _("%(branch)s没有名为“%(name)s”的党员", branch=organization.name, name=name)})
         if len(ids) > 1:
-            raise _RowProblems({column: f"{organization.name}有 {len(ids)} 名党员叫“{name}”，无法区分，请在花名册中区分姓名后再导入"})
+            raise _RowProblems(
+                {
+                    column: _(
+                        "%(branch)s有 %(count)d 名党员叫“%(name)s”，无法区分，请在花名册中区分姓名后再导入",
+                        branch=organization.name, count=len(ids), name=name,
+                    )
+                }
+            )
         return ids[0]
 
 
@@ -295,7 +306,7 @@ def _member_row(values: dict[str, Any], context: _Context) -> str:
         existing = same[0] if len(same) == 1 else None
     if existing is not None:
         if context.branch_id is not None and existing.organization_id != context.branch_id:
-            raise _RowProblems({"id_number": "此身份证号的党员属于其他支部，支部书记不能修改"})
+            raise _RowProblems({"id_number": _("此身份证号的党员属于其他支部，支部书记不能修改")})
         _service(member_services.update_member, existing, **fields)
         return "updated"
     fields.pop("organization_id")
@@ -320,7 +331,7 @@ def _attendance(values: dict[str, Any], organization: Organization, context: _Co
                 problems.update(error.errors)
                 continue
             if member_id in where:
-                problems[column] = f"“{name}”在出勤中出现了不止一次"
+                problems[column] = _("“%(name)s”在出勤中出现了不止一次", name=name)
                 continue
             where[member_id] = column
             entries.append({"member_id": member_id, "status": column, "reason": reason})
@@ -385,7 +396,7 @@ def _dues_row(values: dict[str, Any], context: _Context) -> str:
     organization = context.organization(values.pop("branch", None))
     name = values.pop("member", None)
     if _blank(name):
-        raise _RowProblems({"member": "缺少必填项"})
+        raise _RowProblems({"member": _("缺少必填项")})
     member_id = context.member(organization, name, "member")
     fields = _load(DuesPaymentSchema, {**values, "member_id": member_id}, context.unreadable)
     member = db.session.get(Member, fields.pop("member_id"))
@@ -412,7 +423,7 @@ def _staff_row(values: dict[str, Any], context: _Context) -> str:
     )
     if existing is not None:
         if context.branch_id is not None and existing.organization_id != context.branch_id:
-            raise _RowProblems({"person_name": "此岗位属于其他支部，支部书记不能修改"})
+            raise _RowProblems({"person_name": _("此岗位属于其他支部，支部书记不能修改")})
         _service(staff_services.update_staff_post, existing, **fields)
         return "updated"
     _service(staff_services.create_staff_post, **fields)
@@ -451,14 +462,14 @@ def import_workbook(
     try:
         workbook = load_workbook(source, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError, Exception):  # noqa: B014 - any unreadable file
-        return ImportResult(kind, errors=[RowError(0, "文件", "不是有效的 Excel 文件（.xlsx），请使用下载的模板")])
+        return ImportResult(kind, errors=[RowError(0, _("文件"), _("不是有效的 Excel 文件（.xlsx），请使用下载的模板"))])
     if kind is None:
         kind = kind_of_sheet(workbook.sheetnames)
         if kind is None:
             names = "、".join(f"“{s.sheet}”" for s in SHEETS.values())
-            return ImportResult(None, errors=[RowError(0, "文件", f"无法识别文件内容：找不到工作表 {names}，请使用下载的模板或指定类型")])
+            return ImportResult(None, errors=[RowError(0, _("文件"), _("无法识别文件内容：找不到工作表 %(names)s，请使用下载的模板或指定类型", names=names))])
     if kind not in SHEETS:
-        return ImportResult(kind, errors=[RowError(0, "类型", f"不支持的类型“{kind}”，可选：{'、'.join(SHEETS)}")])
+        return ImportResult(kind, errors=[RowError(0, _("类型"), _("不支持的类型“%(kind)s”，可选：%(kinds)s", kind=kind, kinds="、".join(SHEETS)))])
     spec = SHEETS[kind]
     sheet = workbook[spec.sheet] if spec.sheet in workbook.sheetnames else workbook.worksheets[0]
     result = ImportResult(kind)
@@ -469,7 +480,7 @@ def import_workbook(
     positions = {c.key: titles[c.header] for c in spec.columns if c.header in titles}
     missing = [c.header for c in spec.columns if c.required and c.key not in positions]
     if missing:
-        result.errors.append(RowError(1, "表头", "缺少列：" + "、".join(missing)))
+        result.errors.append(RowError(1, _("表头"), _("缺少列：%(columns)s", columns="、".join(missing))))
         return result
 
     context = _Context(branch_id)
@@ -489,14 +500,14 @@ def import_workbook(
         except SQLAlchemyError as error:
             # The database refused a row the checks let through: stop, nothing is kept.
             db.session.rollback()
-            result.errors.append(RowError(number, WHOLE_ROW, f"数据库拒绝写入：{error.__class__.__name__}"))
+            result.errors.append(RowError(number, WHOLE_ROW, _("数据库拒绝写入：%(error)s", error=error.__class__.__name__)))
             return result
         if outcome == "created":
             result.created += 1
         else:
             result.updated += 1
     if result.rows == 0:
-        result.errors.append(RowError(0, spec.sheet, "工作表中没有数据行"))
+        result.errors.append(RowError(0, spec.sheet, _("工作表中没有数据行")))
     if result.errors:
         db.session.rollback()
         return result

@@ -23,6 +23,10 @@ class MenuEntry:
 MENU: list[MenuEntry] = [
     MenuEntry("web.home", _l("首页")),
     MenuEntry("jobs.index", _l("我的任务"), roles=("host_admin", "supervisor")),
+    MenuEntry("web.county", _l("全县排名"), roles=("host_admin", "supervisor")),
+    MenuEntry("scoring.inbox", _l("督导待办"), roles=("host_admin", "supervisor")),
+    MenuEntry("scoring.rectifications", _l("整改任务"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("scoring.exemptions", _l("豁免"), roles=("unit_admin",), per_unit=True),
     MenuEntry("excel.index", _l("Excel 导入导出"), roles=("unit_admin", "secretary"), per_unit=True),
 ]
 

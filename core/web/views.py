@@ -1,8 +1,10 @@
-"""The landing page each role arrives at, and the unit and branch pages of the shell."""
+"""The landing page each role arrives at, the branch and unit dashboards and the county page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -11,7 +13,11 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.models import Organization
+from core.plugins.manager import get_registry
+from core.scoring.actions import can_administer_unit, can_supervise, manual_items
+from core.scoring.metrics import BRANCH_KINDS
 from core.tenancy import host_scope, set_tenant
+from core.web import dashboards
 
 bp = Blueprint("web", __name__)
 
@@ -29,6 +35,14 @@ def _branch_rows(organizations: list[Organization]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def _type_names() -> dict[str, str]:
+    return {unit_type.key: unit_type.name_zh for unit_type in get_registry().unit_types()}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
 @bp.route("/")
 @login_required
 def home():
@@ -43,7 +57,10 @@ def home():
             orgs = dict(
                 db.session.execute(
                     select(Organization.tenant_id, func.count(Organization.id))
-                    .where(Organization.tenant_id.in_(ids), Organization.kind.in_(("branch", "joint_branch")))
+                    .where(
+                        Organization.tenant_id.in_(ids),
+                        Organization.kind.in_(("branch", "joint_branch")),
+                    )
                     .group_by(Organization.tenant_id)
                 ).all()
             )
@@ -58,7 +75,8 @@ def home():
     return render_template("web/home.html", tenants=tenants, counts=counts)
 
 
-def _tenant_or_404(slug: str) -> Tenant:
+def tenant_or_404(slug: str) -> Tenant:
+    """The unit the current user may read, chosen as the request's tenant; 404 or 403 otherwise."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         abort(404)
@@ -71,31 +89,129 @@ def _tenant_or_404(slug: str) -> Tenant:
 @bp.route("/units/<slug>")
 @login_required
 def unit(slug: str):
-    tenant = _tenant_or_404(slug)
+    """The unit's branches side by side: live totals, grades, block scores and alerts."""
+    tenant = tenant_or_404(slug)
+    registry = get_registry()
+    today = _today()
     query = select(Organization).order_by(Organization.code)
     if current_user.role == "secretary":
         query = query.where(Organization.id == current_user.organization_id)
     organizations = db.session.scalars(query).all()
+    outcome = dashboards.live_unit_score(tenant, registry, today)
+    alerts = dashboards.live_alerts(tenant, registry, today)
+    scores = {b.organization.id: b for b in outcome.branches}
+    columns = [
+        dashboards.BranchColumn(o, scores.get(o.id), alerts.get(o.id, []))
+        for o in organizations
+        if o.kind in BRANCH_KINDS
+    ]
+    scored = [c.score for c in columns if c.score is not None]
+    chart = dashboards.branch_totals_chart(scored, "各支部得分") if scored else ""
     return render_template(
         "web/unit.html",
         tenant=tenant,
         organizations=organizations,
         member_counts=_branch_rows(organizations),
+        outcome=outcome,
+        columns=columns,
+        block_titles=[b.title for b in scored[0].result.blocks] if scored else [],
+        chart=chart,
+        today=today,
+        type_name=_type_names().get(tenant.unit_type, tenant.unit_type),
+        can_administer=can_administer_unit(current_user, tenant),
+        can_supervise=can_supervise(current_user, tenant),
     )
 
 
 @bp.route("/units/<slug>/branches/<code>")
 @login_required
 def branch(slug: str, code: str):
-    tenant = _tenant_or_404(slug)
+    """What a branch has due, this year's score so far with every lost point, last year's card."""
+    tenant = tenant_or_404(slug)
     organization = db.session.scalar(select(Organization).where(Organization.code == code))
     if organization is None:
         abort(404)
     if not can_view_organization(current_user, tenant, organization.id):
         abort(403)
+    registry = get_registry()
+    today = _today()
     members = db.session.scalars(
         select(Member)
         .where(Member.organization_id == organization.id, Member.left_on.is_(None))
         .order_by(Member.name)
     ).all()
-    return render_template("web/branch.html", tenant=tenant, organization=organization, members=members)
+    is_branch = organization.kind in BRANCH_KINDS
+    outcome = dashboards.live_unit_score(tenant, registry, today) if is_branch else None
+    score = None
+    if outcome is not None:
+        score = next((b for b in outcome.branches if b.organization.id == organization.id), None)
+    alerts = (
+        dashboards.live_alerts(tenant, registry, today).get(organization.id, [])
+        if is_branch
+        else []
+    )
+    last_card = dashboards.last_scorecard(organization, today.year - 1) if is_branch else None
+    supervise = can_supervise(current_user, tenant)
+    return render_template(
+        "web/branch.html",
+        tenant=tenant,
+        organization=organization,
+        members=members,
+        is_branch=is_branch,
+        outcome=outcome,
+        score=score,
+        alerts=alerts,
+        last_card=last_card,
+        tasks=dashboards.open_rectifications([organization.id]) if is_branch else [],
+        chart=dashboards.block_chart(score.result, "各部分得分率") if score else "",
+        today=today,
+        can_supervise=supervise,
+        has_manual_items=supervise
+        and is_branch
+        and bool(manual_items(tenant, today.year, registry)),
+        can_administer=can_administer_unit(current_user, tenant),
+    )
+
+
+@bp.route("/county")
+@login_required
+def county():
+    """The county ranking for host admins; supervisors see the same page over their scope."""
+    if current_user.role not in ("host_admin", "supervisor"):
+        abort(403)
+    today = _today()
+    year = request.args.get("year", type=int) or today.year
+    if not 2000 <= year <= today.year:
+        abort(404)
+    tenant_ids = None
+    if current_user.role == "supervisor":
+        tenant_ids = list(
+            db.session.scalars(visible_tenants_query(current_user).with_only_columns(Tenant.id))
+        )
+    registry = get_registry()
+    ranking = dashboards.county_ranking(
+        registry, year, dashboards.assessment_day(year, today), tenant_ids
+    )
+    type_names = _type_names()
+    now = dt.datetime.now(dt.UTC)
+    units_by_type: dict[str, list] = {}
+    for ranked in ranking.units:
+        units_by_type.setdefault(ranked.tenant.unit_type, []).append(ranked)
+    for ranked_units in units_by_type.values():
+        ranked_units.sort(key=lambda u: (u.rank_in_type is None, u.rank_in_type or 0))
+    return render_template(
+        "web/county.html",
+        ranking=ranking,
+        year=year,
+        years=list(range(today.year, today.year - 5, -1)),
+        type_names=type_names,
+        units_by_type=units_by_type,
+        grades=dashboards.grade_series(
+            [ranking.distribution, *ranking.distribution_by_type.values()]
+        ),
+        stale=dashboards.stale_units([u.tenant for u in ranking.units], now),
+        stale_days=dashboards.STALE_DAYS,
+        distribution_chart=dashboards.distribution_chart(ranking, type_names, "等级分布"),
+        units_chart=dashboards.unit_scores_chart(ranking, "单位平均得分"),
+        scoped=tenant_ids is not None,
+    )
