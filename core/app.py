@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     __import__("core.api").api.init_app(app)  # JSON API under /api/v1 (core/api/__init__.py)
     app.register_blueprint(__import__("core.excel.views", fromlist=["bp"]).bp)  # Excel import/export
     app.register_blueprint(__import__("core.scoring.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("core.host.views", fromlist=["bp"]).bp)
 
 
 def register_template_helpers(app: Flask) -> None:

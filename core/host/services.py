@@ -1,15 +1,27 @@
-"""Host operations: create units and read county parameters."""
+"""Host operations: units, users and supervisors' scopes, county parameters, the yearly assessment."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.accounts.models import SupervisorScope, User
+from core.accounts.services import AccountError, create_user
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
+from core.plugins.manager import UnknownUnitType, get_registry
+from core.plugins.types import Parameter
+from core.scoring.county import RANKING_RULES_KEY, rank_county
+from core.scoring.models import Scorecard
+from core.scoring.services import store_scorecards
+from core.standards.overrides import parameter_warnings
+from core.tenancy import host_scope
+from core.validation import RecordError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
@@ -55,3 +67,250 @@ def create_tenant(
 def host_parameters() -> dict[str, Any]:
     """Every county parameter as a plain mapping."""
     return {p.key: p.value for p in db.session.scalars(select(HostParameter))}
+
+
+# -- host administration (the county department's pages) ---------------------------------------
+# These raise RecordError (field → Chinese message) like every other write path; the view commits.
+
+#: County rules the host sets besides the plugins' parameters, with what a value must look like.
+RANKING_RULE_FIELDS = {
+    "praise_top": "前几位予以表扬",
+    "bar_bottom": "后几位不得评先",
+    "interview_bottom": "后几位约谈党组织书记",
+}
+TOP_GRADE_QUOTA_KEY = "county.top_grade_quota"
+
+
+def create_unit(*, slug: str, name: str, unit_type: str, sub_kind: str | None = None) -> Tenant:
+    """Create a unit from the host's form: :func:`create_tenant` plus a sub-kind of the type.
+
+    :raises RecordError: naming the bad field.
+    """
+    slug = (slug or "").strip()
+    sub_kind = (sub_kind or "").strip() or None
+    if sub_kind is not None:
+        try:
+            kinds = {k.key for k in get_registry().unit_type(unit_type).sub_kinds}
+        except UnknownUnitType:
+            kinds = set()
+        if kinds and sub_kind not in kinds:
+            raise RecordError({"sub_kind": f"子类别 {sub_kind} 不属于单位类型 {unit_type}"})
+    try:
+        return create_tenant(slug=slug, name=name, unit_type=unit_type, sub_kind=sub_kind)
+    except TenantError as error:
+        raise RecordError({error.field: error.message}) from None
+
+
+def create_account(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    tenant_slug: str | None = None,
+    branch_code: str | None = None,
+    scope_unit_types: list[str] | None = None,
+    scope_tenant_ids: list[int] | None = None,
+) -> User:
+    """Create a user from the host's form (see :func:`core.accounts.services.create_user`).
+
+    :raises RecordError: naming the bad field.
+    """
+    tenant = None
+    if tenant_slug:
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+        if tenant is None:
+            raise RecordError({"tenant": f"没有代码为 {tenant_slug} 的单位"})
+    scoped = _scope_tenants(scope_tenant_ids or [])
+    _check_unit_types(scope_unit_types or [])
+    try:
+        return create_user(
+            username=(username or "").strip(),
+            password=password or "",
+            role=role,
+            display_name=(display_name or "").strip() or None,
+            tenant=tenant,
+            organization_code=(branch_code or "").strip() or None,
+            scope_unit_types=list(scope_unit_types or []) if role == "supervisor" else None,
+            scope_tenants=scoped if role == "supervisor" else None,
+        )
+    except AccountError as error:
+        raise RecordError({error.field: error.message}) from None
+
+
+def _scope_tenants(ids: list[int]) -> list[Tenant]:
+    if not ids:
+        return []
+    found = list(db.session.scalars(select(Tenant).where(Tenant.id.in_(ids))))
+    if len(found) != len(set(ids)):
+        raise RecordError({"scope": "督导范围中有不存在的单位"})
+    return found
+
+
+def _check_unit_types(keys: list[str]) -> None:
+    known = known_unit_types()
+    unknown = [key for key in keys if known is not None and key not in known]
+    if unknown:
+        raise RecordError({"scope": f"未知的单位类型 {', '.join(unknown)}"})
+
+
+def set_supervisor_scopes(user: User, *, unit_types: list[str], tenant_ids: list[int]) -> None:
+    """Replace a supervisor's scope with these unit types and units.
+
+    :raises RecordError: the user is not a supervisor, the scope is empty or names unknown ones.
+    """
+    if user.role != "supervisor":
+        raise RecordError({"scope": "只有督导才有督导范围"})
+    unit_types = sorted(set(unit_types))
+    tenants = _scope_tenants(sorted(set(tenant_ids)))
+    _check_unit_types(unit_types)
+    if not unit_types and not tenants:
+        raise RecordError({"scope": "督导须至少指定一个单位类型或单位"})
+    user.scopes.clear()
+    db.session.flush()
+    for unit_type in unit_types:
+        user.scopes.append(SupervisorScope(unit_type=unit_type))
+    for tenant in tenants:
+        user.scopes.append(SupervisorScope(tenant_id=tenant.id))
+    db.session.flush()
+
+
+def _parameter_value(parameter: Parameter, raw: str) -> Any:
+    """The form's text as the parameter's type (JSON-storable), or a Chinese problem."""
+    text = raw.strip()
+    if parameter.type == "boolean":
+        if text in ("true", "1", "是"):
+            return True
+        if text in ("false", "0", "否"):
+            return False
+        raise RecordError({"value": "应为“是”或“否”"})
+    if parameter.type == "choice":
+        if text not in parameter.choices:
+            raise RecordError({"value": f"可选值为：{'、'.join(parameter.choices)}"})
+        return text
+    if parameter.type == "text":
+        return text
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RecordError({"value": "应为数字"}) from None
+    if not number.is_finite():
+        raise RecordError({"value": "应为数字"})
+    if number < 0:
+        raise RecordError({"value": "不能为负数"})
+    if parameter.type == "integer":
+        if number != number.to_integral_value():
+            raise RecordError({"value": "应为整数"})
+        return int(number)
+    # JSON keeps numbers; a whole number stays an int so the page shows "32", not "32.0".
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def parameter_for_key(key: str) -> Parameter | None:
+    """The plugin parameter a ``<unit_type>.<param>`` county key sets, or None."""
+    unit_type, _, name = key.partition(".")
+    try:
+        return get_registry().unit_type(unit_type).parameter(name)
+    except (UnknownUnitType, KeyError):
+        return None
+
+
+def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | None = None) -> tuple[HostParameter | None, list[str]]:
+    """Set (or, with an empty value, clear) one county parameter.
+
+    Keys are a unit type's plugin parameter (``<unit_type>.<param>``), ``county.ranking_rules``
+    or ``county.top_grade_quota``. A value below the national floor is kept, and the warning
+    (with the floor's source) is returned for the page to show.
+
+    :returns: the row (None when cleared) and the warnings.
+    :raises RecordError: unknown key or a value of the wrong kind.
+    """
+    row = db.session.scalar(select(HostParameter).where(HostParameter.key == key))
+    warnings: list[str] = []
+    if key == RANKING_RULES_KEY:
+        if not isinstance(raw, dict):
+            raise RecordError({"value": "排名运用规则应分别填写三个数字"})
+        value: Any = {}
+        for name, label in RANKING_RULE_FIELDS.items():
+            text = str(raw.get(name, "")).strip()
+            if not text.isdigit():
+                raise RecordError({name: f"“{label}”应为不小于0的整数"})
+            value[name] = int(text)
+        label_text = "年度考核排名运用"
+    elif key == TOP_GRADE_QUOTA_KEY:
+        text = str(raw).strip()
+        if text == "":
+            value = None
+        else:
+            try:
+                share = float(text)
+            except ValueError:
+                raise RecordError({"value": "应为0到1之间的小数，如0.3"}) from None
+            if not 0 < share <= 1:
+                raise RecordError({"value": "应为0到1之间的小数，如0.3"})
+            value = share
+        label_text = "最高等次比例上限"
+    else:
+        parameter = parameter_for_key(key)
+        if parameter is None:
+            raise RecordError({"key": f"不认识的参数 {key}"})
+        text = str(raw)
+        value = None if text.strip() == "" else _parameter_value(parameter, text)
+        if value is not None:
+            warnings = parameter_warnings(parameter, value)
+        label_text = parameter.label_zh
+    if value is None:
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+        return None, warnings
+    if row is None:
+        row = HostParameter(key=key, label=label_text, source="")
+        db.session.add(row)
+    row.value = value
+    if source is not None and source.strip():
+        row.source = source.strip()
+    db.session.flush()
+    return row, warnings
+
+
+def run_assessment(year: int, *, as_of: dt.date, actor: str) -> int:
+    """Open the yearly assessment: score every unit (county quota and rules applied) and store
+    each branch's scorecard, opening rectification tasks for lost points.
+
+    :returns: the number of scorecards stored.
+    :raises RecordError: a year in the future.
+    """
+    if not 2000 <= year <= dt.date.today().year:
+        raise RecordError({"year": "年度须为本年或以前的年度"})
+    ranking = rank_county(year, get_registry(), as_of=as_of)
+    stored = 0
+    for outcome in ranking.outcomes:
+        if outcome.branches:
+            stored += len(store_scorecards(outcome, created_by=actor))
+    return stored
+
+
+def assessment_runs(limit: int = 10) -> list[dict[str, Any]]:
+    """The latest runs of the yearly assessment: year, who, when, how many cards.
+
+    Read from the stored scorecards themselves (who and when are on every card), grouped, so
+    no separate log can disagree with them.
+    """
+    with host_scope():
+        rows = db.session.execute(
+            select(
+                Scorecard.year,
+                Scorecard.created_by,
+                Scorecard.as_of,
+                func.max(Scorecard.created_at),
+                func.count(Scorecard.id),
+            )
+            .group_by(Scorecard.year, Scorecard.created_by, Scorecard.as_of)
+            .order_by(func.max(Scorecard.created_at).desc())
+            .limit(limit)
+        ).all()
+    return [
+        {"year": year, "created_by": who, "as_of": as_of, "at": at, "cards": count}
+        for year, who, as_of, at, count in rows
+    ]
