@@ -23,11 +23,10 @@ from core.jobs.models import Job
 from core.jobs.services import resume_interrupted_jobs, start_bulk_job
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
+from core.reports import render
 from core.scoring.models import Scorecard
 from core.scoring.services import score_units
 from core.tenancy import host_scope, use_tenant
-
-render = pytest.importorskip("core.reports.render")  # written alongside; skip until it lands
 
 YEAR = 2026
 AS_OF = dt.date(2026, 11, 20)  # the demo county's as-of day
@@ -96,7 +95,8 @@ def test_bulk_job_renders_the_scope_into_one_zip_with_an_index(app, db, client, 
     job = _job(db, job.id)
     assert job.status == "done", job.error
     branches = _branches(db)
-    assert job.total == len(branches) + len(SCOPE)  # a card per branch and a summary per unit
+    # A card per branch, a summary per unit and the roll-up of the supervisor's scope.
+    assert job.total == len(branches) + len(SCOPE) + 1
     assert job.done == job.total
 
     login(supervisor)
@@ -109,6 +109,7 @@ def test_bulk_job_renders_the_scope_into_one_zip_with_an_index(app, db, client, 
         assert archive.read(name).startswith(b"%PDF")
     for branch in branches:
         assert any(n.endswith(f"{branch.code}_{branch.name}.pdf") for n in pdfs)
+    assert "00_范围汇总.pdf" in pdfs
 
     sheet = load_workbook(io.BytesIO(archive.read("index.xlsx"))).active
     header = [c.value for c in sheet[1]]
@@ -164,7 +165,7 @@ def test_download_all_button_starts_a_job_for_the_users_scope(app, db, client, l
     job = _job(db, job_id)
     assert job.user_id == supervisor.id
     assert sorted(job.params["tenant_ids"]) == sorted(t.id for t in _tenants(db, SCOPE))
-    assert job.params["county"] is False  # the county roll-up is the host admin's
+    assert job.params["county"] is False  # the whole county's roll-up is the host admin's
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert f'href="/jobs/{job_id}/download"' in page
 
@@ -268,21 +269,26 @@ def test_interrupted_job_resumes_without_rendering_finished_cards(
     job = start_bulk_job(supervisor, YEAR, AS_OF)
     assert _job(db, job.id).status == "queued"
 
-    # The first worker plans the job and renders the first unit's chunk, then dies: the second
-    # chunk, queued but not taken, is lost with it (the queue is emptied).
+    # The first worker plans the job, renders the roll-up and the first unit's chunk, then dies:
+    # the last chunk, queued but not taken, is lost with it (the queue is emptied).
     huey.execute(huey.dequeue())  # plan
-    assert len(huey) == len(SCOPE)
-    huey.execute(huey.dequeue())  # first chunk
+    plan = bulk._load_plan(job.id)
+    assert len(huey) == len(plan["chunks"]) == len(SCOPE) + 1
+    huey.execute(huey.dequeue())  # the scope's roll-up
+    huey.execute(huey.dequeue())  # the first unit
     huey.flush()
     job = _job(db, job.id)
     assert job.status == "running" and 0 < job.done < job.total
-    plan = bulk._load_plan(job.id)
-    first_chunk = [plan["cards"][n] for n in plan["chunks"][0]]
-    finished = [c for c in first_chunk if c["kind"] == "branch"]
-    assert finished
+    unit_chunk = next(
+        i for i, chunk in enumerate(plan["chunks"]) if plan["cards"][chunk[0]]["kind"] == "unit"
+    )
+    finished = [
+        plan["cards"][n] for n in plan["chunks"][unit_chunk] if plan["cards"][n]["kind"] == "branch"
+    ]
+    assert finished and bulk._chunk_marker(job.id, unit_chunk).exists()
     # It died after writing its cards but before marking the chunk done (and, for one card,
     # between writing the PDF and its index row): the chunk runs again.
-    bulk._chunk_marker(job.id, 0).unlink()
+    bulk._chunk_marker(job.id, unit_chunk).unlink()
     bulk._row_path(job.id, finished[0]).unlink()
     assert bulk._card_path(job.id, finished[0]).exists()
     assert renders == Counter(c["branch_code"] for c in finished)

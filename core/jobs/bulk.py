@@ -2,8 +2,8 @@
 
 A job runs as three kinds of task:
 
-1. **plan** — fixes the list of cards (every branch of the scope, each unit's summary, the county
-   roll-up for a host admin), writes it to ``plan.json`` in the job's folder, sets the job's
+1. **plan** — fixes the list of cards (every branch of the scope, each unit's summary, the
+   roll-up of the scope — the whole county for a host admin), writes it to ``plan.json`` in the job's folder, sets the job's
    total and queues one **chunk** per unit (large units split), so several workers share it;
 2. **chunk** — renders its cards one by one; each PDF is written under a temporary name and
    then linked into place, so a file that exists is complete; then the card's index row is
@@ -223,8 +223,12 @@ def build_plan(job: Job, *, county_available: bool) -> dict[str, Any]:
         cards.append(card)
         return card["no"]
 
-    if job.params.get("county") and county_available:
-        chunks.append([add({"kind": "county", "file": f"00_{safe_name(_('全县汇总'))}.pdf"})])
+    if county_available:
+        # The roll-up of the scope: the whole county for a host admin, else the units in scope.
+        whole = bool(job.params.get("county"))
+        title = _("全县汇总") if whole else _("范围汇总")
+        card = {"kind": "county", "title": title, "tenant_ids": None if whole else tenant_ids}
+        chunks.append([add({**card, "file": f"00_{safe_name(title)}.pdf"})])
     for tenant in tenants:
         unit_info = {
             "tenant_id": tenant.id,
@@ -393,7 +397,9 @@ def render_pdf(card: dict[str, Any], period: Period, *, created_by: str) -> byte
     registry = get_registry()
     if card["kind"] == "county":
         with host_scope():
-            return render.render_county_pdf(period.year, as_of=period.as_of, registry=registry)
+            return render.render_county_pdf(
+                period.year, card["tenant_ids"], as_of=period.as_of, registry=registry
+            )
     with host_scope():
         tenant = db.session.get(Tenant, card["tenant_id"])
     with use_tenant(tenant.id):
@@ -431,7 +437,7 @@ def index_row(
         "file": "" if unavailable else card["file"],
     }
     if card["kind"] == "county":
-        row.update(unit=_("全县汇总"), status=unavailable or _("汇总"))
+        row.update(unit=card["title"], status=unavailable or _("汇总"))
     elif card["kind"] == "unit":
         row.update(branch_name=_("单位汇总"), status=unavailable or _("汇总"))
     elif unavailable:

@@ -63,7 +63,7 @@ def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
             "year": year,
             "as_of": as_of.isoformat(),
             "tenant_ids": tenant_ids,
-            # The county roll-up covers every unit: only for whoever sees the whole county.
+            # Whoever sees the whole county gets the county roll-up; others, their scope's.
             "county": user.role == "host_admin",
         },
     )
