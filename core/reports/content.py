@@ -38,8 +38,8 @@ CONFIDENCE_TAG_LABELS = {
 }
 #: How urgent an alert is (:class:`core.scoring.alerts.Alert` ``level``).
 ALERT_LEVEL_LABELS = {"overdue": _l("逾期"), "due": _l("待办"), "warning": _l("提醒")}
-#: Evidence lines printed per item; the rest are counted.
-EVIDENCE_LINES = 6
+#: Evidence entries printed per item (gaps first); the rest are counted.
+EVIDENCE_LINES = 8
 
 
 def decimal(value: Any) -> Decimal:

@@ -107,8 +107,13 @@ def _branch_cards(
     created_by: str,
     branch_code: str | None = None,
 ) -> list[RenderedReport]:
-    placeholders = _placeholders(tenant, year)
-    look_args = {"plugin_template": _plugin_template(registry, tenant.unit_type)}
+    # One look per unit: the override files are read and checked once, not per card.
+    look = resolve_look(
+        "branch",
+        tenant.slug,
+        placeholders=_placeholders(tenant, year),
+        plugin_template=_plugin_template(registry, tenant.unit_type),
+    )
     unit_type_name = _unit_type_name(registry, tenant.unit_type)
     generated_at = content.now_local().strftime("%Y-%m-%d %H:%M")
     rendered: list[RenderedReport] = []
@@ -150,7 +155,6 @@ def _branch_cards(
                 ],
                 generated_at=generated_at,
             )
-            look = resolve_look("branch", tenant.slug, placeholders=placeholders, **look_args)
             html = render_template(look, {"card": card, "generated_at": generated_at})
             rendered.append(
                 RenderedReport(
