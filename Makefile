@@ -23,7 +23,7 @@ BROWSER_PACKAGES ?= chromium chromium-driver
 
 export PROJECT_DIR PYTHON VENV DEMO_HOST DEMO_PORT
 
-.PHONY: demo test setup setup-test help
+.PHONY: demo test setup setup-test help translations
 
 help:
 	@sed -n '2,4p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# *//'
@@ -44,3 +44,11 @@ test: setup-test
 ## Benchmarks (ratios against a floor, never tests): BENCH_UNITS=1500 for the full size.
 bench: setup
 	@"$(PROJECT_DIR)/benchmarks/run.sh"
+
+## Re-extract the msgids (babel.cfg) into messages.pot and merge them into every messages.po;
+## then translate the new empty entries (tests/test_translations.py lists them).
+translations: setup
+	cd "$(PROJECT_DIR)" && "$(VENV)/bin/pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext \
+	  --project=Branchmark --no-wrap -o core/translations/messages.pot .
+	cd "$(PROJECT_DIR)" && "$(VENV)/bin/pybabel" -q update -i core/translations/messages.pot \
+	  -d core/translations --no-fuzzy-matching --no-wrap --ignore-obsolete
