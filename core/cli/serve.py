@@ -13,8 +13,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-#: Seconds a job worker may take to finish the card it is rendering after Ctrl-C.
-WORKER_STOP_SECONDS = 30
+#: Seconds a job worker may take to stop after Ctrl-C before it is interrupted. Short: a job
+#: keeps every finished card and resumes when a worker starts again, so at most the card being
+#: rendered is lost.
+WORKER_STOP_SECONDS = 5
 
 
 @contextmanager
@@ -43,7 +45,7 @@ def job_worker(workers: int) -> Iterator[subprocess.Popen | None]:
         yield child
     finally:
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)  # graceful: finish the current card
+            child.send_signal(signal.SIGINT)  # graceful: finish the current task if it is quick
             try:
                 child.wait(WORKER_STOP_SECONDS)
             except subprocess.TimeoutExpired:
