@@ -46,6 +46,18 @@ def test_units_list_and_get(unit, other_tenant, make_user, api_as):
     assert supervisor.get("/api/v1/units/caizhengju").status_code == 404
 
 
+def test_host_admin_creates_units(unit, make_user, api_as, db):
+    host = api_as(make_user("host_admin"))
+    response = host.post("/api/v1/units", {"slug": "minzheng", "name": "县民政局", "unit_type": "organ"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["slug"] == "minzheng"
+    clash = host.post("/api/v1/units", {"slug": "minzheng", "name": "重复", "unit_type": "organ"})
+    assert clash.status_code == 422 and clash.get_json()["errors"]["json"]["slug"] == ["单位代码 minzheng 已存在"]
+    admin = api_as(make_user("unit_admin", unit["tenant"]))
+    refused = admin.post("/api/v1/units", {"slug": "other", "name": "其他", "unit_type": "organ"})
+    assert refused.status_code == 403
+
+
 def test_live_scorecard_json(unit, make_user, api_as):
     admin = api_as(make_user("unit_admin", unit["tenant"]))
     response = admin.get(f"{U}/scorecards?year=2025&as_of=2025-12-31")

@@ -12,10 +12,12 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from core.accounts.access import can_view_tenant, visible_tenants_query
-from core.api.crud import paginate
+from core.api.auth import require_role
+from core.api.crud import paginate, unprocessable
 from core.api.schemas import QueryArgsSchema, Schema
 from core.extensions import db
 from core.host.models import Tenant
+from core.host.services import TenantError, create_tenant
 
 blp = Blueprint("units", __name__, description="单位（租户） / Units (tenants)")
 
@@ -31,6 +33,16 @@ class UnitSchema(Schema):
     enabled = fields.Boolean(dump_only=True)
     plugin_enabled = fields.Boolean(dump_only=True)
     address = fields.String(dump_only=True, allow_none=True)
+
+
+class UnitCreateSchema(Schema):
+    """A new unit (host admins only)."""
+
+    slug = fields.String(required=True, metadata={"description": "单位代码：小写字母、数字、连字符"})
+    name = fields.String(required=True, metadata={"description": "单位名称"})
+    unit_type = fields.String(required=True, metadata={"description": "单位类型（插件键）"})
+    sub_kind = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
 
 
 class UnitQueryArgsSchema(QueryArgsSchema):
@@ -52,6 +64,18 @@ class Units(MethodView):
             pattern = f"%{args['q']}%"
             query = query.where(Tenant.name.like(pattern) | Tenant.slug.like(pattern))
         return paginate(query, pagination_parameters)
+
+    @blp.arguments(UnitCreateSchema)
+    @blp.response(201, UnitSchema)
+    def post(self, data: dict[str, Any]):
+        """新建单位（县委组织部管理员） / Create a unit (host admin)."""
+        require_role("host_admin")
+        try:
+            tenant = create_tenant(**data)
+        except TenantError as error:
+            unprocessable({error.field: error.message})
+        db.session.commit()
+        return tenant
 
 
 @blp.route("/<unit_slug>")
