@@ -62,8 +62,8 @@ def test_branch_secretary_lands_on_their_own_branch_only(page, login):
 
 @pytest.mark.parametrize(
     "path",
-    ["/units/shuiwu", "/units/caizheng/branches/cz-b1"],
-    ids=["other-unit", "other-branch"],
+    ["/units/shuiwu", "/units/caizheng/branches/cz-b1", "/county"],
+    ids=["other-unit", "other-branch", "county"],
 )
 def test_branch_secretary_gets_a_chinese_403_elsewhere(page, login, path):
     login("cz-b2-sj")
