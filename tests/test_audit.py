@@ -85,3 +85,23 @@ def test_full_membership_before_joining_is_refused(db, member, tenant):
     with use_tenant(tenant.id), pytest.raises(MemberError) as error:
         update_member(member, full_on=dt.date(2000, 1, 1))
     assert "转正时间不能早于入党时间" in error.value.errors["full_on"]
+
+
+def test_cascaded_deletes_are_logged(db, tenant, make_organization, make_member):
+    import datetime as dt
+
+    from core.events.models import Attendance, Event, EventKind
+
+    branch = make_organization(tenant)
+    member = make_member(branch)
+    with use_tenant(tenant.id):
+        event = Event(organization_id=branch.id, kind="theme_day", held_on=dt.date(2025, 3, 18), topic="主题党日")
+        event.kinds.append(EventKind(kind="theme_day"))
+        event.attendance.append(Attendance(member_id=member.id, status="present"))
+        db.session.add(event)
+        db.session.commit()
+        attendance_id = event.attendance[0].id
+        event.attendance.clear()  # replaced roster: the old row goes as an orphan
+        db.session.commit()
+    (entry,) = [e for e in _log(db, "attendance", attendance_id) if e.action == "delete"]
+    assert entry.before["status"] == "present"

@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from core.audit.models import AuditLog
+from core.db import Base
 
 _actor: ContextVar[tuple[int | None, str]] = ContextVar(
     "branchmark_actor", default=(None, "system")
@@ -122,11 +123,24 @@ def _record(session: Session, flush_context) -> None:
         before, after = _snapshot(obj, before=False)
         if after:
             add(obj, "update", before, after)
-    for obj in session.deleted:
-        before, _ = _snapshot(obj, before=True)
-        add(obj, "delete", before, None)
+    # Deletes come from the mapper events below: they see cascaded and orphan deletes too,
+    # which never appear in ``session.deleted``.
+    rows.extend(session.info.pop(_DELETED, []))
     if rows:
         session.connection().execute(AuditLog.__table__.insert(), rows)
+
+
+_DELETED = "branchmark_audit_deleted"
+
+
+def _record_delete(mapper, connection, target) -> None:
+    session = object_session(target)
+    if session is None:
+        return
+    before, _ = _snapshot(target, before=True)
+    row = _row(target, "delete", before, None)
+    if row is not None:
+        session.info.setdefault(_DELETED, []).append(row)
 
 
 def _all_columns(obj) -> dict[str, Any]:
@@ -191,5 +205,6 @@ def install(session_class: type[Session]) -> None:
     if getattr(session_class, "_branchmark_audit", False):
         return
     event.listen(session_class, "after_flush", _record)
+    event.listen(Base, "after_delete", _record_delete, propagate=True)
     event.listen(session_class, "do_orm_execute", _record_bulk_statement)
     session_class._branchmark_audit = True
