@@ -35,7 +35,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from huey import Huey
 from huey.api import TaskWrapper
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.audit.recorder import acting_as
@@ -334,9 +334,16 @@ def _job_is_running(job_id: int) -> bool:
 def _count_one(job_id: int) -> None:
     # A table-level statement: the progress counter is bookkeeping, not a record worth an audit
     # row per card (the job's start, end and failure are audited through the ORM).
+    # Capped at the total: a plan queued again while chunks run (a worker starting up resumes
+    # every running job) recounts the rows on disk, and a card counted both ways must not push
+    # the bar past 100 %.
     table = Job.__table__
     with host_scope():
-        db.session.execute(update(table).where(table.c.id == job_id).values(done=table.c.done + 1))
+        db.session.execute(
+            update(table)
+            .where(table.c.id == job_id)
+            .values(done=case((table.c.done < table.c.total, table.c.done + 1), else_=table.c.done))
+        )
     db.session.commit()
 
 
