@@ -161,6 +161,7 @@ def test_unit_page_puts_branches_side_by_side_with_alert_counts(client, county, 
         page.count('class="alerts-count"') == 2
     )  # one per branch; the general branch is not scored
     assert "机关党总支" in page  # still listed among the unit's organizations
+    assert "单位类型: 党政机关" in page  # the plugin's name, not its key
 
 
 def test_secretary_sees_only_the_own_branch_on_the_unit_page(client, county, login):

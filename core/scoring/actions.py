@@ -109,7 +109,7 @@ def enter_manual_score(
                 "points": f"得分须在0至{item.max.normalize():f}分之间（{item.title}满分{item.max.normalize():f}分）"
             }
         )
-    if value.as_tuple().exponent < -2:
+    if value.normalize().as_tuple().exponent < -2:
         raise RecordError({"points": "得分最多保留两位小数"})
     text = _text(comment, "comment", "检查意见", required=True)
     row = db.session.scalar(

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.models import Organization
-from core.plugins.manager import get_registry
+from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.metrics import BRANCH_KINDS
 from core.tenancy import host_scope, set_tenant
@@ -37,6 +37,17 @@ def _branch_rows(organizations: list[Organization]) -> dict[int, int]:
 
 def _type_names() -> dict[str, str]:
     return {unit_type.key: unit_type.name_zh for unit_type in get_registry().unit_types()}
+
+
+def _sub_kind_name(tenant: Tenant) -> str | None:
+    """The sub-kind's Chinese name from the unit type's plugin, or the code when it is unknown."""
+    if not tenant.sub_kind:
+        return None
+    try:
+        kinds = get_registry().unit_type(tenant.unit_type).sub_kinds
+    except UnknownUnitType:
+        return tenant.sub_kind
+    return next((k.name_zh for k in kinds if k.key == tenant.sub_kind), tenant.sub_kind)
 
 
 def _today() -> dt.date:
@@ -118,6 +129,7 @@ def unit(slug: str):
         chart=chart,
         today=today,
         type_name=_type_names().get(tenant.unit_type, tenant.unit_type),
+        sub_kind_name=_sub_kind_name(tenant),
         can_administer=can_administer_unit(current_user, tenant),
         can_supervise=can_supervise(current_user, tenant),
     )
