@@ -133,6 +133,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.excel.views", fromlist=["bp"]).bp)  # Excel import/export
     app.register_blueprint(__import__("core.scoring.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("core.host.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("core.organizations.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.members.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.events.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.dues.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.funding.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
 
 
 def register_template_helpers(app: Flask) -> None:

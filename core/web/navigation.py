@@ -32,6 +32,14 @@ MENU: list[MenuEntry] = [
     MenuEntry("host.assessment", _l("年度考核"), roles=("host_admin",)),
     MenuEntry("host.audit", _l("审计日志"), roles=("host_admin",)),
     MenuEntry("excel.index", _l("Excel 导入导出"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("organization_pages.index", _l("党组织"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("member_pages.index", _l("党员"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("event_pages.choose", _l("组织生活"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("dues_pages.choose", _l("党费"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("event_pages.choose_training", _l("学时"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("facility_pages.choose", _l("阵地"), roles=("unit_admin", "secretary"), per_unit=True),
+    MenuEntry("funding_pages.index", _l("经费"), roles=("unit_admin",), per_unit=True),
+    MenuEntry("staff_pages.index", _l("党务人员"), roles=("unit_admin",), per_unit=True),
 ]
 
 

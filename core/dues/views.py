@@ -1,0 +1,119 @@
+"""Dues pages: a branch's ledger for a year (members × 12 months) and one month for every member
+of the branch in one form, with the calculated amount beside each row.
+
+Pages commit: the month is saved through one service call and one commit; a refused month rolls
+back and shows each member's messages in their row, with what the user typed still in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, or_, select
+
+from core.dues import services
+from core.dues.calculator import DuesInputError
+from core.dues.forms import ROW_FIELDS, month_form
+from core.extensions import db
+from core.members.models import Member
+from core.organizations.views import (
+    can_edit_organization,
+    choose_branch,
+    organization_or_404,
+    save,
+    unit_or_404,
+    year_arg,
+)
+
+bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
+
+
+def _members_in(organization_id: int, first: dt.date, last: dt.date) -> list[Member]:
+    """Members who belonged to the branch on any day between ``first`` and ``last``."""
+    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
+    return list(
+        db.session.scalars(
+            select(Member)
+            .where(
+                Member.organization_id == organization_id,
+                start <= last,
+                or_(Member.left_on.is_(None), Member.left_on > first),
+            )
+            .order_by(Member.name, Member.id)
+        ).all()
+    )
+
+
+@bp.get("/dues")
+@login_required
+def choose(slug: str):
+    tenant = unit_or_404(slug)
+    return choose_branch(tenant, "dues_pages.ledger", _("党费"))
+
+
+@bp.get("/branches/<code>/dues")
+@login_required
+def ledger(slug: str, code: str):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code)
+    year = year_arg()
+    members = _members_in(organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    rows = services.ledger([m.id for m in members], year)
+    today = dt.date.today()
+    owed = {m.id: [mo for mo in range(1, 13) if services.belongs_in_month(m, year, mo)] for m in members}
+    totals = {
+        "due": sum((r.amount_due for months in rows.values() for r in months.values()), Decimal(0)),
+        "paid": sum((r.amount_paid or 0 for months in rows.values() for r in months.values()), Decimal(0)),
+    }
+    return render_template(
+        "dues/ledger.html", tenant=tenant, organization=organization, year=year, members=members,
+        rows=rows, owed=owed, totals=totals, today=today,
+        last_month=(year < today.year and 12) or (year == today.year and today.month) or 0,
+        can_edit=can_edit_organization(tenant, organization.id),
+    )
+
+
+@bp.route("/branches/<code>/dues/<int:year>/<int:month>", methods=["GET", "POST"])
+@login_required
+def month(slug: str, code: str, year: int, month: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    if not 1 <= month <= 12 or not 2000 <= year <= dt.date.today().year + 1:
+        abort(404)
+    first, last = services.month_bounds(year, month)
+    members = _members_in(organization.id, first, last)
+    stored = {
+        member_id: months[month]
+        for member_id, months in services.ledger([m.id for m in members], year).items()
+        if month in months
+    }
+    calculated: dict[int, str] = {}
+    amounts: dict[int, str] = {}
+    for member in members:
+        try:
+            amounts[member.id] = calculated[member.id] = str(services.calculated_due(member).amount)
+        except DuesInputError as error:
+            calculated[member.id] = _("无法计算：%(reason)s", reason=str(error))
+    form = month_form(members, stored)
+    if form.validate_on_submit():
+        rows = {
+            m.id: {name: getattr(form, f"{prefix}{m.id}").data for prefix, name in ROW_FIELDS.items()}
+            for m in members
+        }
+        error_fields = {
+            f"{m.id}.{name}": f"{prefix}{m.id}" for m in members for prefix, name in ROW_FIELDS.items()
+        }
+        error_fields |= {f"{m.id}.month": f"note{m.id}" for m in members}
+        done = save(lambda: services.set_branch_dues_month(organization, year, month, rows), form, error_fields)
+        if done is not None:
+            flash(_("已保存 %(year)d 年 %(month)d 月党费（%(n)d 人）", year=year, month=month, n=len(done)), "info")
+            return redirect(url_for(".ledger", slug=slug, code=code, year=year))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "dues/month.html", tenant=tenant, organization=organization, year=year, month=month,
+        members=members, form=form, calculated=calculated, amounts=amounts, stored=stored,
+    ), status

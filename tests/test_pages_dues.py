@@ -1,0 +1,75 @@
+"""Dues pages: the ledger (members × 12 months) and a whole branch's month in one form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core.dues.models import DuesPayment
+from core.organizations.models import Organization
+from tests.pages_fixtures import *  # noqa: F403
+from tests.pages_fixtures import audit_count, in_unit, rows
+
+U = "/units/caizhengju/branches/B01/dues"
+
+
+@pytest.mark.parametrize("role", ["host", "supervisor", "admin", "secretary"])
+def test_ledger_renders_for_readers(as_user, county, role):
+    page = as_user(role).get(f"{U}?year=2025").get_data(as_text=True)
+    assert "张喆" in page and "12月" in page
+
+
+@pytest.mark.parametrize("role", ["other_supervisor", "their_secretary", "b2_secretary"])
+def test_outsiders_are_refused(as_user, county, role):
+    client = as_user(role)
+    assert client.get(U).status_code == 403
+    assert client.post(f"{U}/2025/3", data={}).status_code == 403
+
+
+def test_supervisor_cannot_open_the_month_form(as_user, county):
+    assert as_user("supervisor").get(f"{U}/2025/3").status_code == 403
+
+
+def test_month_form_shows_the_calculated_amount(as_user, county):
+    page = as_user("secretary").get(f"{U}/2025/3").get_data(as_text=True)
+    assert "81.00" in page  # 5400 × 1.5 %
+    assert "20.00" in page  # retired, 4000 × 0.5 %
+
+
+def test_saving_a_month_for_the_whole_branch(as_user, county, db):
+    client = as_user("secretary")
+    response = client.post(f"{U}/2025/3", data={f"on{county.zhang}": "2025-03-05", f"due{county.li}": "", f"on{county.li}": ""})
+    assert response.status_code == 302
+    stored = {p.member_id: p for p in rows(db, county.tenant_id, DuesPayment)}
+    assert stored[county.zhang].amount_paid == Decimal("81.00") and stored[county.li].paid_on is None
+    assert stored[county.li].amount_due == Decimal("20.00")
+    assert audit_count(db, "dues_payment") == 2
+    ledger = client.get(f"{U}?year=2025").get_data(as_text=True)
+    assert "81.00" in ledger and "20.00!" in ledger
+
+
+def test_a_bad_month_names_the_member_and_changes_nothing(as_user, county, db):
+    client = as_user("admin")
+    response = client.post(f"{U}/2025/3", data={
+        f"on{county.zhang}": "2099-03-05", f"paid{county.li}": "12.5", f"note{county.li}": "我的备注",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "张喆：交纳日期不能晚于今天" in page and "李堃：填写了实交金额，请填写交纳日期" in page
+    assert 'value="我的备注"' in page and 'value="2099-03-05"' in page
+    assert rows(db, county.tenant_id, DuesPayment) == []
+
+
+def test_ledger_query_budget_does_not_grow(as_user, county, db, make_member, queries):
+    client = as_user("admin")
+    _, few = queries(lambda: client.get(f"{U}?year=2025"))
+    b1 = in_unit(db, county.tenant_id, Organization, county.b1)
+    for n in range(30):
+        make_member(b1, name=f"吴{n:02d}", dues_base=Decimal("3000"))
+    client.post(f"{U}/2025/1", data={})
+    response, many = queries(lambda: client.get(f"{U}?year=2025"))
+    assert response.status_code == 200 and "吴29" in response.get_data(as_text=True)
+    assert many == few and many <= 10
+    _, month = queries(lambda: client.get(f"{U}/2025/2"))
+    assert month <= 10
