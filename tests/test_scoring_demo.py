@@ -139,6 +139,14 @@ def test_county_ranking_applies_the_hosts_rules_and_the_quota(demo):
     again = rank_county(2025, get_registry(), as_of=AS_OF)
     praised = [u for u in again.units if "表扬" in u.outcomes]
     assert len(praised) == 2
+    # So is the quota: a county that allows 10% five-star branches gets fewer of them.
+    with host_scope():
+        quota = db.session.scalar(select(HostParameter).where(HostParameter.key == "county.top_grade_quota"))
+        quota.value = 0.1
+        db.session.commit()
+    tighter = rank_county(2025, get_registry(), as_of=AS_OF)
+    stars = [b for b in tighter.branches if b.branch.result.grade == "五星"]
+    assert 0 < len(stars) <= int(0.1 * len(rated)) < len(five_star)
 
 
 def test_disabled_plugin_is_reported_not_scored(demo):

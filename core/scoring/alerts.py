@@ -147,8 +147,18 @@ def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict
     return alerts
 
 
-def unit_alerts(tenant: Tenant, as_of: dt.date, registry: PluginRegistry) -> dict[int, list[Alert]]:
-    """Alerts for every branch of a unit as of a day, by organization id."""
+def unit_alerts(
+    tenant: Tenant,
+    as_of: dt.date,
+    registry: PluginRegistry,
+    *,
+    facts_by_branch: dict[int, dict[str, Any]] | None = None,
+) -> dict[int, list[Alert]]:
+    """Alerts for every branch of a unit as of a day, by organization id.
+
+    :param facts_by_branch: the metrics of this unit for ``as_of``'s year read as of ``as_of``
+        when the caller already has them (a page that also shows the score); else read here.
+    """
     try:
         unit_type = registry.unit_type(tenant.unit_type)
     except UnknownUnitType:
@@ -162,7 +172,8 @@ def unit_alerts(tenant: Tenant, as_of: dt.date, registry: PluginRegistry) -> dic
         targets[target.role] = Decimal(str(value))
     period = Period(year=as_of.year, as_of=as_of)
     with use_tenant(tenant.id):
-        facts_by_branch = compute_metrics(period)
+        if facts_by_branch is None:
+            facts_by_branch = compute_metrics(period)
         probation = db.session.execute(
             select(Member.id, Member.organization_id, Member.name, Member.joined_on).where(
                 Member.status == "probationary", Member.left_on.is_(None)

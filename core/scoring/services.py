@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -260,6 +261,20 @@ def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
     return cards
 
 
+#: Host parameter holding the county's share for the top grade (e.g. 0.3 for 五星 ≤30%).
+QUOTA_KEY = "county.top_grade_quota"
+
+
+def _county_quota_share() -> Decimal | None:
+    from core.host.models import HostParameter
+
+    value = db.session.scalar(select(HostParameter.value).where(HostParameter.key == QUOTA_KEY))
+    if value in (None, ""):
+        return None
+    share = Decimal(str(value))
+    return share if Decimal(0) <= share <= Decimal(1) else None
+
+
 def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> None:
     """Demote branches beyond the top-grade quota, across the whole county.
 
@@ -268,13 +283,17 @@ def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> N
     """
     groups: dict[object, dict[tuple[int, int], BranchResult]] = {}
     rules = {}
+    county_share = _county_quota_share()
     for outcome in outcomes:
         for branch in outcome.branches:
             standard = registry.standard(outcome.tenant.unit_type, on=branch.result.on)
             if standard.quota is None:
                 continue
-            key = (standard.quota.grade, standard.quota.max_share)
-            rules[key] = standard.quota
+            quota = standard.quota
+            if county_share is not None:  # the county's own figure wins over the rubric's
+                quota = dataclasses.replace(quota, max_share=county_share)
+            key = (quota.grade, quota.max_share)
+            rules[key] = quota
             groups.setdefault(key, {})[(outcome.tenant.id, branch.organization.id)] = branch.result
     for key, results in groups.items():
         adjusted = apply_grade_quota(results, rules[key])

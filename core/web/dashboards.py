@@ -67,7 +67,13 @@ def live_alerts(tenant: Tenant, registry: PluginRegistry, today: dt.date) -> dic
     """
     if not tenant.enabled or not tenant.plugin_enabled:
         return {}
-    return _cached(("alerts", tenant.id, today), lambda: unit_alerts(tenant, today, registry))
+    def compute() -> dict[int, list[Alert]]:
+        # The page scores the same unit for the same day: reuse those facts, don't read twice.
+        score = live_unit_score(tenant, registry, today)
+        facts = {b.organization.id: b.facts for b in score.branches}
+        return unit_alerts(tenant, today, registry, facts_by_branch=facts)
+
+    return _cached(("alerts", tenant.id, today), compute)
 
 
 def county_ranking(
