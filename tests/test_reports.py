@@ -464,7 +464,7 @@ def test_missing_harfbuzz_subset_is_said_loudly(monkeypatch, caplog, client, log
 
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     monkeypatch.setattr(ffi, "harfbuzz_subset", None)
-    monkeypatch.setattr(engine.warn_if_slow_fonts, "_said", False, raising=False)
+    monkeypatch.setattr(engine, "_warned", False)
     engine.harfbuzz_subset_missing.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="core.reports.engine"):

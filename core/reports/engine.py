@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 
 from core.paths import TEMPLATES_DIR, TENANTS_DIR
 
@@ -26,12 +25,8 @@ FONT_FILE = FONTS_DIR / "BranchmarkSansCJK-Regular.ttf"
 #: The folder name under ``tenants/`` that holds the county's (host's) overrides.
 HOST_FOLDER = "_host"
 
-HARFBUZZ_SUBSET_WARNING = _l(
-    "未找到 libharfbuzz-subset0：生成含中文的 PDF 每份需数秒而非零点几秒。"
-    "请安装该系统软件包（make demo / make test 的准备步骤会安装）。"
-)
-
 _font_config = None
+_warned = False
 _font_config_lock = threading.Lock()
 _image_cache: dict[str, Any] = {}
 
@@ -59,11 +54,14 @@ def harfbuzz_subset_missing() -> bool:
 def warn_if_slow_fonts() -> bool:
     """Log a loud warning when libharfbuzz-subset0 is absent; the flag pages can show.
 
+    Warns once per process (at start-up, through the ``reports`` blueprint), not once per card.
+
     :returns: ``True`` when the library is missing.
     """
+    global _warned
     missing = harfbuzz_subset_missing()
-    if missing and not getattr(warn_if_slow_fonts, "_said", False):
-        warn_if_slow_fonts._said = True  # once per process, not once per card
+    if missing and not _warned:
+        _warned = True
         log.warning(
             "libharfbuzz-subset0 is not installed: every Chinese PDF will take seconds instead "
             "of tenths (WeasyPrint falls back to fontTools). Install it: apt-get install "
