@@ -320,6 +320,10 @@ def compute_metrics(
     for row in event_rows:
         events_by_org[row.organization_id].append(row)
 
+    activists_by_org: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for case_id, organization_id, name in activists:
+        activists_by_org[organization_id].append((case_id, name))
+
     months = period.months
     months_set = set(months)
     results: dict[int, dict[str, Any]] = {}
@@ -435,9 +439,7 @@ def compute_metrics(
         )
 
         overdue = []
-        for case_id, organization_id, name in activists:
-            if organization_id != branch.id:
-                continue
+        for case_id, name in activists_by_org.get(branch.id, ()):
             dates = step_dates.get(case_id, [])
             last = max((d for _, d in dates), default=None)
             if last is not None and (end - last).days > ACTIVIST_ASSESSMENT_DAYS:
