@@ -107,6 +107,14 @@ SHOTS = [
     Shot("host-units", "单位管理 / host: units", "tx-admin", "host.units"),
     Shot("host-audit", "审计日志 / host: audit log", "tx-admin", "host.audit"),
     Shot("host-parameters", "县级参数 / host: parameters", "tx-admin", "host.parameters"),
+    # Store 2025's scorecards first: rectifications and the supervisor's inbox then have rows.
+    Shot(
+        "host-assessment",
+        "年度考核 / host: annual assessment",
+        "tx-admin",
+        "host.assessment",
+        prepare=lambda page: _run_assessment(page, "2025"),
+    ),
     Shot("scoring-inbox", "督导待办 / supervisor inbox", "tx-qydd", "scoring.inbox"),
     Shot(
         "rectifications",
@@ -133,6 +141,12 @@ def _upload_bad_roster(page) -> None:
         page.get_by_label("Excel 文件（.xlsx）").set_input_files(str(upload))
         page.get_by_role("button", name="上传并导入").click()
         page.wait_for_load_state()
+
+
+def _run_assessment(page, year: str) -> None:
+    page.locator("select#year").select_option(year)
+    page.get_by_role("button", name="执行年度考核并存档").click()
+    page.wait_for_load_state()
 
 
 def _serve(workdir: Path) -> LiveServer:
@@ -205,6 +219,7 @@ def take(names: list[str], out: Path) -> int:
                         context = browser.new_context(
                             base_url=server.base_url, locale="zh-CN", viewport=VIEWPORT
                         )
+                        context.set_default_timeout(120_000)
                         if shot.user:
                             log_in(context.new_page(), shot.user)
                         contexts[shot.user] = context
