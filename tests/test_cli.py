@@ -141,3 +141,36 @@ def test_each_instance_gets_its_own_secret_key(tmp_path, monkeypatch):
     assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] != "dev-only-change-me"
     again = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"})
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]  # kept across restarts
+
+
+def test_a_finding_from_the_shell_caps_the_grade(runner, db, tenant, make_organization):
+    make_organization(tenant, code="B01")
+    bad = run(
+        runner, "finding", "add", "--tenant", tenant.slug, "--branch", "B01", "--year", "2025",
+        "--finding", "weak_and_lax", "--decided-on", "2025-12-10", "--document", " ",
+    )
+    assert bad.exit_code != 0 and "document：请填写认定所依据的文件" in bad.output
+    ok = run(
+        runner, "finding", "add", "--tenant", tenant.slug, "--branch", "B01", "--year", "2025",
+        "--finding", "weak_and_lax", "--decided-on", "2025-12-10", "--document", "县组〔2025〕1号",
+    )
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(run(runner, "score", "--tenant", tenant.slug, "--year", "2025", "--as-of", "2026-01-10", "--json").output)
+    assert [v["id"] for v in data["branches"][0]["vetoes"]] == ["veto.weak_and_lax"]
+
+
+def test_an_honour_from_the_shell_is_recorded_and_checked(runner, db, tenant, make_organization):
+    make_organization(tenant, code="B01")
+    wrong_year = run(
+        runner, "honour", "add", "--tenant", tenant.slug, "--branch", "B01", "--year", "2025",
+        "--name", "先进基层党组织", "--level", "county", "--awarded-on", "2024-07-01", "--awarded-by", "县委",
+    )
+    assert wrong_year.exit_code != 0 and "不在 2025 年" in wrong_year.output
+    ok = run(
+        runner, "honour", "add", "--tenant", tenant.slug, "--branch", "B01", "--year", "2025",
+        "--name", "先进基层党组织", "--level", "county", "--awarded-on", "2025-07-01", "--awarded-by", "县委",
+    )
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(run(runner, "score", "--tenant", tenant.slug, "--year", "2025", "--as-of", "2026-01-10", "--json").output)
+    items = {i["id"]: i for b in data["branches"][0]["blocks"] for i in b["items"]}
+    assert items["bonus.honours"]["score"] == "1.00"

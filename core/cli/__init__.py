@@ -54,6 +54,10 @@ main.add_command(export_command)
 def _register_optional_commands() -> None:
     # Commands whose feature package may not be present in every build stage.
     from core.cli.dues import dues
+    from core.cli.findings import finding, honour
+
+    main.add_command(finding)
+    main.add_command(honour)
     from core.cli.scoring import calc, score, standard
 
     main.add_command(dues)
