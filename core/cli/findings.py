@@ -34,8 +34,9 @@ def _save(tenant_id: int, actor: str, write) -> None:
         except RecordError as error:
             db.session.rollback()
             raise click.UsageError("；".join(f"{k}：{v}" for k, v in error.errors.items())) from None
+        record_id = record.id  # read inside the unit: on PostgreSQL the row is hidden outside it
         db.session.commit()
-    click.echo(f"已记录（编号 {record.id}）")
+    click.echo(f"已记录（编号 {record_id}）")
 
 
 @click.group(help="上级党组织的认定，一票否决依据 (findings: veto grounds).")
