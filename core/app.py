@@ -149,8 +149,22 @@ def register_template_helpers(app: Flask) -> None:
 
     from core.web.navigation import menu_for
 
+    def unit_type_label(key: str, sub_kind: str | None = None) -> str:
+        """A unit type (and sub-kind) by its Chinese name; the code when no plugin knows it."""
+        registry = app.extensions.get("branchmark_plugins")
+        try:
+            unit_type = registry.unit_type(key)
+        except (AttributeError, KeyError):
+            return key if not sub_kind else f"{key} · {sub_kind}"
+        names = {k.key: k.name_zh for k in unit_type.sub_kinds}
+        return unit_type.name_zh + (f" · {names.get(sub_kind, sub_kind)}" if sub_kind else "")
+
     app.jinja_env.globals.update(
-        vocab=vocabulary, label=vocabulary.label, get_locale=get_locale, menu_for=menu_for
+        vocab=vocabulary,
+        label=vocabulary.label,
+        get_locale=get_locale,
+        menu_for=menu_for,
+        unit_type_label=unit_type_label,
     )
 
 

@@ -65,6 +65,7 @@ def test_host_admin_lands_on_every_unit(client, county, login):
     login(county["host"])
     page = client.get("/").get_data(as_text=True)
     assert "县财政局" in page and "县水务集团" in page
+    assert "党政机关" in page and "国有企业" in page  # unit types by name, not code
 
 
 def test_supervisor_sees_only_the_scope(client, county, login):
