@@ -146,7 +146,6 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from core import vocabulary
-
     from core.web.navigation import menu_for
 
     def unit_type_label(key: str, sub_kind: str | None = None) -> str:
