@@ -10,10 +10,10 @@ one audit row of table ``demo`` records what the load added, written as ``cli:de
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +266,7 @@ class _Load:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         slugs = {u.slug for u in units}
         rows: dict[str, list[dict[str, Any]]] = {"findings": [], "honours": []}
-        for section, codes, field in (("findings", FINDINGS, "finding"), ("honours", HONOUR_LEVELS, "level")):
+        for section, codes, code_field in (("findings", FINDINGS, "finding"), ("honours", HONOUR_LEVELS, "level")):
             for index, entry in enumerate(data.get(section) or [], start=1):
                 where = f"{path.name} {section} 第 {index} 项"
                 slug, _, code = str(entry.get("branch", "")).partition("/")
@@ -274,8 +274,8 @@ class _Load:
                     continue  # a unit that already existed is left as it is
                 if (slug, code) not in self.org_ids:
                     raise DemoDataError(f"{where}，字段 branch：没有支部 {entry.get('branch')}")
-                if entry.get(field) not in codes:
-                    raise DemoDataError(f"{where}，字段 {field}：应为 {', '.join(codes)} 之一")
+                if entry.get(code_field) not in codes:
+                    raise DemoDataError(f"{where}，字段 {code_field}：应为 {', '.join(codes)} 之一")
                 unit = next(u for u in units if u.slug == slug)
                 row = {k: v for k, v in entry.items() if k != "branch"}
                 row.update(tenant_id=self._tenant_of(unit), organization_id=self.org_ids[(slug, code)])

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-
 #: Metrics as a branch secretary would name them, for conditions shown on a card.
 METRIC_LABELS: dict[str, str] = {
     "period.complete": "考核年度已结束",

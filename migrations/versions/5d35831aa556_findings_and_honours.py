@@ -5,11 +5,10 @@ Revises: 8ee5b4d29cde
 Create Date: 2026-11-22 01:12:31.467740
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from core.rls import disable_tenant_policy, enable_tenant_policy
-
 
 TENANT_TABLES = ("finding", "honour")
 

@@ -1,12 +1,12 @@
 """Records, accounts and the audit log: the first schema.
 
 Revision ID: 6c86bcde2bb4
-Revises: 
+Revises:
 Create Date: 2026-11-22 00:41:26.608388
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

@@ -5,8 +5,8 @@ Revises: a1c0e2b7d901
 Create Date: 2026-11-22 00:45:38.196600
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from core.rls import disable_tenant_policy, enable_tenant_policy

@@ -5,8 +5,8 @@ Revises: 7ee480f2235b
 Create Date: 2026-11-22 01:02:12.873606
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
