@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, false, or_, select
 
-from core.accounts.models import SupervisorScope, User
+from core.accounts.models import User
 from core.host.models import Tenant
 
 
@@ -51,8 +51,3 @@ def can_view_organization(user: User, tenant: Tenant, organization_id: int) -> b
     if user.role == "secretary":
         return user.organization_id == organization_id
     return True
-
-
-def scope_description(user: User) -> list[SupervisorScope]:
-    """The supervisor's scope lines, for display."""
-    return list(user.scopes)

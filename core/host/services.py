@@ -64,11 +64,6 @@ def create_tenant(
     return tenant
 
 
-def host_parameters() -> dict[str, Any]:
-    """Every county parameter as a plain mapping."""
-    return {p.key: p.value for p in db.session.scalars(select(HostParameter))}
-
-
 # -- host administration (the county department's pages) ---------------------------------------
 # These raise RecordError (field → Chinese message) like every other write path; the view commits.
 
