@@ -90,7 +90,9 @@ def register_plugins(app: Flask) -> None:
         from core.plugins.manager import init_app
     except ImportError:  # plugin system not installed in this build
         return
-    init_app(app)
+    from core.metrics.registry import static_vocabularies
+
+    init_app(app, metric_vocabularies=static_vocabularies())
 
 
 def register_request_context(app: Flask) -> None:

@@ -43,6 +43,7 @@ from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Mem
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
+from core.standards.periods import add_years
 from core.tenancy import host_scope
 from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
 
@@ -459,7 +460,7 @@ class _Load:
                             "organization_id": org_id,
                             "elected_on": term.elected_on,
                             "started_on": term.elected_on,
-                            "ends_on": _add_years(term.elected_on, term.years),
+                            "ends_on": add_years(term.elected_on, term.years),
                             "years": term.years,
                             "note": None,
                         }
@@ -845,8 +846,3 @@ class _Load:
         return logins
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -16,9 +16,9 @@ from core.accounts.access import can_view_tenant
 from core.accounts.models import User
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
-from core.scoring.metrics import BRANCH_KINDS
 from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification
 from core.standards.model import Item
 from core.validation import RecordError

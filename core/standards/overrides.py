@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.plugins.types import Parameter
 from core.standards.loader import parse_items
 from core.standards.model import GradeBand, Standard
 from core.standards.rules import RULE_KINDS
+from core.standards.types import Parameter
 
 
 @dataclass(frozen=True)
