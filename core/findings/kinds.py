@@ -31,11 +31,17 @@ def finding_codes() -> list[str]:
     )
 
 
+def kind_label(kind: FindingKind) -> str:
+    """The kind's name in the reader's language: the English label on English pages when the
+    county gave one, the Chinese label otherwise."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    if locale is not None and locale.language == "en" and kind.label_en:
+        return kind.label_en
+    return kind.label_zh
+
+
 def finding_labels() -> dict[str, str]:
-    """Code → Chinese label of every kind, for pages and cards."""
-    return {
-        code: label
-        for code, label in db.session.execute(
-            select(FindingKind.code, FindingKind.label_zh).order_by(FindingKind.position, FindingKind.id)
-        )
-    }
+    """Code → label (in the reader's language) of every kind, for pages."""
+    return {kind.code: kind_label(kind) for kind in finding_kinds()}

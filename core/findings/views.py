@@ -19,7 +19,7 @@ from core.extensions import db
 from core.facilities.services import CONTENT_TYPES, evidence_path
 from core.findings import services
 from core.findings.forms import FindingForm, FindingKindForm, HonourForm, RevokeForm
-from core.findings.kinds import finding_kinds
+from core.findings.kinds import finding_kinds, finding_labels, kind_label
 from core.findings.models import FindingKind
 from core.host.models import Tenant
 from core.organizations.forms import select_choices
@@ -34,10 +34,6 @@ MODELS: dict[str, type[Finding] | type[Honour]] = {"findings": Finding, "honours
 
 def _who() -> str:
     return current_user.display_name or current_user.username
-
-
-def _labels() -> dict[str, str]:
-    return {k.code: k.label_zh for k in finding_kinds()}
 
 
 def _record_or_404(tenant: Tenant, kind: str, record_id: int) -> tuple[Any, Organization]:
@@ -72,7 +68,7 @@ def finding_summary_for(tenant: Tenant, organization: Organization | None = None
         else url_for("finding_pages.unit_index", slug=tenant.slug)
     )
     return {
-        "findings": findings[:5], "honours": honours[:5], "labels": _labels(), "url": url,
+        "findings": findings[:5], "honours": honours[:5], "labels": finding_labels(), "url": url,
         "can_record": services.can_record(current_user, tenant),
     }
 
@@ -89,7 +85,7 @@ def unit_index(slug: str):
         names={b.id: b for b in branches},
         findings=services.records_of(ids, model=Finding),
         honours=services.records_of(ids, model=Honour),
-        labels=_labels(), can_record=services.can_record(current_user, tenant),
+        labels=finding_labels(), can_record=services.can_record(current_user, tenant),
     )
 
 
@@ -108,7 +104,7 @@ def branch_index(slug: str, code: str):
     finding_form = FindingForm(prefix="finding")
     honour_form = HonourForm(prefix="honour")
     finding_form.finding.choices = select_choices(
-        [("", _("请选择"))] + [(k.code, k.label_zh) for k in finding_kinds(active_only=True)]
+        [("", _("请选择"))] + [(k.code, kind_label(k)) for k in finding_kinds(active_only=True)]
     )
     if request.method == "GET":
         today = dt.date.today()
@@ -150,7 +146,7 @@ def branch_index(slug: str, code: str):
         "findings/branch.html", tenant=tenant, organization=organization,
         findings=services.records_of([organization.id], model=Finding),
         honours=services.records_of([organization.id], model=Honour),
-        labels=_labels(), can_record=can_record,
+        labels=finding_labels(), can_record=can_record,
         finding_form=finding_form, honour_form=honour_form, revoke_form=RevokeForm(),
     ), status
 
@@ -171,7 +167,7 @@ def revoke(slug: str, kind: str, record_id: int):
             return redirect(url_for(".branch_index", slug=slug, code=organization.code))
     return render_template(
         "findings/revoke.html", tenant=tenant, organization=organization, record=record,
-        kind=kind, labels=_labels(), form=form,
+        kind=kind, labels=finding_labels(), form=form,
     ), (400 if request.method == "POST" else 200)
 
 
