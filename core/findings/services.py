@@ -27,11 +27,13 @@ from sqlalchemy import func, select
 from core.accounts.models import User
 from core.extensions import db
 from core.facilities.services import Upload, read_upload, store_upload
+from core.findings.kinds import finding_kinds
 from core.findings.models import CODE_LENGTH, FindingKind
 from core.host.models import Tenant
 from core.organizations.models import Organization
 from core.scoring.actions import can_supervise
 from core.scoring.models import Finding, Honour
+from core.tenancy import host_scope
 from core.validation import RecordError
 from core.vocabulary import HONOUR_LEVELS
 
@@ -192,8 +194,6 @@ def delete_kind(kind: FindingKind) -> None:
     :raises RecordError: when a finding of this kind exists or a standard reads it; the message
         says which, so the admin deactivates it instead.
     """
-    from core.tenancy import host_scope
-
     with host_scope():  # findings of every unit count
         used = db.session.scalar(select(func.count(Finding.id)).where(Finding.finding == kind.code))
     reasons = []
@@ -277,8 +277,6 @@ def record_finding(
 
 
 def _active_kinds() -> Iterable[FindingKind]:
-    from core.findings.kinds import finding_kinds
-
     return finding_kinds(active_only=True)
 
 
