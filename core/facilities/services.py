@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import deletion
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.host.models import Tenant
@@ -175,3 +176,11 @@ def latest_checks(organization_id: int) -> dict[str, FacilityCheck]:
         .order_by(FacilityCheck.checked_on, FacilityCheck.id)
     ).all()
     return {row.item: row for row in rows}
+
+
+def delete_facility_check(check: FacilityCheck) -> None:
+    """Delete a 六有 check recorded by mistake; the item then reads from the check before it.
+
+    The evidence file stays on disk: the audit log names it, so the deleted check can be traced.
+    """
+    deletion.delete(check)

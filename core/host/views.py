@@ -264,6 +264,8 @@ def audit():
         query = query.where(AuditLog.table_name == filters.table)
     if filters.actor:
         query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
+    if filters.action:
+        query = query.where(AuditLog.action == filters.action)
     if filters.start:
         query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
     if filters.end:
