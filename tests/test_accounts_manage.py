@@ -207,3 +207,27 @@ def test_token_command(county, db, runner):
     missing = runner.invoke(main, ["token", "revoke", "--user", "czj-b01", token_id])
     assert missing.exit_code != 0 and "没有这个令牌" in missing.output
     assert runner.invoke(main, ["token", "create", "--user", "nobody", "--name", "x"]).exit_code != 0
+
+
+def test_query_budgets_of_the_listing_pages(as_user, county, db, queries):
+    admin = as_user("admin")
+    _, few_tokens = queries(lambda: admin.get("/account"))
+    _, few_users = queries(lambda: admin.get("/account/users"))
+    for n in range(12):
+        admin.post("/account/tokens", data={"name": f"脚本{n}"})
+    _, many_tokens = queries(lambda: admin.get("/account"))
+    assert many_tokens == few_tokens and many_tokens <= 6
+    host = as_user("host")
+    _, few_deleted = queries(lambda: host.get("/host/audit?action=delete"))
+    tenant = db.session.get(Tenant, county.tenant_id)
+    for n in range(12):
+        host.post("/host/users", data={"username": f"czj-extra{n}", "password": TEST_PASSWORD,
+                                       "role": "secretary", "tenant": tenant.slug, "branch": "B01"})
+    admin = as_user("admin")
+    _, many_users = queries(lambda: admin.get("/account/users"))
+    assert many_users == few_users and many_users <= 6
+    assert admin.post(f"/units/caizhengju/members/{county.wang}/delete").status_code == 302
+    host = as_user("host")
+    _, many_deleted = queries(lambda: host.get("/host/audit?action=delete"))
+    assert many_deleted == few_deleted and many_deleted <= 8
+    assert "王珺" in host.get("/host/audit?action=delete").get_data(as_text=True)
