@@ -240,3 +240,21 @@ def test_organization_delete_refused_then_allowed(as_user, county, db):
     assert client.post(f"{U}/organizations/B09/delete").status_code == 302
     assert rows(db, county.tenant_id, Organization, Organization.id == empty) == []
     assert as_user("secretary").post(f"{U}/organizations/B01/delete").status_code == 403
+
+
+def test_facility_check_edit(as_user, county, db):
+    check_id = _add(db, county.tenant_id, lambda: _row(db, FacilityCheck(
+        organization_id=county.b1, item="site", met=False, checked_on=dt.date(2026, 1, 5), checked_by="张")))
+    client = as_user("secretary")
+    page = client.get(f"{U}/facilities/checks/{check_id}/edit")
+    assert page.status_code == 200 and "修改" in page.get_data(as_text=True)
+    future = client.post(f"{U}/facilities/checks/{check_id}/edit", data={
+        "met": "yes", "checked_on": "2999-01-01", "checked_by": "张"})
+    assert future.status_code == 400 and "检查日期不能晚于今天" in future.get_data(as_text=True)
+    ok = client.post(f"{U}/facilities/checks/{check_id}/edit", data={
+        "met": "yes", "checked_on": "2026-01-06", "checked_by": "张喆", "evidence_note": "补记"})
+    assert ok.status_code == 302
+    (check,) = rows(db, county.tenant_id, FacilityCheck)
+    assert check.met and check.checked_by == "张喆" and check.checked_on == dt.date(2026, 1, 6)
+    assert as_user("b2_secretary").post(f"{U}/facilities/checks/{check_id}/edit", data={
+        "met": "no", "checked_on": "2026-01-06", "checked_by": "王"}).status_code == 403
