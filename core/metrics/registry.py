@@ -103,9 +103,9 @@ def finding_codes() -> dict[str, Any]:
     whenever metrics are computed or a rubric is checked, never at start-up, so it may read the
     county's own finding kinds from the database.
     """
-    from core.findings.kinds import finding_labels
+    from core.findings.kinds import finding_kinds
 
-    return finding_labels()
+    return {kind.code: kind.label_zh for kind in finding_kinds()}
 
 
 def static_vocabularies() -> dict[str, Mapping[str, Any]]:
