@@ -1,7 +1,7 @@
 """A user must change their password at next login (after an admin reset it).
 
 Revision ID: 55ce47ab08d6
-Revises: 5d35831aa556
+Revises: da709e5d6946
 Create Date: 2026-12-01 22:15:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '55ce47ab08d6'
-down_revision = '5d35831aa556'
+down_revision = 'da709e5d6946'
 branch_labels = None
 depends_on = None
 
