@@ -61,6 +61,14 @@ EVENT_KINDS = {
 
 ATTENDANCE_STATUSES = {"present": _l("出席"), "excused": _l("请假"), "absent": _l("缺席")}
 
+#: A member away for a long time: the meeting form marks them and prefills 请假 with this reason.
+MEMBER_AWAY = {"on_leave": _l("长期请假"), "mobile": _l("流动党员（外出）")}
+
+#: Reasons offered beside every excused or absent member (a tap, not typing).
+ABSENCE_REASONS = (
+    _l("因公出差"), _l("病假"), _l("事假"), _l("外出务工"), _l("年老体弱"), _l("流动党员（外出）"),
+)
+
 COMMITTEE_ROLES = {
     "secretary": _l("书记"),
     "deputy_secretary": _l("副书记"),

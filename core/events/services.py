@@ -54,6 +54,58 @@ def roster(organization: Organization, on: dt.date) -> list[Member]:
     return list(db.session.scalars(roster_query(organization.id, on)).all())
 
 
+def committee_member_ids(organization: Organization, on: dt.date) -> set[int]:
+    """Members holding a seat on the branch committee on ``on``: who a 支委会 expects."""
+    from core.organizations.models import CommitteeSeat
+
+    return set(
+        db.session.scalars(
+            select(CommitteeSeat.member_id).where(
+                CommitteeSeat.organization_id == organization.id,
+                CommitteeSeat.started_on <= on,
+                or_(CommitteeSeat.ended_on.is_(None), CommitteeSeat.ended_on > on),
+            )
+        ).all()
+    )
+
+
+def expected_attendance(
+    organization: Organization, kind: str, on: dt.date, members: Sequence[Member],
+    *, group_id: int | None = None,
+) -> dict[int, AttendanceEntry]:
+    """Who a meeting of ``kind`` expects, as the roster form's starting point.
+
+    A 支委会 expects the committee seats held that day; a 党小组会 the members of that group
+    (the whole branch when no group is named); any other meeting everyone on the roll that day.
+    Members away (长期请假, 流动党员) start as 请假 with the reason, the rest as 出席; members
+    not expected are left off (不需参加).
+
+    :param members: the members the form offers (the roll, recent leavers).
+    """
+    from core.vocabulary import MEMBER_AWAY
+
+    on_roll = [m for m in members if m.belongs_on(on)]
+    if kind == "committee_meeting":
+        seats = committee_member_ids(organization, on)
+        expected = [m for m in on_roll if m.id in seats]
+    elif kind == "group_meeting" and group_id is not None:
+        expected = [m for m in on_roll if m.party_group_id == group_id]
+    else:
+        expected = on_roll
+    return {
+        m.id: ("excused", str(MEMBER_AWAY[m.away])) if m.away else ("present", None)
+        for m in expected
+    }
+
+
+def last_event(organization: Organization, kind: str | None = None) -> Event | None:
+    """The branch's latest meeting (of ``kind`` when given): what "copy the last one" copies."""
+    query = select(Event).where(Event.organization_id == organization.id)
+    if kind:
+        query = query.where(Event.kind == kind)
+    return db.session.scalar(query.order_by(Event.held_on.desc(), Event.id.desc()).limit(1))
+
+
 def _hours(value: Any, field: str, maximum: Decimal, errors: dict[str, str], *, zero_ok: bool) -> Decimal | None:
     if value in (None, ""):
         if zero_ok:

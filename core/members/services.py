@@ -28,6 +28,7 @@ from core.vocabulary import (
     DUES_CATEGORIES,
     GENDERS,
     LEAVING_REASONS,
+    MEMBER_AWAY,
     MEMBER_STATUSES,
 )
 
@@ -41,6 +42,7 @@ EDITABLE = {
     "name", "gender", "birth_date", "ethnicity", "education", "position", "id_number", "phone",
     "status", "joined_on", "full_on", "dues_category", "dues_base", "is_leader",
     "party_group_id", "organization_id", "transferred_in_on", "left_on", "left_reason", "note",
+    "away",
 }
 #: Fields a new member needs.
 REQUIRED = ("name", "status", "joined_on")
@@ -77,6 +79,8 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
         errors["status"] = _("党员类别须为 正式党员 或 预备党员")
     if "dues_category" in fields and fields["dues_category"] not in DUES_CATEGORIES:
         errors["dues_category"] = _("党费类别无效")
+    if fields.get("away") not in (None, *MEMBER_AWAY):
+        errors["away"] = _("外出情况无效")
     if fields.get("left_reason") not in (None, *LEAVING_REASONS):
         errors["left_reason"] = _("离开原因无效")
     if fields.get("id_number") and not id_number_is_valid(str(fields["id_number"]).upper()):

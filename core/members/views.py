@@ -54,7 +54,7 @@ bp = Blueprint("member_pages", __name__, url_prefix="/units/<slug>")
 MEMBER_FIELDS = (
     "name", "gender", "birth_date", "ethnicity", "education", "position", "status", "joined_on",
     "full_on", "party_group_id", "dues_category", "dues_base", "is_leader", "transferred_in_on",
-    "note",
+    "away", "note",
 )
 PERSONAL_FIELDS = ("id_number", "phone")
 

@@ -13,6 +13,7 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.models import Organization
+from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.metrics import BRANCH_KINDS
@@ -58,6 +59,12 @@ def _today() -> dt.date:
 @login_required
 def home():
     tenants = db.session.scalars(visible_tenants_query(current_user)).all()
+    if current_user.role == "secretary" and tenants and current_user.organization_id:
+        # A secretary keeps one branch: her landing page is that branch, not the unit.
+        set_tenant(tenants[0].id)
+        own = db.session.get(Organization, current_user.organization_id)
+        if own is not None:
+            return branch(tenants[0].slug, own.code)
     if current_user.role in ("unit_admin", "secretary") and tenants:
         return unit(tenants[0].slug)
     counts: dict[int, tuple[int, int]] = {}
@@ -182,6 +189,8 @@ def branch(slug: str, code: str):
         and is_branch
         and bool(manual_items(tenant, today.year, registry)),
         can_administer=can_administer_unit(current_user, tenant),
+        can_record=is_branch and can_edit_organization(tenant, organization.id),
+        alert_target=lambda alert: dashboards.alert_target(alert, tenant, organization, today),
     )
 
 
