@@ -165,6 +165,10 @@ def register_template_helpers(app: Flask) -> None:
         menu_for=menu_for,
         unit_type_label=unit_type_label,
     )
+    from core.timezone import local_time
+
+    # Every stored moment is shown in the one configured zone: {{ moment|localtime }}.
+    app.jinja_env.filters["localtime"] = local_time
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -34,6 +34,8 @@ TABLE_LABELS = {
     "appraisal": "民主评议结果",
     "development_case": "发展党员",
     "development_step": "发展步骤",
+    "finding": "否决情形认定",
+    "honour": "表彰荣誉",
 }
 
 
@@ -72,8 +74,24 @@ def _parse_date(ctx, param, value: str | None) -> dt.date | None:
     metavar="YYYY-MM-DD",
     help="记录生成的截至日期，默认取 host.yaml 的 as_of (generate records up to this day).",
 )
+@click.option(
+    "--as-of-today",
+    "as_of_today",
+    is_flag=True,
+    default=False,
+    help=(
+        "记录生成到昨天（按配置的时区），演示数据不随时间变旧；`make demo` 使用此项 "
+        "(generate records up to yesterday in the configured time zone; `make demo` uses it)."
+    ),
+)
 @with_appcontext
-def demo(folder: Path | None, as_of: dt.date | None) -> None:
+def demo(folder: Path | None, as_of: dt.date | None, as_of_today: bool) -> None:
+    if as_of_today and as_of is None:
+        from core.timezone import local_today
+
+        # Yesterday, not today: today's meetings and payments have not happened yet, so records
+        # up to yesterday read as a county that is up to date this morning.
+        as_of = local_today() - dt.timedelta(days=1)
     try:
         tenants_dir = current_app.config.get("TENANTS_DIR")
         default = Path(tenants_dir) / "demo" if tenants_dir else DEMO_DIR

@@ -28,6 +28,7 @@ from core.organizations.views import (
     unit_or_404,
     year_arg,
 )
+from core.timezone import local_today
 
 bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
 
@@ -63,7 +64,7 @@ def ledger(slug: str, code: str):
     year = year_arg()
     members = _members_in(organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31))
     rows = services.ledger([m.id for m in members], year)
-    today = dt.date.today()
+    today = local_today()
     owed = {m.id: [mo for mo in range(1, 13) if services.belongs_in_month(m, year, mo)] for m in members}
     totals = {
         "due": sum((r.amount_due for months in rows.values() for r in months.values()), Decimal(0)),
@@ -102,7 +103,7 @@ def month(slug: str, code: str, year: int, month: int):
     and for whom no amount is typed is flagged in the row and left out; the others are saved."""
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code, edit=True)
-    if not 1 <= month <= 12 or not 2000 <= year <= dt.date.today().year + 1:
+    if not 1 <= month <= 12 or not 2000 <= year <= local_today().year + 1:
         abort(404)
     first, last = services.month_bounds(year, month)
     members = _members_in(organization.id, first, last)

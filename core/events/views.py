@@ -37,6 +37,7 @@ from core.organizations.views import (
     unit_or_404,
     year_arg,
 )
+from core.timezone import local_today
 from core.vocabulary import ABSENCE_REASONS, EVENT_KINDS
 
 bp = Blueprint("event_pages", __name__, url_prefix="/units/<slug>")
@@ -97,7 +98,7 @@ def _attendance_counts(ids: list[int]) -> dict[int, dict[str, int]]:
 
 def _roster_members(organization: Organization, event: Event | None) -> list[Member]:
     """Everyone the roster form offers: current members, recent leavers, and the event's own."""
-    since = dt.date.today() - ROSTER_LOOKBACK
+    since = local_today() - ROSTER_LOOKBACK
     if event is not None:
         since = min(since, event.held_on)
     condition = or_(Member.left_on.is_(None), Member.left_on > since)
@@ -159,7 +160,7 @@ def create(slug: str, code: str):
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code, edit=True)
     members = _roster_members(organization, None)
-    day = dt.date.today()
+    day = local_today()
     with contextlib.suppress(ValueError):
         day = dt.date.fromisoformat(request.args.get("held_on", "")) if request.args.get("held_on") else day
     kind = request.args.get("kind", "")
@@ -204,7 +205,7 @@ def _render_form(
     event: Event | None, kind: str, groups: list, group, last: Event | None,
 ) -> str:
     """The meeting form, with what each row's script needs to restart the roster by kind."""
-    day = form.held_on.data if isinstance(form.held_on.data, dt.date) else dt.date.today()
+    day = form.held_on.data if isinstance(form.held_on.data, dt.date) else local_today()
     return render_template(
         "events/form.html", tenant=tenant, organization=organization, form=form, members=members,
         event=event, kind=kind, groups=groups, group=group, last=last,

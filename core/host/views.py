@@ -22,6 +22,7 @@ from core.plugins.manager import get_registry
 from core.plugins.types import Parameter
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import ROLES
 
@@ -224,7 +225,7 @@ def parameters():
 
 @bp.route("/assessment", methods=["GET", "POST"])
 def assessment():
-    today = dt.date.today()
+    today = local_today()
     errors: dict[str, str] = {}
     if request.method == "POST":
         year = request.form.get("year", type=int)

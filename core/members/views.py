@@ -46,6 +46,7 @@ from core.organizations.views import (
     visible_organizations,
     year_arg,
 )
+from core.timezone import local_today
 from core.vocabulary import DEVELOPMENT_STAGES, DEVELOPMENT_STEPS
 
 bp = Blueprint("member_pages", __name__, url_prefix="/units/<slug>")
@@ -194,7 +195,7 @@ def edit(slug: str, member_id: int):
 
 def _render_member(tenant: Tenant, member: Member, transfer: TransferForm | None = None,
                    leave: LeaveForm | None = None, status: int = 200):
-    year = dt.date.today().year
+    year = local_today().year
     appraisals = db.session.scalars(
         select(Appraisal).where(Appraisal.member_id == member.id).order_by(Appraisal.year.desc())
     ).all()
@@ -374,7 +375,7 @@ def close_case(slug: str, case_id: int):
 def appraisals(slug: str, code: str):
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code, edit=request.method == "POST")
-    year = year_arg(dt.date.today().year - 1)
+    year = year_arg(local_today().year - 1)
     start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     members = db.session.scalars(
         select(Member)

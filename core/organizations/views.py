@@ -7,7 +7,6 @@ once; a :class:`~core.validation.RecordError` rolls back and shows the messages 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from core.organizations.forms import (
 )
 from core.organizations.models import CommitteeSeat, Organization
 from core.tenancy import set_tenant
+from core.timezone import local_today
 from core.validation import RecordError
 
 bp = Blueprint("organization_pages", __name__, url_prefix="/units/<slug>")
@@ -192,7 +192,7 @@ def save(write: Callable[[], Any], form, fields: Mapping[str, str] | None = None
 
 def year_arg(default: int | None = None) -> int:
     """The ``year`` argument within 2000..next year; this year when absent or bad."""
-    today = dt.date.today()
+    today = local_today()
     try:
         year = int(request.args.get("year", default or today.year))
     except ValueError:
@@ -344,7 +344,7 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
             select(Member).where(Member.id.in_([g.leader_id for g in organization.party_groups if g.leader_id]))
         )
     } if any(g.leader_id for g in organization.party_groups) else {}
-    today = dt.date.today()
+    today = local_today()
     return render_template(
         "organizations/show.html",
         tenant=tenant,

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from core import timezone
 from core.reports import charts
 
 ITEM_STATUS_LABELS = {
@@ -63,24 +62,12 @@ def percent(score: Any, maximum: Any) -> str:
 
 
 def now_local() -> dt.datetime:
-    """Now, in the application's time zone (Asia/Shanghai by default), to the minute."""
-    zone = "Asia/Shanghai"
-    if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or zone
-    return dt.datetime.now(ZoneInfo(zone)).replace(second=0, microsecond=0)
+    """Now, in the configured time zone (:mod:`core.timezone`), to the minute."""
+    return timezone.local_now().replace(second=0, microsecond=0)
 
 
 def local_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    zone = (
-        current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
-        if has_app_context()
-        else "Asia/Shanghai"
-    )
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return timezone.local_time(moment)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from core.reports.render import (
     render_unit_pdf,
 )
 from core.tenancy import set_tenant
+from core.timezone import local_today
 
 bp = Blueprint("reports", __name__)
 #: Years offered by the download buttons, counting back from this year.
@@ -35,7 +36,7 @@ bp.record_once(lambda state: warn_if_slow_fonts())
 @bp.app_context_processor
 def _report_context() -> dict[str, object]:
     """What the download buttons need: the years to offer and the slow-fonts flag."""
-    this_year = dt.date.today().year
+    this_year = local_today().year
     return {
         "report_years": list(range(this_year, this_year - YEARS_OFFERED, -1)),
         "report_default_year": this_year - 1,
@@ -46,7 +47,7 @@ def _report_context() -> dict[str, object]:
 def _year() -> int:
     raw = request.args.get("year")
     if raw is None:
-        return dt.date.today().year - 1  # the last whole year is what gets assessed
+        return local_today().year - 1  # the last whole year is what gets assessed
     try:
         year = int(raw)
     except ValueError:

@@ -6,7 +6,6 @@ the service's Chinese messages at their fields with what the user typed still in
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,6 +22,7 @@ from core.organizations.views import can_edit_unit, save, unit_or_404
 from core.staffing import services
 from core.staffing.forms import StaffPostForm
 from core.staffing.models import StaffPost
+from core.timezone import local_today
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/units/<slug>")
 
@@ -52,7 +52,7 @@ def _render(tenant: Tenant, form: StaffPostForm, status: int = 200):
         select(StaffPost).order_by(StaffPost.ended_on.is_not(None), StaffPost.kind, StaffPost.started_on)
     ).all()
     names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
-    today = dt.date.today()
+    today = local_today()
     current = [p for p in posts if p.ended_on is None or p.ended_on > today]
     counts = {kind: sum(1 for p in current if p.kind == kind) for kind in ("full_time", "part_time", "instructor")}
     return render_template(

@@ -18,6 +18,7 @@ from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.metrics import BRANCH_KINDS
 from core.tenancy import host_scope, set_tenant
+from core.timezone import local_today
 from core.web import dashboards
 
 bp = Blueprint("web", __name__)
@@ -52,7 +53,8 @@ def _sub_kind_name(tenant: Tenant) -> str | None:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """Today in the configured time zone: what "记录截至" and the live scores read as of."""
+    return local_today()
 
 
 @bp.route("/")
@@ -214,7 +216,7 @@ def county():
         registry, year, dashboards.assessment_day(year, today), tenant_ids
     )
     type_names = _type_names()
-    now = dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)  # compared with stored UTC moments
     units_by_type: dict[str, list] = {}
     for ranked in ranking.units:
         units_by_type.setdefault(ranked.tenant.unit_type, []).append(ranked)
