@@ -28,6 +28,7 @@ from core.organizations.views import (
     unit_or_404,
     year_arg,
 )
+from core.sorting import by_pinyin
 from core.timezone import local_today
 
 bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
@@ -36,7 +37,7 @@ bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
 def _members_in(organization_id: int, first: dt.date, last: dt.date) -> list[Member]:
     """Members who belonged to the branch on any day between ``first`` and ``last``."""
     start = func.coalesce(Member.transferred_in_on, Member.joined_on)
-    return list(
+    return by_pinyin(
         db.session.scalars(
             select(Member)
             .where(

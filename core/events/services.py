@@ -21,6 +21,7 @@ from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
+from core.sorting import by_pinyin
 from core.validation import RecordError
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
@@ -51,7 +52,7 @@ def roster_query(organization_id: int, on: dt.date):
 
 def roster(organization: Organization, on: dt.date) -> list[Member]:
     """The attendance roster of a branch on a day."""
-    return list(db.session.scalars(roster_query(organization.id, on)).all())
+    return by_pinyin(db.session.scalars(roster_query(organization.id, on)).all())
 
 
 def committee_member_ids(organization: Organization, on: dt.date) -> set[int]:

@@ -37,6 +37,7 @@ from core.organizations.views import (
     unit_or_404,
     year_arg,
 )
+from core.sorting import by_pinyin
 from core.timezone import local_today
 from core.vocabulary import ABSENCE_REASONS, EVENT_KINDS
 
@@ -104,7 +105,7 @@ def _roster_members(organization: Organization, event: Event | None) -> list[Mem
     condition = or_(Member.left_on.is_(None), Member.left_on > since)
     if event is not None and event.attendance:
         condition = or_(condition, Member.id.in_([a.member_id for a in event.attendance]))
-    return list(
+    return by_pinyin(
         db.session.scalars(
             select(Member)
             .where(Member.organization_id == organization.id, condition)
@@ -300,7 +301,7 @@ def training(slug: str, code: str):
     organization = organization_or_404(tenant, code)
     year = year_arg()
     start = func.coalesce(Member.transferred_in_on, Member.joined_on)
-    members = db.session.scalars(
+    members = by_pinyin(db.session.scalars(
         select(Member)
         .where(
             Member.organization_id == organization.id,
@@ -308,7 +309,7 @@ def training(slug: str, code: str):
             or_(Member.left_on.is_(None), Member.left_on > dt.date(year, 1, 1)),
         )
         .order_by(Member.name, Member.id)
-    ).all()
+    ).all())
     hours = services.training_hours([m.id for m in members], year)
     records = paginate(
         select(TrainingRecord)

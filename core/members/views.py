@@ -46,6 +46,7 @@ from core.organizations.views import (
     visible_organizations,
     year_arg,
 )
+from core.sorting import by_pinyin
 from core.timezone import local_today
 from core.vocabulary import DEVELOPMENT_STAGES, DEVELOPMENT_STEPS
 
@@ -386,6 +387,7 @@ def appraisals(slug: str, code: str):
         )
         .order_by(Member.name, Member.id)
     ).all()
+    members = by_pinyin(members)
     stored = {
         a.member_id: a
         for a in db.session.scalars(

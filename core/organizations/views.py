@@ -32,6 +32,7 @@ from core.organizations.forms import (
     select_choices,
 )
 from core.organizations.models import CommitteeSeat, Organization
+from core.sorting import by_pinyin
 from core.tenancy import set_tenant
 from core.timezone import local_today
 from core.validation import RecordError
@@ -208,7 +209,7 @@ def member_choices(organization_id: int, *, blank: str | None = None) -> list[tu
         .order_by(Member.name)
     ).all()
     choices: list[tuple[Any, str]] = [("", blank)] if blank is not None else []
-    return choices + [(row.id, row.name) for row in rows]
+    return choices + [(row.id, row.name) for row in by_pinyin(rows)]
 
 
 def choose_branch(tenant: Tenant, endpoint: str, title: str):

@@ -19,6 +19,7 @@ from core.members.models import Member
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import can_edit_unit, save, unit_or_404
+from core.sorting import by_pinyin
 from core.staffing import services
 from core.staffing.forms import StaffPostForm
 from core.staffing.models import StaffPost
@@ -32,9 +33,9 @@ def _choices(form: StaffPostForm) -> None:
         select(Organization.id, Organization.code, Organization.name).order_by(Organization.code)
     ).all()
     form.organization_id.choices = select_choices([("", _("全单位"))] + [(r.id, f"{r.code} {r.name}") for r in organizations])
-    members = db.session.execute(
+    members = by_pinyin(db.session.execute(
         select(Member.id, Member.name).where(Member.left_on.is_(None)).order_by(Member.name)
-    ).all()
+    ).all())
     form.member_id.choices = select_choices([("", _("（非本单位党员）"))] + [(r.id, r.name) for r in members])
 
 

@@ -17,6 +17,7 @@ from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.metrics import BRANCH_KINDS
+from core.sorting import by_pinyin
 from core.tenancy import host_scope, set_tenant
 from core.timezone import local_today
 from core.web import dashboards
@@ -156,11 +157,11 @@ def branch(slug: str, code: str):
         abort(403)
     registry = get_registry()
     today = _today()
-    members = db.session.scalars(
+    members = by_pinyin(db.session.scalars(
         select(Member)
         .where(Member.organization_id == organization.id, Member.left_on.is_(None))
         .order_by(Member.name)
-    ).all()
+    ).all())
     is_branch = organization.kind in BRANCH_KINDS
     outcome = dashboards.live_unit_score(tenant, registry, today) if is_branch else None
     score = None
