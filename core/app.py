@@ -169,6 +169,14 @@ def register_template_helpers(app: Flask) -> None:
 
     # Every stored moment is shown in the one configured zone: {{ moment|localtime }}.
     app.jinja_env.filters["localtime"] = local_time
+    from core.reports.content import plain_citation
+
+    # A free-text source printed without provenance tags or file paths: {{ source|cite }}.
+    app.jinja_env.filters["cite"] = plain_citation
+    from core.standards.rules import PERIOD_WORDS
+
+    # A period parameter's value (quarter, half) in Chinese; other values as they are.
+    app.jinja_env.globals["period_word"] = lambda value: PERIOD_WORDS.get(value, value) if isinstance(value, str) else value
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -223,6 +223,23 @@ def test_supervisor_sees_the_county_page_over_the_scope_only(client, county, log
     page = client.get("/county").get_data(as_text=True)
     assert "县财政局" in page and "县水务集团" not in page
     assert "督导视图" in page
+    # The county's rules rank the county: no verdicts computed over a scope of some units.
+    assert 'class="badge outcome-' not in page and "此处不显示" in page
+
+
+def test_a_small_county_never_praises_and_bars_the_same_unit():
+    from types import SimpleNamespace
+
+    from core.scoring.county import RankedUnit, RankingRules, apply_verdicts
+
+    units = [
+        RankedUnit(tenant=SimpleNamespace(slug=f"u{i}"), score=None, branches_rated=1, grades={}, rank=i)
+        for i in range(1, 6)
+    ]
+    apply_verdicts(units, RankingRules())  # praise the top 6, bar the last 3, interview the last 2
+    assert [u.outcomes for u in units] == [
+        ["表扬"], ["表扬"], ["不得评先"], ["不得评先", "约谈党组织书记"], ["不得评先", "约谈党组织书记"],
+    ]
 
 
 @pytest.mark.parametrize("who", ["admin", "secretary"])

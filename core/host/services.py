@@ -85,11 +85,17 @@ def create_unit(*, slug: str, name: str, unit_type: str, sub_kind: str | None = 
     sub_kind = (sub_kind or "").strip() or None
     if sub_kind is not None:
         try:
-            kinds = {k.key for k in get_registry().unit_type(unit_type).sub_kinds}
+            plugin = get_registry().unit_type(unit_type)
         except UnknownUnitType:
-            kinds = set()
+            plugin = None
+        kinds = {k.key: k.name_zh for k in plugin.sub_kinds} if plugin is not None else {}
         if kinds and sub_kind not in kinds:
-            raise RecordError({"sub_kind": f"子类别 {sub_kind} 不属于单位类型 {unit_type}"})
+            raise RecordError(
+                {
+                    "sub_kind": f"所选子类别不属于“{plugin.name_zh}”，可选："
+                    + "、".join(kinds.values())
+                }
+            )
     try:
         return create_tenant(slug=slug, name=name, unit_type=unit_type, sub_kind=sub_kind)
     except TenantError as error:

@@ -194,7 +194,11 @@ def parameters():
             errors = error.errors
         else:
             db.session.commit()
-            flash(_("已保存参数 %(key)s。", key=key), "info")
+            # The parameter's Chinese name, never its key (organ.funding_ratio).
+            if _row is not None and _row.label:
+                flash(_("已保存参数：%(label)s。", label=_row.label), "info")
+            else:
+                flash(_("已保存。"), "info")
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for("host.parameters") + f"#p-{key}")

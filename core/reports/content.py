@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,21 @@ CONFIDENCE_TAG_LABELS = {
     "U": _l("待核实"),
     "L": _l("地方或本单位规定"),
 }
+#: A confidence tag at the end of a stored label (`` [V-full]``).
+TAG_SUFFIX = re.compile(r"\s*\[(?:V-full|V|U|L)\]\s*$")
+#: Provenance marks and file paths inside a free-text source (a county parameter's "依据"):
+#: `` [L]``, ``seeds/001_….txt``, ``reference/rules.md …``.
+PROVENANCE = re.compile(
+    r"\s*\[(?:V-full|V|U|L)\]|\s*(?:seeds|reference)/[\w./-]+(?:\s+Quick reference)?"
+)
+
+
+def plain_citation(text: str | None) -> str:
+    """A source as a reader sees it: the documents' names, without tags or file paths."""
+    cleaned = PROVENANCE.sub("", text or "")
+    return re.sub(r"\s*；\s*", "；", cleaned).strip(" ；")
+
+
 #: How urgent an alert is (:class:`core.scoring.alerts.Alert` ``level``).
 ALERT_LEVEL_LABELS = {"overdue": _l("逾期"), "due": _l("待办"), "warning": _l("提醒")}
 #: Evidence entries printed per item (gaps first); the rest are counted.
@@ -81,8 +97,11 @@ class Citation:
         if not data:
             return None
         tag = str(data.get("tag") or "")
-        label = data.get("label") or f"{data.get('document', '')} [{tag}]"
-        return cls(label=str(label), tag=tag, unconfirmed=tag == "U")
+        label = data.get("label") or str(data.get("document", ""))
+        # Cards stored before labels dropped their tag still say "… [L]": the tag belongs in
+        # the card's legend, not in the text.
+        label = TAG_SUFFIX.sub("", str(label))
+        return cls(label=label, tag=tag, unconfirmed=tag == "U")
 
 
 @dataclass
@@ -255,7 +274,8 @@ class BranchCard:
     rectifications: list[Rectification]
     snapshot: Snapshot
     generated_at: str
-    tags_used: list[tuple[str, str]] = field(default_factory=list)
+    #: The legend at the end of the card: (what a tag means, the documents cited with it).
+    tags_used: list[tuple[str, list[str]]] = field(default_factory=list)
     chart: Markup = Markup("")
 
     @property
@@ -286,7 +306,10 @@ def branch_card(
     """Build a branch card from a result mapping (:meth:`BranchResult.to_dict` or a snapshot)."""
     blocks = block_rows(result)
     items = [i for b in blocks for i in b.items]
-    tags = sorted({i.citation.tag for i in items if i.citation and i.citation.tag})
+    cited: dict[str, list[str]] = {}
+    for item in items:
+        if item.citation and item.citation.tag and item.citation.label not in cited.get(item.citation.tag, []):
+            cited.setdefault(item.citation.tag, []).append(item.citation.label)
     title = _("%(year)s 年度各板块得分", year=year)
     return BranchCard(
         unit_name=unit_name,
@@ -317,7 +340,9 @@ def branch_card(
         rectifications=list(rectifications),
         snapshot=snapshot,
         generated_at=generated_at or now_local().strftime("%Y-%m-%d %H:%M"),
-        tags_used=[(tag, str(CONFIDENCE_TAG_LABELS.get(tag, tag))) for tag in tags],
+        tags_used=[
+            (str(CONFIDENCE_TAG_LABELS.get(tag, tag)), cited[tag]) for tag in sorted(cited)
+        ],
         chart=Markup(charts.radar_chart(chart_bars(blocks), title=title)),
     )
 

@@ -45,7 +45,7 @@ def _report_context() -> dict[str, object]:
 
 
 def _year() -> int:
-    raw = request.args.get("year")
+    raw = request.values.get("year")  # the home page's one year selector posts
     if raw is None:
         return local_today().year - 1  # the last whole year is what gets assessed
     try:
@@ -68,7 +68,7 @@ def _as_of() -> dt.date | None:
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
-    disposition = "attachment" if request.args.get("download") else "inline"
+    disposition = "attachment" if request.values.get("download") else "inline"
     ascii_name = filename.encode("ascii", "ignore").decode() or "report.pdf"
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -123,7 +123,7 @@ def unit_summary(slug: str):
     return _pdf_response(pdf, f"{tenant.slug}-{year}-{_('评分汇总')}.pdf")
 
 
-@bp.route("/county/rollup.pdf")
+@bp.route("/county/rollup.pdf", methods=["GET", "POST"])
 @login_required
 def county_rollup():
     """The county roll-up: host admins see the county, supervisors the units in their scope."""
