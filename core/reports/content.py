@@ -121,6 +121,8 @@ class ItemRow:
     citation: Citation | None
     bonus: bool
     exemption: Mapping[str, Any] | None
+    #: The unit's duty (funding, full-time staff), not the branch secretary's.
+    unit_duty: bool = False
 
 
 @dataclass
@@ -191,6 +193,7 @@ def block_rows(result: Mapping[str, Any]) -> list[BlockRow]:
                     citation=Citation.from_dict(item.get("citation")),
                     bonus=bool(item.get("bonus")),
                     exemption=item.get("exemption"),
+                    unit_duty=item.get("owner") == "unit",
                 )
             )
         rows.append(
