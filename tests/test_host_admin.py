@@ -235,6 +235,7 @@ def test_a_value_below_the_floor_is_kept_with_a_warning_naming_the_source(db, cl
         ({"key": "organ.training_hours_member", "value": "很多"}, "应为数字"),
         ({"key": "organ.training_hours_member", "value": "-3"}, "不能为负数"),
         ({"key": "organ.no_such_parameter", "value": "1"}, "不认识的参数"),
+        ({"key": "organ.funding_ratio", "value": "500"}, "应在0到100（%）之间"),
         ({"key": "county.top_grade_quota", "value": "30"}, "应为0到1之间的小数"),
         (
             {

@@ -608,3 +608,18 @@ def test_cli_says_what_is_wrong_in_chinese(runner, county, tmp_path):
     assert result.exit_code != 0 and "应为目录" in result.output
     result = run(runner, "render", "--tenant", "nowhere", "--year", "2025", "--out", str(tmp_path))
     assert result.exit_code != 0 and "没有代码为 nowhere 的单位" in result.output
+
+
+def test_chart_labels_are_never_drawn_past_the_left_edge():
+    import re as _re
+
+    from core.reports.charts import Bar, bar_chart, stacked_bar_chart, text_width
+
+    long = "中共桐溪县市场监督管理局城关市场监管所党支部委员会"
+    for svg, size in (
+        (bar_chart([Bar(long, 80, 100), Bar("短", 5, 10)], title="t"), 12),
+        (stacked_bar_chart([(long, [1, 2]), ("机关", [3, 0])], ["五星", "四星"], title="t"), 11),
+    ):
+        for x, text in _re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end"[^>]*>([^<]+)</text>', svg):
+            assert float(x) - text_width(text, size) >= 0, (text, x)
+        assert "中共桐溪县" in svg  # the name is shown, shortened only if it must be

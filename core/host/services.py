@@ -254,9 +254,16 @@ def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | N
     else:
         parameter = parameter_for_key(key)
         if parameter is None:
-            raise RecordError({"key": f"不认识的参数 {key}"})
+            raise RecordError({"key": "不认识的参数"})
         text = str(raw)
         value = None if text.strip() == "" else _parameter_value(parameter, text)
+        # A percentage above 100 (500 % of the budget for Party work) is a typing slip, not a
+        # county's choice; negative amounts and hours are never meant either.
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            if getattr(parameter, "unit", None) == "%" and not 0 <= value <= 100:
+                raise RecordError({"value": f"“{parameter.label_zh}”应在0到100（%）之间"})
+            if value < 0:
+                raise RecordError({"value": f"“{parameter.label_zh}”不能为负数"})
         if value is not None:
             warnings = parameter_warnings(parameter, value)
         label_text = parameter.label_zh

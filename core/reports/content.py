@@ -373,6 +373,8 @@ class SummaryRow:
     lost_items: int
     snapshot: Snapshot
     alerts: list[Any] = field(default_factory=list)
+    #: The items that lost points: (title, points lost, the unit's duty?), in rubric order.
+    lost: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -450,6 +452,12 @@ def unit_summary(
                 lost_items=lost,
                 snapshot=snapshot,
                 alerts=list((alerts or {}).get(code, [])),
+                lost=[
+                    (i.get("title", ""), points(i.get("lost")), i.get("owner") == "unit")
+                    for b in result.get("blocks", [])
+                    for i in b.get("items", [])
+                    if decimal(i.get("lost", 0)) > 0
+                ],
             )
         )
     first = branches[0][2] if branches else {}
