@@ -14,8 +14,9 @@ from core.plugins.manager import get_registry
 from core.scoring.models import Rectification
 from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
+from core.timezone import local_today
 
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 @contextmanager

@@ -15,8 +15,9 @@ from core.plugins.manager import get_registry
 from core.scoring.county import ranking_rules
 from core.scoring.models import Rectification, Scorecard
 from core.tenancy import host_scope
+from core.timezone import local_today
 
-TODAY = dt.date.today()
+TODAY = local_today()
 HOST_PAGES = ["/host/units", "/host/users", "/host/parameters", "/host/assessment", "/host/audit"]
 
 

@@ -17,6 +17,7 @@ from core.plugins.formulas import FormulaInputError
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.services import score_unit, store_scorecards
 from core.standards.loader import check_standard_file
+from core.timezone import local_today
 
 #: Short names accepted by ``calc`` for formula inputs, besides full metric names.
 INPUT_ALIASES = {
@@ -115,7 +116,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
     from core.standards.overrides import apply_overrides
 
     registry = get_registry()
-    day = _parse_date(on) or dt.date.today()
+    day = _parse_date(on) or local_today()
     try:
         rubric = registry.standard(unit_type, on=day)
     except UnknownUnitType as error:

@@ -22,6 +22,7 @@ from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
 from core.sorting import by_pinyin
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
@@ -150,7 +151,7 @@ def _check_event(
         errors["kinds"] = _("活动类型无效：%(kinds)s", kinds="、".join(map(str, bad)))
     if not isinstance(held_on, dt.date):
         errors["held_on"] = _("请填写活动日期")
-    elif held_on > dt.date.today():
+    elif held_on > local_today():
         errors["held_on"] = _("活动日期不能晚于今天")
     elif held_on < organization.established_on:
         errors["held_on"] = _("活动日期不能早于党组织成立日期 %(day)s", day=organization.established_on.isoformat())
@@ -341,7 +342,7 @@ def _check_training(member: Member | None, fields: dict[str, Any]) -> tuple[dict
     taken_on = fields.get("taken_on")
     if not isinstance(taken_on, dt.date):
         errors["taken_on"] = _("请填写培训日期")
-    elif taken_on > dt.date.today():
+    elif taken_on > local_today():
         errors["taken_on"] = _("培训日期不能晚于今天")
     elif member is not None and taken_on < member.joined_on:
         errors["taken_on"] = _("培训日期不能早于入党时间")

@@ -21,6 +21,7 @@ from core.scoring.models import Scorecard
 from core.scoring.services import store_scorecards
 from core.standards.overrides import parameter_warnings
 from core.tenancy import host_scope
+from core.timezone import local_today
 from core.validation import RecordError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -289,7 +290,7 @@ def run_assessment(year: int, *, as_of: dt.date, actor: str) -> int:
     :returns: the number of scorecards stored.
     :raises RecordError: a year in the future.
     """
-    if not 2000 <= year <= dt.date.today().year:
+    if not 2000 <= year <= local_today().year:
         raise RecordError({"year": "年度须为本年或以前的年度"})
     ranking = rank_county(year, get_registry(), as_of=as_of)
     stored = 0

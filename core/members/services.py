@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import (
     APPRAISAL_RESULTS,
@@ -96,7 +97,7 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
     for name in ("birth_date", "joined_on", "full_on", "transferred_in_on", "left_on"):
         if fields.get(name) is not None and not isinstance(fields[name], dt.date):
             errors[name] = _("日期格式应为 YYYY-MM-DD")
-        elif fields.get(name) is not None and fields[name] > dt.date.today():
+        elif fields.get(name) is not None and fields[name] > local_today():
             errors[name] = _("日期不能晚于今天")
     return errors
 
@@ -211,7 +212,7 @@ def transfer_member(member: Member, organization: Organization, on: dt.date) -> 
         errors["organization_id"] = _("该党员已离开，不能转接")
     if not isinstance(on, dt.date):
         errors["transferred_in_on"] = _("请填写转入日期")
-    elif on > dt.date.today():
+    elif on > local_today():
         errors["transferred_in_on"] = _("日期不能晚于今天")
     elif on < _start_of(member):
         errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
@@ -235,7 +236,7 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
         errors["left_reason"] = _("请选择离开原因")
     if not isinstance(left_on, dt.date):
         errors["left_on"] = _("请填写离开日期")
-    elif left_on > dt.date.today():
+    elif left_on > local_today():
         errors["left_on"] = _("日期不能晚于今天")
     elif left_on < _start_of(member):
         errors["left_on"] = _("离开日期不能早于入党或转入日期")
@@ -316,7 +317,7 @@ def create_development_case(
     if applied_on is not None:
         if not isinstance(applied_on, dt.date):
             errors["applied_on"] = _("日期格式应为 YYYY-MM-DD")
-        elif applied_on > dt.date.today():
+        elif applied_on > local_today():
             errors["applied_on"] = _("日期不能晚于今天")
     if errors:
         raise MemberError(errors)
@@ -354,7 +355,7 @@ def record_development_step(
         errors["step"] = _("步骤编号应为 1–25")
     if not isinstance(done_on, dt.date):
         errors["done_on"] = _("请填写完成日期")
-    elif done_on > dt.date.today():
+    elif done_on > local_today():
         errors["done_on"] = _("日期不能晚于今天")
     if not errors and step > 1:
         before = _predecessor(step)
@@ -433,7 +434,7 @@ def set_appraisals(
         the member); nothing is changed when any is wrong.
     """
     errors: dict[str, str] = {}
-    today = dt.date.today()
+    today = local_today()
     if not isinstance(year, int) or not 2000 <= year <= today.year:
         errors["year"] = _("年度应在 2000 年至今年之间")
     if appraised_on is not None:

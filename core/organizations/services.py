@@ -19,6 +19,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
@@ -71,7 +72,7 @@ def covered_unit_names(text: str | None) -> list[str]:
 
 
 def _date_errors(fields: dict[str, Any], names: tuple[str, ...], errors: dict[str, str]) -> None:
-    today = dt.date.today()
+    today = local_today()
     for name in names:
         value = fields.get(name)
         if value is None:
@@ -334,7 +335,7 @@ def update_term(term: Term, **changes: Any) -> Term:
 
 def current_term(organization: Organization, on: dt.date | None = None) -> Term | None:
     """The term running on ``on`` (default today), if any."""
-    day = on or dt.date.today()
+    day = on or local_today()
     running = [t for t in organization.terms if t.started_on <= day]
     return running[-1] if running else None
 

@@ -18,6 +18,7 @@ from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import PluginRegistry
 from core.scoring.services import BranchScore, UnitScore, apply_county_quota, score_units
+from core.timezone import local_today
 
 #: Seed 001 (临蒙发〔2018〕13号 四（三）) — used when the host has not set its own rules.
 DEFAULT_RANKING_RULES = {"praise_top": 6, "bar_bottom": 3, "interview_bottom": 2}
@@ -222,7 +223,7 @@ def rank_county(
     branches.sort(key=lambda b: (b.rank is None, b.rank or 0, b.tenant.slug, b.branch.organization.code))
     return CountyRanking(
         year=year,
-        as_of=outcomes[0].period.as_of if outcomes else (as_of or dt.date.today()),
+        as_of=outcomes[0].period.as_of if outcomes else (as_of or local_today()),
         rules=rules,
         units=units,
         branches=branches,
