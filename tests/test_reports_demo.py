@@ -334,12 +334,16 @@ def test_code_leak_pattern_catches_what_the_issue_saw():
 
 @pytest.mark.parametrize("login", sorted(PAGES_BY_LOGIN))
 def test_no_code_on_any_page_of_the_demo(demo_app, login):
+    from tests.pages_fixtures import fresh_request
+
     demo_app.config["WTF_CSRF_ENABLED"] = False
     client = demo_app.test_client()
+    fresh_request()  # the module's one app context would keep the previous test's user
     response = client.post("/login", data={"username": login, "password": "branchmark-demo"})
     assert response.status_code == 302, login
     found = {}
     for path in PAGES_BY_LOGIN[login]:
+        fresh_request()
         response = client.get(path)
         assert response.status_code == 200, (login, path, response.status_code)
         leaks = code_leaks(printed_text(response.get_data(as_text=True)))

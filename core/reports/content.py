@@ -641,7 +641,7 @@ def county_rollup(
         as_of=ranking.as_of.isoformat(),
         scope_note=scope_note,
         rules=list(ranking.rules.describe()),
-        rules_source=ranking.rules.source,
+        rules_source=plain_citation(ranking.rules.source) or _("本县评分细则"),
         units=units,
         not_scored=not_scored,
         grades=grades,
