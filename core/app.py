@@ -158,12 +158,20 @@ def register_template_helpers(app: Flask) -> None:
         names = {k.key: k.name_zh for k in unit_type.sub_kinds}
         return unit_type.name_zh + (f" · {names.get(sub_kind, sub_kind)}" if sub_kind else "")
 
+    def sub_kind_label(key: str, sub_kind: str | None) -> str:
+        """A sub-kind's Chinese name from its unit type's plugin ("" when none is set)."""
+        if not sub_kind:
+            return ""
+        label = unit_type_label(key, sub_kind)
+        return label.split(" · ", 1)[1] if " · " in label else sub_kind
+
     app.jinja_env.globals.update(
         vocab=vocabulary,
         label=vocabulary.label,
         get_locale=get_locale,
         menu_for=menu_for,
         unit_type_label=unit_type_label,
+        sub_kind_label=sub_kind_label,
     )
     from core.timezone import local_time
 

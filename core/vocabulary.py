@@ -157,6 +157,43 @@ DEVELOPMENT_STEPS: dict[int, tuple[str, object]] = {
 }
 
 
+#: Tables by their Chinese names: the audit log and the demo command name what they changed.
+TABLE_NAMES = {
+    "host": _l("县委组织部"),
+    "host_parameter": _l("县级参数"),
+    "tenant": _l("单位"),
+    "user_account": _l("用户"),
+    "fiscal_basis": _l("经费测算基数"),
+    "funding_record": _l("经费记录"),
+    "organization": _l("党组织"),
+    "term": _l("届次"),
+    "party_group": _l("党小组"),
+    "member": _l("党员"),
+    "committee_seat": _l("委员职务"),
+    "staff_post": _l("党务工作人员"),
+    "facility_check": _l("“六有”检查项"),
+    "event": _l("组织生活记录"),
+    "event_kind": _l("活动类型"),
+    "attendance": _l("出勤记录"),
+    "training_record": _l("培训学时记录"),
+    "dues_payment": _l("党费记录"),
+    "appraisal": _l("民主评议结果"),
+    "development_case": _l("发展党员"),
+    "development_step": _l("发展步骤"),
+    "finding": _l("否决情形认定"),
+    "honour": _l("表彰荣誉"),
+    "audit_log": _l("审计日志"),
+    "scorecard": _l("评分表"),
+    "onsite_score": _l("现场检查评分"),
+    "exemption": _l("豁免"),
+    "rectification": _l("整改任务"),
+    "job": _l("后台任务"),
+    "api_token": _l("接口令牌"),
+    "supervisor_scope": _l("督导范围"),
+    "event_attachment": _l("活动附件"),
+}
+
+
 def label(vocabulary: dict, code: str | None) -> str:
     """The reader's label for a code, or the code itself when unknown."""
     if code is None:

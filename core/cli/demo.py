@@ -11,32 +11,10 @@ from flask.cli import with_appcontext
 
 from core.demo import DEMO_DIR, DemoDataError, DemoSchemaMissing, load_demo
 from core.demo.data import display_path
+from core.vocabulary import TABLE_NAMES
 
-TABLE_LABELS = {
-    "host": "县委组织部",
-    "host_parameter": "县级参数",
-    "tenant": "单位",
-    "user_account": "用户",
-    "fiscal_basis": "经费测算基数",
-    "funding_record": "经费记录",
-    "organization": "党组织",
-    "term": "届次",
-    "party_group": "党小组",
-    "member": "党员",
-    "committee_seat": "委员职务",
-    "staff_post": "党务工作人员",
-    "facility_check": "“六有”检查项",
-    "event": "组织生活记录",
-    "event_kind": "活动类型",
-    "attendance": "出勤记录",
-    "training_record": "培训学时记录",
-    "dues_payment": "党费记录",
-    "appraisal": "民主评议结果",
-    "development_case": "发展党员",
-    "development_step": "发展步骤",
-    "finding": "否决情形认定",
-    "honour": "表彰荣誉",
-}
+#: Chinese names of the tables (shared with the audit log page).
+TABLE_LABELS = TABLE_NAMES
 
 
 def _parse_date(ctx, param, value: str | None) -> dt.date | None:
