@@ -131,7 +131,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
         weight = f"，权重 {block.weight}" if block.weight is not None else ""
         click.echo(f"\n{block.title}（{block.max} 分{weight}）")
         for item in block.items:
-            cited = f" —— {item.citation.label}" if item.citation else ""
+            cited = f" —— {item.citation.tagged}" if item.citation else ""
             click.echo(f"  [{item.id}] {item.title}（{item.max} 分，{item.kind}）：{item.rule}{cited}")
     click.echo("\n等级：" + "；".join(f"{band.grade} ≥{band.min}" for band in rubric.bands))
     for veto in rubric.vetoes:
@@ -226,6 +226,6 @@ def calc(formula: str | None, values: tuple[str, ...], unit_type: str, slug: str
         return
     click.echo(f"{result.value} {result.unit}")
     click.echo(result.explanation)
-    click.echo(f"依据：{result.source.label}")
+    click.echo(f"依据：{result.source.tagged}")
     for warning in result.warnings:
         click.echo(f"⚠ {warning}")
