@@ -334,7 +334,7 @@ def branch_card(
         grade=grade_text(result),
         band_grade=result.get("band_grade"),
         grade_reasons=list(result.get("grade_reasons") or []),
-        vetoes=list(result.get("vetoes") or []),
+        vetoes=[_plain_veto(v) for v in result.get("vetoes") or []],
         not_rated_reason=result.get("not_rated_reason"),
         blocks=blocks,
         exemptions=[i for i in items if i.status == "exempt"],
@@ -348,6 +348,14 @@ def branch_card(
         ],
         chart=Markup(charts.radar_chart(chart_bars(blocks), title=title)),
     )
+
+
+def _plain_veto(veto: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A stored veto whose citation label may still carry its tag (`` [L]``): print it without."""
+    citation = veto.get("citation")
+    if not isinstance(citation, Mapping) or not citation.get("label"):
+        return veto
+    return {**veto, "citation": {**citation, "label": plain_citation(citation["label"])}}
 
 
 def short_branch_name(name: str, unit_name: str) -> str:
