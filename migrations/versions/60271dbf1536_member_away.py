@@ -1,7 +1,7 @@
 """A member's long absence (长期请假 / 流动党员), marked on the meeting roster.
 
 Revision ID: 60271dbf1536
-Revises: da709e5d6946
+Revises: 55ce47ab08d6
 Create Date: 2026-12-01 21:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '60271dbf1536'
-down_revision = 'da709e5d6946'
+down_revision = '55ce47ab08d6'
 branch_labels = None
 depends_on = None
 
