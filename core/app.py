@@ -182,13 +182,33 @@ def register_template_helpers(app: Flask) -> None:
         names = {k.key: k.name_zh for k in unit_type.sub_kinds}
         return unit_type.name_zh + (f" · {names.get(sub_kind, sub_kind)}" if sub_kind else "")
 
+    def sub_kind_label(key: str, sub_kind: str | None) -> str:
+        """A sub-kind's Chinese name from its unit type's plugin ("" when none is set)."""
+        if not sub_kind:
+            return ""
+        label = unit_type_label(key, sub_kind)
+        return label.split(" · ", 1)[1] if " · " in label else sub_kind
+
     app.jinja_env.globals.update(
         vocab=vocabulary,
         label=vocabulary.label,
         get_locale=get_locale,
         menu_for=menu_for,
         unit_type_label=unit_type_label,
+        sub_kind_label=sub_kind_label,
     )
+    from core.timezone import local_time
+
+    # Every stored moment is shown in the one configured zone: {{ moment|localtime }}.
+    app.jinja_env.filters["localtime"] = local_time
+    from core.reports.content import plain_citation
+
+    # A free-text source printed without provenance tags or file paths: {{ source|cite }}.
+    app.jinja_env.filters["cite"] = plain_citation
+    from core.standards.rules import PERIOD_WORDS
+
+    # A period parameter's value (quarter, half) in Chinese; other values as they are.
+    app.jinja_env.globals["period_word"] = lambda value: PERIOD_WORDS.get(value, value) if isinstance(value, str) else value
 
 
 def register_error_handlers(app: Flask) -> None:

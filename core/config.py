@@ -31,7 +31,8 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
     BABEL_DEFAULT_LOCALE = "zh"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    #: The one time zone of every date and time shown (see :mod:`core.timezone`).
+    TIME_ZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
@@ -62,6 +63,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    # One key: Flask-Babel's zone follows TIME_ZONE.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config.get("TIME_ZONE") or "Asia/Shanghai"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     if not app.config.get("DATABASE_URL"):

@@ -61,6 +61,14 @@ EVENT_KINDS = {
 
 ATTENDANCE_STATUSES = {"present": _l("出席"), "excused": _l("请假"), "absent": _l("缺席")}
 
+#: A member away for a long time: the meeting form marks them and prefills 请假 with this reason.
+MEMBER_AWAY = {"on_leave": _l("长期请假"), "mobile": _l("流动党员（外出）")}
+
+#: Reasons offered beside every excused or absent member (a tap, not typing).
+ABSENCE_REASONS = (
+    _l("因公出差"), _l("病假"), _l("事假"), _l("外出务工"), _l("年老体弱"), _l("流动党员（外出）"),
+)
+
 COMMITTEE_ROLES = {
     "secretary": _l("书记"),
     "deputy_secretary": _l("副书记"),
@@ -146,6 +154,43 @@ DEVELOPMENT_STEPS: dict[int, tuple[str, object]] = {
     23: ("full", _l("支部大会讨论转正")),
     24: ("full", _l("上级党委审批转正")),
     25: ("full", _l("材料归档")),
+}
+
+
+#: Tables by their Chinese names: the audit log and the demo command name what they changed.
+TABLE_NAMES = {
+    "host": _l("县委组织部"),
+    "host_parameter": _l("县级参数"),
+    "tenant": _l("单位"),
+    "user_account": _l("用户"),
+    "fiscal_basis": _l("经费测算基数"),
+    "funding_record": _l("经费记录"),
+    "organization": _l("党组织"),
+    "term": _l("届次"),
+    "party_group": _l("党小组"),
+    "member": _l("党员"),
+    "committee_seat": _l("委员职务"),
+    "staff_post": _l("党务工作人员"),
+    "facility_check": _l("“六有”检查项"),
+    "event": _l("组织生活记录"),
+    "event_kind": _l("活动类型"),
+    "attendance": _l("出勤记录"),
+    "training_record": _l("培训学时记录"),
+    "dues_payment": _l("党费记录"),
+    "appraisal": _l("民主评议结果"),
+    "development_case": _l("发展党员"),
+    "development_step": _l("发展步骤"),
+    "finding": _l("否决情形认定"),
+    "honour": _l("表彰荣誉"),
+    "audit_log": _l("审计日志"),
+    "scorecard": _l("评分表"),
+    "onsite_score": _l("现场检查评分"),
+    "exemption": _l("豁免"),
+    "rectification": _l("整改任务"),
+    "job": _l("后台任务"),
+    "api_token": _l("接口令牌"),
+    "supervisor_scope": _l("督导范围"),
+    "event_attachment": _l("活动附件"),
 }
 
 

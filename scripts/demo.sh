@@ -18,7 +18,7 @@ cd "$PROJECT_DIR"
 echo "==> branchmark db upgrade"
 "$BM" db upgrade
 echo "==> branchmark demo"
-"$BM" demo
+"$BM" demo --as-of-today
 
 case $HOST in
   *:*) URL_HOST="[$HOST]" ;;

@@ -38,6 +38,8 @@ from tests.browser.conftest import (  # noqa: E402 - the browser tests' server a
 
 OUT = PROJECT_ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+#: A phone (issue 12: every routine page works at 390 px).
+PHONE = {"width": 390, "height": 844}
 MAX_HEIGHT = 2400
 
 
@@ -54,6 +56,7 @@ class Shot:
     prepare: Callable[[Any], None] | None = None
     #: Other endpoints tried, in order, when ``endpoint`` is not in this build.
     fallbacks: tuple[str, ...] = ()
+    viewport: dict[str, int] = field(default_factory=lambda: dict(VIEWPORT))
 
 
 SHOTS = [
@@ -124,6 +127,22 @@ SHOTS = [
         {"slug": "caizheng"},
     ),
     Shot("forbidden", "无权限 / 403", "cz-b2-sj", "web.unit", {"slug": "shuiwu"}),
+    # A secretary's month (issue 12), at desktop and phone width.
+    Shot("secretary-landing", "支部书记首页（本月要做）/ secretary landing", "cz-b3-sj", "web.home"),
+    Shot(
+        "secretary-landing-phone", "支部书记首页（手机）/ secretary landing, phone", "cz-b3-sj",
+        "web.home", viewport=PHONE,
+    ),
+    Shot(
+        "meeting-form-committee", "记录支委会 / committee meeting form", "cz-b3-sj",
+        "event_pages.create", {"slug": "caizheng", "code": "cz-b3"}, query="kind=committee_meeting",
+    ),
+    Shot(
+        "meeting-form-phone", "记录支委会（手机）/ committee meeting form, phone", "cz-b3-sj",
+        "event_pages.create", {"slug": "caizheng", "code": "cz-b3"}, query="kind=committee_meeting",
+        viewport=PHONE,
+    ),
+    Shot("county-phone", "全县排名（手机）/ county page, phone", "tx-admin", "web.county", viewport=PHONE),
 ]
 
 
@@ -220,21 +239,22 @@ def take(names: list[str], out: Path) -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-                contexts: dict[str | None, Any] = {}
+                contexts: dict[tuple[str | None, int], Any] = {}
                 for shot in wanted:
                     url = _url(server, shot)
                     if url is None:
                         skipped.append(f"{shot.name} (no endpoint {shot.endpoint} yet)")
                         continue
-                    if shot.user not in contexts:
+                    key = (shot.user, shot.viewport["width"])
+                    if key not in contexts:
                         context = browser.new_context(
-                            base_url=server.base_url, locale="zh-CN", viewport=VIEWPORT
+                            base_url=server.base_url, locale="zh-CN", viewport=shot.viewport
                         )
                         context.set_default_timeout(120_000)
                         if shot.user:
                             log_in(context.new_page(), shot.user)
-                        contexts[shot.user] = context
-                    page = contexts[shot.user].new_page()
+                        contexts[key] = context
+                    page = contexts[key].new_page()
                     page.goto(url)
                     page.wait_for_load_state("networkidle")
                     if shot.prepare:
@@ -243,7 +263,7 @@ def take(names: list[str], out: Path) -> int:
                     clip = {
                         "x": 0,
                         "y": 0,
-                        "width": VIEWPORT["width"],
+                        "width": shot.viewport["width"],
                         "height": min(height, MAX_HEIGHT),
                     }
                     target = out / f"{shot.name}.png"

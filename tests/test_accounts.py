@@ -99,8 +99,9 @@ def test_other_units_secretary_cannot_open_this_unit(client, county, login):
     login(county["their_secretary"])
     assert client.get("/units/caizhengju").status_code == 403
     page = client.get("/").get_data(as_text=True)
-    assert "王珺" not in page  # landing lists the branch, not members of other units
-    assert "县财政局" not in page
+    # Her landing page is her own branch (its members), nothing of the other unit.
+    assert "水务集团第一党支部" in page and "王珺" in page
+    assert "张喆" not in page and "县财政局" not in page
 
 
 def test_logout_ends_the_session(client, county, login):

@@ -14,8 +14,9 @@ from core.plugins.manager import get_registry
 from core.scoring.models import Rectification
 from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
+from core.timezone import local_today
 
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 @contextmanager
@@ -99,13 +100,33 @@ def test_branch_page_shows_due_items_this_years_score_and_every_lost_point(clien
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "张喆" in page  # the member list stays
-    assert "本月待办" in page and "本月尚未召开支委会" in page
+    assert "本月要做" in page and "本月尚未召开支委会" in page
+    # each item links to the form that clears it: the committee meeting, prefilled by kind
+    assert "/units/caizhengju/branches/B01/events/new?kind=committee_meeting" in page
     assert f"{TODAY.year} 年度得分" in page
     assert "需要补齐的失分项" in page
     assert "应每月至少1次" in page  # the committee-meeting item explains itself
     assert "待督导现场检查评分" in page  # on-site items are pending, and said so
     assert "尚无上年度存档的评分表" in page
     assert "<svg" in page  # block scores drawn on the server
+
+
+def test_a_secretary_lands_on_her_branch_and_a_unit_admin_on_the_unit(client, county, login):
+    login(county["secretary"])
+    page = client.get("/").get_data(as_text=True)
+    assert "<h1>机关第一党支部</h1>" in page and "本月要做" in page
+    assert "记录支委会" in page  # the quick actions of her month
+    client.post("/logout")
+    login(county["admin"])
+    page = client.get("/").get_data(as_text=True)
+    assert "<h1>机关第一党支部</h1>" not in page and "机关第二党支部" in page
+
+
+def test_a_supervisor_reads_the_to_do_list_without_links_to_forms(client, county, login):
+    login(county["organs"])
+    page = client.get("/units/caizhengju/branches/B01").get_data(as_text=True)
+    assert "本月尚未召开支委会" in page
+    assert "events/new" not in page and "记录支委会" not in page
 
 
 def test_branch_page_shows_last_years_card_and_open_rectifications(
@@ -203,6 +224,23 @@ def test_supervisor_sees_the_county_page_over_the_scope_only(client, county, log
     page = client.get("/county").get_data(as_text=True)
     assert "县财政局" in page and "县水务集团" not in page
     assert "督导视图" in page
+    # The county's rules rank the county: no verdicts computed over a scope of some units.
+    assert 'class="badge outcome-' not in page and "此处不显示" in page
+
+
+def test_a_small_county_never_praises_and_bars_the_same_unit():
+    from types import SimpleNamespace
+
+    from core.scoring.county import RankedUnit, RankingRules, apply_verdicts
+
+    units = [
+        RankedUnit(tenant=SimpleNamespace(slug=f"u{i}"), score=None, branches_rated=1, grades={}, rank=i)
+        for i in range(1, 6)
+    ]
+    apply_verdicts(units, RankingRules())  # praise the top 6, bar the last 3, interview the last 2
+    assert [u.outcomes for u in units] == [
+        ["表扬"], ["表扬"], ["不得评先"], ["不得评先", "约谈党组织书记"], ["不得评先", "约谈党组织书记"],
+    ]
 
 
 @pytest.mark.parametrize("who", ["admin", "secretary"])

@@ -378,3 +378,21 @@ def test_missing_schema_says_run_db_upgrade(tmp_path):
         assert load_demo().units_created
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_as_of_today_generates_records_up_to_yesterday(app, runner, monkeypatch):
+    """`make demo` runs `branchmark demo --as-of-today`: the demo ends the day before it runs."""
+    seen = {}
+
+    def fake_load(folder, *, as_of):
+        seen["as_of"] = as_of
+        raise DemoSchemaMissing("stop here")
+
+    monkeypatch.setattr("core.cli.demo.load_demo", fake_load)
+    monkeypatch.setattr("core.timezone.local_today", lambda: dt.date(2027, 3, 15))
+    runner.invoke(demo_command, ["--as-of-today"])
+    assert seen["as_of"] == dt.date(2027, 3, 14)
+    runner.invoke(demo_command, ["--as-of", "2026-11-20", "--as-of-today"])
+    assert seen["as_of"] == dt.date(2026, 11, 20)  # an explicit date wins
+    runner.invoke(demo_command, [])
+    assert seen["as_of"] is None  # no option: host.yaml's date, as the tests use

@@ -73,3 +73,35 @@ def test_ledger_query_budget_does_not_grow(as_user, county, db, make_member, que
     assert many == few and many <= 10
     _, month = queries(lambda: client.get(f"{U}/2025/2"))
     assert month <= 10
+
+
+def test_all_paid_on_one_date_fills_the_empty_rows_without_saving(as_user, county, db):
+    client = as_user("secretary")
+    response = client.post(f"{U}/2025/3", data={"fill": "1", "all_paid_on": "2025-03-08", f"on{county.li}": "2025-03-02"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count('value="2025-03-08"') == 2  # the common date itself and 张喆's empty row
+    assert 'value="2025-03-02"' in page  # a date already typed is kept
+    assert rows(db, county.tenant_id, DuesPayment) == []  # nothing saved yet
+    refused = client.post(f"{U}/2025/3", data={"fill": "1"}).get_data(as_text=True)
+    assert "请先填写统一交纳日期" in refused
+
+
+def test_a_member_without_a_dues_base_is_flagged_and_the_rest_is_saved(as_user, county, db, make_member):
+    from core.tenancy import use_tenant
+
+    with use_tenant(county.tenant_id):
+        b1 = db.session.get(Organization, county.b1)
+        nobase = make_member(b1, name="赵无基", dues_base=None).id
+    client = as_user("secretary")
+    page = client.get(f"{U}/2025/3").get_data(as_text=True)
+    assert "缺少党费计算基数，本行不保存" in page and f"/members/{nobase}/edit" in page
+    filled = client.post(f"{U}/2025/3", data={"fill": "1", "all_paid_on": "2025-03-08"}).get_data(as_text=True)
+    assert f'name="on{nobase}" type="date" value=""' in filled or f'name="on{nobase}" type="date">' in filled
+    response = client.post(f"{U}/2025/3", data={
+        f"on{county.zhang}": "2025-03-08", f"on{county.li}": "2025-03-08", f"on{nobase}": "2025-03-08",
+    }, follow_redirects=True)
+    assert response.status_code == 200
+    assert "赵无基 缺少党费计算基数，本月未保存" in response.get_data(as_text=True)
+    stored = {p.member_id for p in rows(db, county.tenant_id, DuesPayment)}
+    assert stored == {county.zhang, county.li}

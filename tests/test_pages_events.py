@@ -133,3 +133,45 @@ def test_event_list_query_budget_does_not_grow(as_user, county, db, queries):
     assert many == few and many <= 10
     _, training = queries(lambda: client.get(f"{U}/branches/B01/training?year=2025"))
     assert training <= 12
+
+
+def _selected(page: str, member_id: int) -> str:
+    """The selected status of a member's row in the roster form."""
+    import re
+
+    select = re.search(rf'<select[^>]*name="s{member_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', select)
+    return next(g for g in chosen.groups() if g is not None) if chosen else ""
+
+
+def test_the_roster_starts_from_who_the_kind_of_meeting_expects(as_user, county, db):
+    from core.members.models import Member
+    from core.organizations.models import CommitteeSeat
+    from core.tenancy import use_tenant
+
+    with use_tenant(county.tenant_id):
+        db.session.add(CommitteeSeat(
+            organization_id=county.b1, member_id=county.zhang, role="secretary",
+            started_on=dt.date(2020, 1, 1), tenant_id=county.tenant_id,
+        ))
+        db.session.get(Member, county.li).away = "mobile"
+        db.session.commit()
+    client = as_user("secretary")
+    committee = client.get(f"{U}/branches/B01/events/new?kind=committee_meeting").get_data(as_text=True)
+    assert _selected(committee, county.zhang) == "present"  # holds a seat
+    assert _selected(committee, county.li) == ""  # not on the committee: not expected
+    general = client.get(f"{U}/branches/B01/events/new?kind=general_meeting").get_data(as_text=True)
+    assert _selected(general, county.zhang) == "present"
+    assert _selected(general, county.li) == "excused"  # away: marked and pre-filled as excused
+    assert "流动党员（外出）" in general
+    # "None" and "all present" set every row and save nothing.
+    none = client.post(f"{U}/branches/B01/events/new", data={**_meeting(county), "set_all": "none"})
+    assert none.status_code == 200 and _selected(none.get_data(as_text=True), county.zhang) == ""
+    assert rows(db, county.tenant_id, Event) == []
+
+
+def test_copy_the_last_meetings_topic_and_presenter(as_user, county, db):
+    client = as_user("secretary")
+    client.post(f"{U}/branches/B01/events/new", data=_meeting(county, presenter="张喆"))
+    page = client.get(f"{U}/branches/B01/events/new?kind=general_meeting&copy=1").get_data(as_text=True)
+    assert 'value="学习党章"' in page and 'value="张喆"' in page

@@ -184,3 +184,11 @@ def test_roster_query_budget_does_not_grow(as_user, county, db, make_member, que
     response, many = queries(lambda: client.get(f"{U}/members?page=2"))
     assert response.status_code == 200
     assert many == few and many <= 10
+
+
+def test_the_members_list_is_in_pinyin_order(as_user, county):
+    page = as_user("admin").get("/units/caizhengju/members").get_data(as_text=True)
+    # 李 (lǐ), 王 (wáng), 张 (zhāng): code point order would put 张 first.
+    assert page.index("李堃") < page.index("王珺") < page.index("张喆")
+    reverse = as_user("admin").get("/units/caizhengju/members?sort=-name").get_data(as_text=True)
+    assert reverse.index("张喆") < reverse.index("王珺") < reverse.index("李堃")

@@ -281,7 +281,7 @@ def test_a_card_states_vetoes_plainly(app, county, db):
         db.session.commit()
     text = squeeze(pdf_text(render_branch_pdf(tenant, branch, YEAR, as_of=AS_OF)))
     assert "一票否决：班子成员违法违纪——等级最高为二星" in text
-    assert "依据《评星定级办法》[L]" in text
+    assert "依据《评星定级办法》" in text and "[L]" not in text  # stored tags stay off the card
     assert "按得分应为四星，评定为二星。" in text
     assert "等级二星" in text
 
@@ -333,8 +333,9 @@ def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
     assert re.search(r"生成时间\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
     for phrase in ("党支部标准化规范化建设评分表", "organ-2025", "2025年度（记录截至2026-03-01）"):
         assert phrase in squeeze(text)
-    # Every item is listed with its citation and confidence tag.
-    assert "依据：《中国共产党支部工作条例（试行）》[V]" in squeeze(text)
+    # Every item is listed with its citation; the confidence tags go to the legend at the end.
+    assert "依据：《中国共产党支部工作条例（试行）》" in squeeze(text) and "[V]" not in text
+    assert "依据说明：已核实（据转载文本）——" in squeeze(text)
 
 
 def test_unit_summary_has_every_branch_side_by_side(app, county):
@@ -608,3 +609,18 @@ def test_cli_says_what_is_wrong_in_chinese(runner, county, tmp_path):
     assert result.exit_code != 0 and "应为目录" in result.output
     result = run(runner, "render", "--tenant", "nowhere", "--year", "2025", "--out", str(tmp_path))
     assert result.exit_code != 0 and "没有代码为 nowhere 的单位" in result.output
+
+
+def test_chart_labels_are_never_drawn_past_the_left_edge():
+    import re as _re
+
+    from core.reports.charts import Bar, bar_chart, stacked_bar_chart, text_width
+
+    long = "中共桐溪县市场监督管理局城关市场监管所党支部委员会"
+    for svg, size in (
+        (bar_chart([Bar(long, 80, 100), Bar("短", 5, 10)], title="t"), 12),
+        (stacked_bar_chart([(long, [1, 2]), ("机关", [3, 0])], ["五星", "四星"], title="t"), 11),
+    ):
+        for x, text in _re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end"[^>]*>([^<]+)</text>', svg):
+            assert float(x) - text_width(text, size) >= 0, (text, x)
+        assert "中共桐溪县" in svg  # the name is shown, shortened only if it must be

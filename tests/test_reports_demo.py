@@ -277,3 +277,115 @@ def test_county_rollup_restricted_to_a_scope_says_so(demo_app):
     text = printed_text(html)
     assert "不是全县名次" in text
     assert "桐溪县财政局" in text and "桐溪县水务集团有限公司" not in text
+
+
+# --- Chinese throughout: no code, key, path or provenance tag on any page or card -------------
+
+#: What must never reach a reader: snake_case identifiers (public_welfare_1), dotted keys
+#: (organ.funding_ratio), file paths (seeds/001_….txt) and provenance tags ([U], [L], [V]).
+CODE_LEAK = re.compile(
+    r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.-])"
+    r"|(?<![\w/-])[a-z][a-z0-9_]*\.[a-z][a-z0-9_]+(?![\w/-])"
+    r"|[\w-]+/[\w./-]+\.(?:txt|md|py|yaml|html|json)\b"
+    r"|\[(?:U|L|V|V-full)\]"
+)
+#: Text a page may show in Latin letters: the language switch and the product's API/Excel terms.
+ALLOWED = ("English", "Excel", "PDF", "API", "JSON", "OpenAPI")
+
+#: Every page of the routine, by demo login (the roles: host, supervisor, unit admin, secretary).
+PAGES_BY_LOGIN = {
+    "tx-admin": [
+        "/", "/county", "/county?year=2025", "/host/units", "/host/users", "/host/parameters",
+        "/host/assessment", "/host/audit", "/scoring/inbox", "/units/caizheng",
+        "/units/shehui", "/units/yizhong/branches/yz-b1",
+    ],
+    "tx-jgdd": ["/", "/county", "/units/caizheng", "/units/caizheng/branches/cz-b1", "/scoring/inbox"],
+    "tx-qydd": ["/", "/county", "/units/huayuan", "/units/lvxin"],
+    "caizheng-admin": [
+        "/", "/units/caizheng/organizations", "/units/caizheng/members", "/units/caizheng/funding",
+        "/units/caizheng/staff", "/units/caizheng/exemptions", "/units/caizheng/rectifications",
+        "/units/caizheng/excel",
+    ],
+    "cz-b3-sj": [
+        "/", "/units/caizheng/branches/cz-b3/events",
+        "/units/caizheng/branches/cz-b3/events/new?kind=committee_meeting",
+        "/units/caizheng/branches/cz-b3/events/new?kind=general_meeting",
+        "/units/caizheng/branches/cz-b3/dues?year=2026", "/units/caizheng/branches/cz-b3/dues/2026/10",
+        "/units/caizheng/branches/cz-b3/training", "/units/caizheng/branches/cz-b3/facilities",
+        "/units/caizheng/branches/cz-b3/development", "/units/caizheng/branches/cz-b3/appraisals",
+        "/units/caizheng/members", "/units/caizheng/rectifications",
+        "/units/caizheng/organizations/cz-b3",
+    ],
+}
+
+
+def code_leaks(text: str) -> list[str]:
+    """Latin codes in what a reader sees, less the allowed words."""
+    for word in ALLOWED:
+        text = text.replace(word, " ")
+    return sorted(set(CODE_LEAK.findall(text)))
+
+
+def test_code_leak_pattern_catches_what_the_issue_saw():
+    seen = "子类别 public_welfare_1 · 已保存参数 organ.funding_ratio · [L] seeds/001_c07.txt · 待核实 [U]"
+    assert code_leaks(seen) == ["[L]", "[U]", "organ.funding_ratio", "public_welfare_1", "seeds/001_c07.txt"]
+    assert code_leaks("中共桐溪县财政局 2026-11-20 cz-b2-sj 81.00元 English") == []
+
+
+@pytest.mark.parametrize("login", sorted(PAGES_BY_LOGIN))
+def test_no_code_on_any_page_of_the_demo(demo_app, login):
+    from tests.pages_fixtures import fresh_request
+
+    demo_app.config["WTF_CSRF_ENABLED"] = False
+    client = demo_app.test_client()
+    fresh_request()  # the module's one app context would keep the previous test's user
+    response = client.post("/login", data={"username": login, "password": "branchmark-demo"})
+    assert response.status_code == 302, login
+    found = {}
+    for path in PAGES_BY_LOGIN[login]:
+        fresh_request()
+        response = client.get(path)
+        assert response.status_code == 200, (login, path, response.status_code)
+        # Allowed: the audit log's raw before/after values (an auditor reads the row as stored).
+        html = re.sub(r'<td class="changes">.*?</td>', "", response.get_data(as_text=True), flags=re.S)
+        leaks = code_leaks(printed_text(html))
+        if leaks:
+            found[path] = leaks
+        set_tenant(None)
+    assert not found, found
+
+
+def test_no_code_or_placeholder_citation_on_any_demo_card(demo_app):
+    registry = get_registry()
+    found = {}
+    tenants = _db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    for tenant in tenants:
+        with use_tenant(tenant.id):
+            branches = [
+                o for o in _db.session.scalars(select(Organization).order_by(Organization.code))
+                if o.is_branch
+            ]
+        for organization in branches:
+            with use_tenant(tenant.id):
+                try:
+                    html = render_branch_html(
+                        tenant, organization, YEAR, as_of=AS_OF, registry=registry, store=False
+                    )
+                except Exception as error:  # a branch founded after the year has no card
+                    if "ReportUnavailable" not in type(error).__name__:
+                        raise
+                    continue
+            text = printed_text(html)
+            leaks = code_leaks(text)
+            if leaks or "某市" in text or "待核实]" in text or "常见做法" in text:
+                found[f"{tenant.slug}/{organization.code}"] = leaks or ["placeholder citation"]
+        with use_tenant(tenant.id):
+            leaks = code_leaks(printed_text(
+                render_unit_html(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+            ))
+        if leaks:
+            found[tenant.slug] = leaks
+    leaks = code_leaks(printed_text(render_county_html(YEAR, as_of=AS_OF, registry=registry)))
+    if leaks:
+        found["county"] = leaks
+    assert not found, found

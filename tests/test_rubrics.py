@@ -164,10 +164,10 @@ def test_two_new_county_training_hours_are_flagged_below_the_national_floor(regi
     assert result.item("edu.training").status == "met"
     assert len(result.warnings) == 2
     assert (
-        "低于全国底线32学时（《中国共产党党员教育管理工作条例》第二十条 [V-full]）"
+        "低于全国底线32学时（《中国共产党党员教育管理工作条例》第二十条）"
         in result.warnings[0]
     )
-    assert "低于全国底线56学时（《2019—2023年全国党员教育培训工作规划》 [V]）" in result.warnings[1]
+    assert "低于全国底线56学时（《2019—2023年全国党员教育培训工作规划》）" in result.warnings[1]
 
 
 def test_school_veto_for_teacher_ethics_caps_at_two_stars(registry) -> None:

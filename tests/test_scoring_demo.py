@@ -54,6 +54,12 @@ def test_planted_gaps_cost_the_right_points(demo):
     lapsed = _branch(db, "lvxin", "lx-b1", 2026).item("dues.lapsed")
     assert lapsed.score < lapsed.max
     assert [e.description for e in lapsed.evidence if e.member_id], lapsed.evidence
+    # The on-time item names who and which months, not only the ratio.
+    on_time = _branch(db, "lvxin", "lx-b1", 2026).item("dues.on_time")
+    assert on_time.score < on_time.max
+    assert "朱志强（2026-05、2026-06、2026-07、2026-08、2026-09、2026-10）" in [
+        e.description for e in on_time.evidence
+    ]
 
     # shichang 2025: 120k budgeted against 3.5% of 5.6M = 196k.
     funding = _branch(db, "shichang", "sc-b1", 2025).item("support.funding")

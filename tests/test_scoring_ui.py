@@ -15,8 +15,9 @@ from core.plugins.manager import get_registry
 from core.scoring.models import Exemption, ManualScore, Rectification
 from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
+from core.timezone import local_today
 
-TODAY = dt.date.today()
+TODAY = local_today()
 #: 台账资料, an on-site item of every built-in standard (5 points).
 RECORDS_ITEM = "inspect.records"
 

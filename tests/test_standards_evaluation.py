@@ -252,7 +252,7 @@ def test_parameter_below_the_national_floor_is_used_with_a_warning(standard) -> 
     assert result.item("rec.training").status == "met"
     assert result.warnings == (
         "参数「党员每年集中学习培训学时」设为24学时，低于全国底线32学时"
-        "（《中国共产党党员教育管理工作条例》第二十条 [V-full]）；已按设置值计算，请核实。",
+        "（《中国共产党党员教育管理工作条例》第二十条）；已按设置值计算，请核实。",
     )
 
 
@@ -308,7 +308,7 @@ def test_result_is_json_serialisable(standard) -> None:
     assert [e["period"] for e in meetings["evidence"]] == ["2025-Q2", "2025-Q3", "2025-Q4"]
     assert (
         data["blocks"][0]["items"][1]["citation"]["label"]
-        == "《中国共产党支部工作条例（试行）》 [V]"
+        == "《中国共产党支部工作条例（试行）》"
     )
 
 
@@ -326,7 +326,7 @@ def test_quota_demotes_beyond_thirty_percent_by_total(standard) -> None:
     assert sorted(k for k, r in adjusted.items() if r.grade == "五星") == ["b7", "b8", "b9"]
     assert adjusted["b6"].grade == "四星"
     assert adjusted["b6"].grade_reasons[-1] == (
-        "五星名额限30%（本县评分细则 [L]）：参评10个支部中最多3个，本支部得分96列第4名，降为四星。"
+        "五星名额限30%（本县评分细则）：参评10个支部中最多3个，本支部得分96列第4名，降为四星。"
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import g
@@ -17,6 +16,7 @@ from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.scoring.alerts import unit_alerts
+from core.timezone import local_today
 
 blp = Blueprint("alerts", __name__, description="提醒 / Alerts")
 
@@ -46,7 +46,7 @@ class Alerts(MethodView):
     @blp.response(200, BranchAlertsSchema(many=True))
     def get(self, args: dict[str, Any]):
         """各支部的待办与逾期事项 / Each branch's due and overdue items."""
-        as_of = args.get("as_of") or dt.date.today()
+        as_of = args.get("as_of") or local_today()
         by_branch = unit_alerts(g.unit, as_of, get_registry())
         own = secretary_branch_id()
         if own is not None:

@@ -11,30 +11,10 @@ from flask.cli import with_appcontext
 
 from core.demo import DEMO_DIR, DemoDataError, DemoSchemaMissing, load_demo
 from core.demo.data import display_path
+from core.vocabulary import TABLE_NAMES
 
-TABLE_LABELS = {
-    "host": "县委组织部",
-    "host_parameter": "县级参数",
-    "tenant": "单位",
-    "user_account": "用户",
-    "fiscal_basis": "经费测算基数",
-    "funding_record": "经费记录",
-    "organization": "党组织",
-    "term": "届次",
-    "party_group": "党小组",
-    "member": "党员",
-    "committee_seat": "委员职务",
-    "staff_post": "党务工作人员",
-    "facility_check": "“六有”检查项",
-    "event": "组织生活记录",
-    "event_kind": "活动类型",
-    "attendance": "出勤记录",
-    "training_record": "培训学时记录",
-    "dues_payment": "党费记录",
-    "appraisal": "民主评议结果",
-    "development_case": "发展党员",
-    "development_step": "发展步骤",
-}
+#: Chinese names of the tables (shared with the audit log page).
+TABLE_LABELS = TABLE_NAMES
 
 
 def _parse_date(ctx, param, value: str | None) -> dt.date | None:
@@ -72,8 +52,24 @@ def _parse_date(ctx, param, value: str | None) -> dt.date | None:
     metavar="YYYY-MM-DD",
     help="记录生成的截至日期，默认取 host.yaml 的 as_of (generate records up to this day).",
 )
+@click.option(
+    "--as-of-today",
+    "as_of_today",
+    is_flag=True,
+    default=False,
+    help=(
+        "记录生成到昨天（按配置的时区），演示数据不随时间变旧；`make demo` 使用此项 "
+        "(generate records up to yesterday in the configured time zone; `make demo` uses it)."
+    ),
+)
 @with_appcontext
-def demo(folder: Path | None, as_of: dt.date | None) -> None:
+def demo(folder: Path | None, as_of: dt.date | None, as_of_today: bool) -> None:
+    if as_of_today and as_of is None:
+        from core.timezone import local_today
+
+        # Yesterday, not today: today's meetings and payments have not happened yet, so records
+        # up to yesterday read as a county that is up to date this morning.
+        as_of = local_today() - dt.timedelta(days=1)
     try:
         tenants_dir = current_app.config.get("TENANTS_DIR")
         default = Path(tenants_dir) / "demo" if tenants_dir else DEMO_DIR

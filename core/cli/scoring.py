@@ -19,6 +19,7 @@ from core.scoring.services import score_unit, store_scorecards
 from core.standards.catalogue import LEVELS, VALUE_TYPES
 from core.standards.formulas import FormulaInputError, evaluate_formula
 from core.standards.loader import check_standard_file
+from core.timezone import local_today
 
 #: Short names accepted by ``calc`` for formula inputs, besides full metric names.
 INPUT_ALIASES = {
@@ -167,7 +168,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
     from core.standards.overrides import apply_overrides
 
     registry = get_registry()
-    day = _parse_date(on) or dt.date.today()
+    day = _parse_date(on) or local_today()
     try:
         rubric = registry.standard(unit_type, on=day)
     except UnknownUnitType as error:
@@ -182,7 +183,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
         weight = f"，权重 {block.weight}" if block.weight is not None else ""
         click.echo(f"\n{block.title}（{block.max} 分{weight}）")
         for item in block.items:
-            cited = f" —— {item.citation.label}" if item.citation else ""
+            cited = f" —— {item.citation.tagged}" if item.citation else ""
             click.echo(f"  [{item.id}] {item.title}（{item.max} 分，{item.kind}）：{item.rule}{cited}")
     click.echo("\n等级：" + "；".join(f"{band.grade} ≥{band.min}" for band in rubric.bands))
     for veto in rubric.vetoes:
@@ -277,6 +278,6 @@ def calc(formula: str | None, values: tuple[str, ...], unit_type: str, slug: str
         return
     click.echo(f"{result.value} {result.unit}")
     click.echo(result.explanation)
-    click.echo(f"依据：{result.source.label}")
+    click.echo(f"依据：{result.source.tagged}")
     for warning in result.warnings:
         click.echo(f"⚠ {warning}")

@@ -25,7 +25,8 @@ def month_form(members: Iterable[Member], stored: Mapping[int, DuesPayment]) -> 
     """
 
     class MonthForm(FlaskForm):
-        pass
+        #: "全部按此日期交纳": the date put into every empty row before the exceptions are changed.
+        all_paid_on = ChineseDateField(_l("统一交纳日期"), validators=[Optional()])
 
     for member in members:
         row = stored.get(member.id)

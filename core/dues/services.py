@@ -24,6 +24,7 @@ from core.members.models import Member
 from core.members.roll import on_branch_roll_during
 from core.organizations.models import Organization
 from core.standards.periods import month_bounds
+from core.timezone import local_today
 from core.validation import RecordError
 
 MONTH_FIELDS = {"amount_due", "amount_paid", "paid_on", "paid_by_proxy", "proxy_name", "note"}
@@ -72,7 +73,7 @@ def _check_month(
     prefix = f"{member.name}：" if named else ""
     for name in sorted(set(fields) - MONTH_FIELDS):
         errors[key + name] = _("不能修改此项")
-    today = dt.date.today()
+    today = local_today()
     if not isinstance(year, int) or not 2000 <= year <= today.year + 1:
         errors[key + "year"] = _("年度无效")
     if not isinstance(month, int) or not 1 <= month <= 12:

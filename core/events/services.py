@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from core import deletion
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
@@ -23,6 +23,8 @@ from core.extensions import db
 from core.members.models import Member
 from core.members.roll import on_roll_clause
 from core.organizations.models import Organization
+from core.sorting import by_pinyin
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
@@ -48,7 +50,59 @@ def roster_query(organization_id: int, on: dt.date):
 
 def roster(organization: Organization, on: dt.date) -> list[Member]:
     """The attendance roster of a branch on a day."""
-    return list(db.session.scalars(roster_query(organization.id, on)).all())
+    return by_pinyin(db.session.scalars(roster_query(organization.id, on)).all())
+
+
+def committee_member_ids(organization: Organization, on: dt.date) -> set[int]:
+    """Members holding a seat on the branch committee on ``on``: who a 支委会 expects."""
+    from core.organizations.models import CommitteeSeat
+
+    return set(
+        db.session.scalars(
+            select(CommitteeSeat.member_id).where(
+                CommitteeSeat.organization_id == organization.id,
+                CommitteeSeat.started_on <= on,
+                or_(CommitteeSeat.ended_on.is_(None), CommitteeSeat.ended_on > on),
+            )
+        ).all()
+    )
+
+
+def expected_attendance(
+    organization: Organization, kind: str, on: dt.date, members: Sequence[Member],
+    *, group_id: int | None = None,
+) -> dict[int, AttendanceEntry]:
+    """Who a meeting of ``kind`` expects, as the roster form's starting point.
+
+    A 支委会 expects the committee seats held that day; a 党小组会 the members of that group
+    (the whole branch when no group is named); any other meeting everyone on the roll that day.
+    Members away (长期请假, 流动党员) start as 请假 with the reason, the rest as 出席; members
+    not expected are left off (不需参加).
+
+    :param members: the members the form offers (the roll, recent leavers).
+    """
+    from core.vocabulary import MEMBER_AWAY
+
+    on_roll = [m for m in members if m.belongs_on(on)]
+    if kind == "committee_meeting":
+        seats = committee_member_ids(organization, on)
+        expected = [m for m in on_roll if m.id in seats]
+    elif kind == "group_meeting" and group_id is not None:
+        expected = [m for m in on_roll if m.party_group_id == group_id]
+    else:
+        expected = on_roll
+    return {
+        m.id: ("excused", str(MEMBER_AWAY[m.away])) if m.away else ("present", None)
+        for m in expected
+    }
+
+
+def last_event(organization: Organization, kind: str | None = None) -> Event | None:
+    """The branch's latest meeting (of ``kind`` when given): what "copy the last one" copies."""
+    query = select(Event).where(Event.organization_id == organization.id)
+    if kind:
+        query = query.where(Event.kind == kind)
+    return db.session.scalar(query.order_by(Event.held_on.desc(), Event.id.desc()).limit(1))
 
 
 def _hours(value: Any, field: str, maximum: Decimal, errors: dict[str, str], *, zero_ok: bool) -> Decimal | None:
@@ -94,7 +148,7 @@ def _check_event(
         errors["kinds"] = _("活动类型无效：%(kinds)s", kinds="、".join(map(str, bad)))
     if not isinstance(held_on, dt.date):
         errors["held_on"] = _("请填写活动日期")
-    elif held_on > dt.date.today():
+    elif held_on > local_today():
         errors["held_on"] = _("活动日期不能晚于今天")
     elif held_on < organization.established_on:
         errors["held_on"] = _("活动日期不能早于党组织成立日期 %(day)s", day=organization.established_on.isoformat())
@@ -285,7 +339,7 @@ def _check_training(member: Member | None, fields: dict[str, Any]) -> tuple[dict
     taken_on = fields.get("taken_on")
     if not isinstance(taken_on, dt.date):
         errors["taken_on"] = _("请填写培训日期")
-    elif taken_on > dt.date.today():
+    elif taken_on > local_today():
         errors["taken_on"] = _("培训日期不能晚于今天")
     elif member is not None and taken_on < member.joined_on:
         errors["taken_on"] = _("培训日期不能早于入党时间")

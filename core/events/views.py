@@ -39,7 +39,9 @@ from core.organizations.views import (
     unit_or_404,
     year_arg,
 )
-from core.vocabulary import EVENT_KINDS
+from core.sorting import by_pinyin
+from core.timezone import local_today
+from core.vocabulary import ABSENCE_REASONS, EVENT_KINDS
 
 bp = Blueprint("event_pages", __name__, url_prefix="/units/<slug>")
 
@@ -99,13 +101,13 @@ def _attendance_counts(ids: list[int]) -> dict[int, dict[str, int]]:
 
 def _roster_members(organization: Organization, event: Event | None) -> list[Member]:
     """Everyone the roster form offers: current members, recent leavers, and the event's own."""
-    since = dt.date.today() - ROSTER_LOOKBACK
+    since = local_today() - ROSTER_LOOKBACK
     if event is not None:
         since = min(since, event.held_on)
     condition = or_(Member.left_on.is_(None), Member.left_on > since)
     if event is not None and event.attendance:
         condition = or_(condition, Member.id.in_([a.member_id for a in event.attendance]))
-    return list(
+    return by_pinyin(
         db.session.scalars(
             select(Member)
             .where(Member.organization_id == organization.id, condition)
@@ -140,19 +142,50 @@ def _error_fields(members: list[Member]) -> dict[str, str]:
     return {f"attendance.{m.id}": f"r{m.id}" for m in members} | {"attendance": ""}
 
 
+def _apply_set_all(form: EventForm, members: list[Member]) -> bool:
+    """The "all present" / "none" buttons: set every row and show the form again (no save).
+
+    The page's script does the same in the browser; without it the buttons post here.
+    """
+    choice = request.form.get("set_all") if request.method == "POST" else None
+    if choice not in ("present", "none"):
+        return False
+    for member in members:
+        getattr(form, f"s{member.id}").data = "present" if choice == "present" else ""
+    return True
+
+
 @bp.route("/branches/<code>/events/new", methods=["GET", "POST"])
 @login_required
 def create(slug: str, code: str):
+    """Record a meeting. ``?kind=`` starts the roster from who that kind expects (``&group=`` a
+    party group for 党小组会); ``?copy=1`` copies the last meeting's topic and presenter."""
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code, edit=True)
     members = _roster_members(organization, None)
-    day = dt.date.today()
+    day = local_today()
     with contextlib.suppress(ValueError):
         day = dt.date.fromisoformat(request.args.get("held_on", "")) if request.args.get("held_on") else day
-    defaults = {m.id: ("present", None) for m in members if m.belongs_on(day)}
+    kind = request.args.get("kind", "")
+    kind = kind if kind in EVENT_KINDS else "general_meeting"
+    groups = list(organization.party_groups)
+    group_id = request.args.get("group", type=int)
+    group = next((g for g in groups if g.id == group_id), None)
+    defaults = services.expected_attendance(
+        organization, kind, day, members, group_id=group.id if group else None
+    )
     form = event_form(members, defaults)
+    last = services.last_event(organization, kind) or services.last_event(organization)
     if request.method == "GET":
         form.held_on.data = day
+        form.kind.data = kind
+        if request.args.get("copy") and last is not None:
+            form.topic.data = last.topic
+            form.presenter.data = last.presenter
+            form.location.data = last.location
+            form.recorder.data = last.recorder
+    if _apply_set_all(form, members):
+        return _render_form(tenant, organization, form, members, None, kind, groups, group, last)
     if form.validate_on_submit():
         fields, attendance = _event_submit(form, members)
         event = save(
@@ -167,10 +200,21 @@ def create(slug: str, code: str):
             flash(_("已记录：%(topic)s", topic=event.topic), "info")
             return redirect(url_for(".show", slug=slug, event_id=event.id))
     status = 400 if request.method == "POST" else 200
+    return _render_form(tenant, organization, form, members, None, kind, groups, group, last), status
+
+
+def _render_form(
+    tenant: Tenant, organization: Organization, form: EventForm, members: list[Member],
+    event: Event | None, kind: str, groups: list, group, last: Event | None,
+) -> str:
+    """The meeting form, with what each row's script needs to restart the roster by kind."""
+    day = form.held_on.data if isinstance(form.held_on.data, dt.date) else local_today()
     return render_template(
         "events/form.html", tenant=tenant, organization=organization, form=form, members=members,
-        event=None,
-    ), status
+        event=event, kind=kind, groups=groups, group=group, last=last,
+        committee=services.committee_member_ids(organization, day),
+        reasons=[str(r) for r in ABSENCE_REASONS],
+    )
 
 
 def _event_or_404(tenant: Tenant, event_id: int, *, edit: bool = False) -> tuple[Event, Organization]:
@@ -208,6 +252,9 @@ def edit(slug: str, event_id: int):
     form = event_form(members, defaults, obj=event)
     if request.method == "GET":
         form.kinds.data = event.kind_codes
+    groups = list(organization.party_groups)
+    if _apply_set_all(form, members):
+        return _render_form(tenant, organization, form, members, event, event.kind, groups, None, None)
     if form.validate_on_submit():
         fields, attendance = _event_submit(form, members)
         saved = save(
@@ -219,10 +266,7 @@ def edit(slug: str, event_id: int):
             flash(_("已保存"), "info")
             return redirect(url_for(".show", slug=slug, event_id=event_id))
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "events/form.html", tenant=tenant, organization=organization, form=form, members=members,
-        event=event,
-    ), status
+    return _render_form(tenant, organization, form, members, event, event.kind, groups, None, None), status
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
@@ -279,14 +323,14 @@ def training(slug: str, code: str):
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code)
     year = year_arg()
-    members = db.session.scalars(
+    members = by_pinyin(db.session.scalars(
         select(Member)
         .where(
             Member.organization_id == organization.id,
             on_roll_during_clause(dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
         .order_by(Member.name, Member.id)
-    ).all()
+    ).all())
     hours = services.training_hours([m.id for m in members], year)
     records = paginate(
         select(TrainingRecord)

@@ -21,6 +21,7 @@ from core.excel.sheets import KIND_LABELS, SHEETS
 from core.extensions import db
 from core.host.models import Tenant
 from core.tenancy import set_tenant
+from core.timezone import local_today
 
 bp = Blueprint("excel", __name__, url_prefix="/units/<slug>/excel")
 
@@ -60,7 +61,7 @@ def _page(tenant: Tenant, result=None, status: int = 200):
             kinds=KIND_LABELS,
             exports=EXPORT_LABELS,
             result=result,
-            year=dt.date.today().year,
+            year=local_today().year,
             secretary=current_user.role == "secretary",
         ),
         status,
@@ -96,8 +97,8 @@ def export(slug: str, what: str):
         from core.plugins.manager import get_registry
         from core.scoring.services import score_unit
 
-        year = year or dt.date.today().year
-        day = min(dt.date.today(), dt.date(year, 12, 31))
+        year = year or local_today().year
+        day = min(local_today(), dt.date(year, 12, 31))
         branch = None
         if _own_branch() is not None:
             from core.organizations.models import Organization

@@ -41,6 +41,7 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.models import Organization
+from core.sorting import pinyin_key
 from core.staffing.models import StaffPost
 from core.vocabulary import label
 
@@ -178,7 +179,8 @@ def member_rows(branch_id: int | None = None) -> list[dict[str, Any]]:
         row["id_number"] = _personal(member.id_number)
         row["phone"] = _personal(member.phone)
         rows.append(row)
-    return rows
+    # Within each branch, names in pinyin order (the export is read by people).
+    return sorted(rows, key=lambda row: (row["branch"], pinyin_key(row.get("name"))))
 
 
 def _names(entries: list[tuple[str, str | None]]) -> str | None:
@@ -250,7 +252,9 @@ def dues_rows(branch_id: int | None = None, year: int | None = None) -> list[dic
         row = {column.key: getattr(payment, column.key, None) for column in SHEETS["dues"].columns}
         row.update(branch=code, member=name)
         rows.append(row)
-    return rows
+    return sorted(
+        rows, key=lambda row: (row["branch"], pinyin_key(row["member"]), row["year"], row["month"])
+    )
 
 
 def staff_rows(branch_id: int | None = None) -> list[dict[str, Any]]:

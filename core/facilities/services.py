@@ -25,6 +25,7 @@ from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.host.models import Tenant
 from core.organizations.models import Organization
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import FACILITY_ITEMS
 
@@ -117,7 +118,7 @@ def _check_result(
         errors["met"] = _("请选择是否达标")
     if not isinstance(checked_on, dt.date):
         errors["checked_on"] = _("请填写检查日期")
-    elif checked_on > dt.date.today():
+    elif checked_on > local_today():
         errors["checked_on"] = _("检查日期不能晚于今天")
     who = (checked_by or "").strip()
     if not who:

@@ -7,8 +7,6 @@ the service's Chinese messages at their fields with what the user typed still in
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,6 +26,7 @@ from core.organizations.views import (
     save,
     unit_or_404,
 )
+from core.timezone import local_today
 
 bp = Blueprint("facility_pages", __name__, url_prefix="/units/<slug>")
 
@@ -48,7 +47,7 @@ def index(slug: str, code: str):
     form = FacilityCheckForm()
     form.item.choices = select_choices([(i.key, i.label) for i in items])
     if request.method == "GET":
-        form.checked_on.data = dt.date.today()
+        form.checked_on.data = local_today()
         form.checked_by.data = current_user.display_name
         if request.args.get("item"):
             form.item.data = request.args["item"]

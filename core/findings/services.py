@@ -34,6 +34,7 @@ from core.organizations.models import Organization
 from core.scoring.actions import can_supervise
 from core.scoring.models import Finding, Honour
 from core.tenancy import host_scope
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import HONOUR_LEVELS
 
@@ -221,7 +222,7 @@ def _branch_year(organization: Organization, year: Any, errors: dict[str, str]) 
     except (TypeError, ValueError):
         errors["year"] = _("请填写年度")
         return None
-    if not 2000 <= value <= dt.date.today().year + 1:
+    if not 2000 <= value <= local_today().year + 1:
         errors["year"] = _("年度 %(year)s 不在可记录的范围内", year=value)
         return None
     return value
@@ -254,7 +255,7 @@ def record_finding(
     note = _text(note, "note", errors, required=None, limit=TEXT_LIMIT) or None
     if not isinstance(decided_on, dt.date):
         errors["decided_on"] = _("请填写认定日期")
-    elif decided_on > dt.date.today():
+    elif decided_on > local_today():
         errors["decided_on"] = _("认定日期不能晚于今天")
     elif year_value is not None and decided_on.year not in (year_value, year_value + 1):
         errors["decided_on"] = _("认定日期 %(day)s 与考核年度 %(year)s 不符", day=decided_on, year=year_value)
@@ -307,7 +308,7 @@ def record_honour(
     note = _text(note, "note", errors, required=None, limit=TEXT_LIMIT) or None
     if not isinstance(awarded_on, dt.date):
         errors["awarded_on"] = _("请填写表彰日期")
-    elif awarded_on > dt.date.today():
+    elif awarded_on > local_today():
         errors["awarded_on"] = _("表彰日期不能晚于今天")
     elif year_value is not None and awarded_on.year != year_value:
         errors["awarded_on"] = _("表彰日期 %(day)s 不在 %(year)s 年", day=awarded_on, year=year_value)
@@ -340,7 +341,7 @@ def revoke(record: Finding | Honour, *, reason: str | None, revoked_by: str, tod
     text = _text(reason, "reason", errors, required=_("请填写撤销理由"), limit=TEXT_LIMIT)
     if errors:
         raise RecordError(errors)
-    record.revoked_on = today or dt.date.today()
+    record.revoked_on = today or local_today()
     record.revoked_by = revoked_by
     record.revoked_reason = text
     db.session.flush()

@@ -8,7 +8,6 @@ messages at their fields with what was typed still in place.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -26,6 +25,7 @@ from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import organization_or_404, save, unit_or_404, visible_organizations
 from core.scoring.models import Finding, Honour
+from core.timezone import local_today
 
 bp = Blueprint("finding_pages", __name__)
 
@@ -107,7 +107,7 @@ def branch_index(slug: str, code: str):
         [("", _("请选择"))] + [(k.code, kind_label(k)) for k in finding_kinds(active_only=True)]
     )
     if request.method == "GET":
-        today = dt.date.today()
+        today = local_today()
         finding_form.year.data = honour_form.year.data = today.year
         finding_form.decided_on.data = honour_form.awarded_on.data = today
     status = 200

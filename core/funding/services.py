@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +18,7 @@ from core import deletion
 from core.extensions import db
 from core.funding.models import FundingRecord
 from core.organizations.models import Organization
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import FUNDING_SOURCES
 
@@ -53,7 +53,7 @@ def _check(record: FundingRecord | None, fields: dict[str, Any]) -> tuple[dict[s
         merged = {name: getattr(record, name) for name in FIELDS}
     merged.update({k: v for k, v in fields.items() if k in FIELDS})
     year = merged.get("year")
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= dt.date.today().year + 1:
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= local_today().year + 1:
         errors["year"] = _("年度应在 2000 年至明年之间")
     if merged.get("source") not in FUNDING_SOURCES:
         errors["source"] = _("请选择经费来源")

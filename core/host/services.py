@@ -21,6 +21,7 @@ from core.scoring.services import store_scorecards
 from core.standards.overrides import parameter_warnings
 from core.standards.types import Parameter
 from core.tenancy import host_scope
+from core.timezone import local_today
 from core.validation import RecordError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -283,9 +284,16 @@ def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | N
     else:
         parameter = parameter_for_key(key)
         if parameter is None:
-            raise RecordError({"key": f"不认识的参数 {key}"})
+            raise RecordError({"key": "不认识的参数"})
         text = str(raw)
         value = None if text.strip() == "" else _parameter_value(parameter, text)
+        # A percentage above 100 (500 % of the budget for Party work) is a typing slip, not a
+        # county's choice; negative amounts and hours are never meant either.
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            if getattr(parameter, "unit", None) == "%" and not 0 <= value <= 100:
+                raise RecordError({"value": f"“{parameter.label_zh}”应在0到100（%）之间"})
+            if value < 0:
+                raise RecordError({"value": f"“{parameter.label_zh}”不能为负数"})
         if value is not None:
             warnings = parameter_warnings(parameter, value)
         label_text = parameter.label_zh
@@ -311,7 +319,7 @@ def run_assessment(year: int, *, as_of: dt.date, actor: str) -> int:
     :returns: the number of scorecards stored.
     :raises RecordError: a year in the future.
     """
-    if not 2000 <= year <= dt.date.today().year:
+    if not 2000 <= year <= local_today().year:
         raise RecordError({"year": "年度须为本年或以前的年度"})
     ranking = rank_county(year, get_registry(), as_of=as_of)
     stored = 0

@@ -23,6 +23,7 @@ from core.plugins.manager import get_registry
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
 from core.standards.types import Parameter
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import ROLES
 
@@ -248,7 +249,11 @@ def parameters():
             errors = error.errors
         else:
             db.session.commit()
-            flash(_("已保存参数 %(key)s。", key=key), "info")
+            # The parameter's Chinese name, never its key (organ.funding_ratio).
+            if _row is not None and _row.label:
+                flash(_("已保存参数：%(label)s。", label=_row.label), "info")
+            else:
+                flash(_("已保存。"), "info")
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for("host.parameters") + f"#p-{key}")
@@ -279,7 +284,7 @@ def parameters():
 
 @bp.route("/assessment", methods=["GET", "POST"])
 def assessment():
-    today = dt.date.today()
+    today = local_today()
     errors: dict[str, str] = {}
     if request.method == "POST":
         year = request.form.get("year", type=int)

@@ -22,6 +22,7 @@ from core.extensions import db
 from core.jobs.bulk import result_file
 from core.jobs.models import JOB_STATUSES, Job
 from core.jobs.services import JobNotAllowed, can_view_job, start_bulk_job, visible_jobs_query
+from core.timezone import local_today
 from core.vocabulary import label
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -33,7 +34,7 @@ REFRESH_SECONDS = 3
 @bp.app_context_processor
 def _bulk_defaults() -> dict:
     # The "download all" form on the landing page proposes the current year.
-    return {"bulk_year": dt.date.today().year}
+    return {"bulk_year": local_today().year}
 
 
 def _job_or_404(job_id: int) -> Job:
@@ -47,7 +48,7 @@ def _job_or_404(job_id: int) -> Job:
 
 def _requested_year_and_day() -> tuple[int, dt.date]:
     """The year asked for (default: this year) and the day its records are read on."""
-    today = dt.date.today()
+    today = local_today()
     try:
         year = int(request.form.get("year") or today.year)
     except ValueError:

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.dues.calculator import BASE_WORDS
 from core.members.models import Member
 from core.organizations.forms import DATE_REQUIRED, ChineseDateField, optional_int, select_choices
 from core.vocabulary import (
@@ -17,6 +18,7 @@ from core.vocabulary import (
     DUES_CATEGORIES,
     GENDERS,
     LEAVING_REASONS,
+    MEMBER_AWAY,
     MEMBER_STATUSES,
 )
 
@@ -67,7 +69,21 @@ class MemberForm(FlaskForm):
     )
     is_leader = BooleanField(_l("班子成员"))
     transferred_in_on = ChineseDateField(_l("转入本支部日期"), validators=[Optional()])
+    away = SelectField(
+        _l("外出情况"),
+        choices=select_choices(_choices(MEMBER_AWAY, _l("（在岗）"))),
+        filters=[_blank_none],
+        validate_choice=False,  # the service checks it
+    )
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+
+    def validate_dues_base(self, field) -> None:
+        """A category whose dues are a share of income needs the income: ask now, not at the
+        dues month (where a missing base leaves the member's month uncalculated)."""
+        if field.data is None and not field.errors and self.dues_category.data in BASE_WORDS:
+            raise ValueError(
+                _l("该党费类别须填写计算基数：%(words)s", words=BASE_WORDS[self.dues_category.data])
+            )
 
 
 class TransferForm(FlaskForm):

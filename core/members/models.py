@@ -15,6 +15,7 @@ from core.vocabulary import (
     DUES_CATEGORIES,
     GENDERS,
     LEAVING_REASONS,
+    MEMBER_AWAY,
     MEMBER_STATUSES,
 )
 
@@ -58,6 +59,8 @@ class Member(TenantScoped, Timestamped, Base):
     transferred_in_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     left_reason: Mapped[str | None] = mapped_column(code_column_type(LEAVING_REASONS, "left_reason"))
+    #: 长期请假 or 流动党员: still a member, but the meeting roster marks them as away.
+    away: Mapped[str | None] = mapped_column(code_column_type(MEMBER_AWAY, "member_away"))
     note: Mapped[str | None] = mapped_column(Text)
 
     organization = relationship("Organization")

@@ -28,6 +28,7 @@ from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Mem
 from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.staffing.models import StaffPost
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import (
     APPRAISAL_RESULTS,
@@ -35,6 +36,7 @@ from core.vocabulary import (
     DUES_CATEGORIES,
     GENDERS,
     LEAVING_REASONS,
+    MEMBER_AWAY,
     MEMBER_STATUSES,
 )
 
@@ -48,6 +50,7 @@ EDITABLE = {
     "name", "gender", "birth_date", "ethnicity", "education", "position", "id_number", "phone",
     "status", "joined_on", "full_on", "dues_category", "dues_base", "is_leader",
     "party_group_id", "organization_id", "transferred_in_on", "left_on", "left_reason", "note",
+    "away",
 }
 #: Fields a new member needs.
 REQUIRED = ("name", "status", "joined_on")
@@ -84,6 +87,8 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
         errors["status"] = _("党员类别须为 正式党员 或 预备党员")
     if "dues_category" in fields and fields["dues_category"] not in DUES_CATEGORIES:
         errors["dues_category"] = _("党费类别无效")
+    if fields.get("away") not in (None, *MEMBER_AWAY):
+        errors["away"] = _("外出情况无效")
     if fields.get("left_reason") not in (None, *LEAVING_REASONS):
         errors["left_reason"] = _("离开原因无效")
     if fields.get("id_number") and not id_number_is_valid(str(fields["id_number"]).upper()):
@@ -99,7 +104,7 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
     for name in ("birth_date", "joined_on", "full_on", "transferred_in_on", "left_on"):
         if fields.get(name) is not None and not isinstance(fields[name], dt.date):
             errors[name] = _("日期格式应为 YYYY-MM-DD")
-        elif fields.get(name) is not None and fields[name] > dt.date.today():
+        elif fields.get(name) is not None and fields[name] > local_today():
             errors[name] = _("日期不能晚于今天")
     return errors
 
@@ -210,7 +215,7 @@ def transfer_member(member: Member, organization: Organization, on: dt.date) -> 
         errors["organization_id"] = _("该党员已离开，不能转接")
     if not isinstance(on, dt.date):
         errors["transferred_in_on"] = _("请填写转入日期")
-    elif on > dt.date.today():
+    elif on > local_today():
         errors["transferred_in_on"] = _("日期不能晚于今天")
     elif on < roll_start(member):
         errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
@@ -234,7 +239,7 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
         errors["left_reason"] = _("请选择离开原因")
     if not isinstance(left_on, dt.date):
         errors["left_on"] = _("请填写离开日期")
-    elif left_on > dt.date.today():
+    elif left_on > local_today():
         errors["left_on"] = _("日期不能晚于今天")
     elif left_on < roll_start(member):
         errors["left_on"] = _("离开日期不能早于入党或转入日期")
@@ -315,7 +320,7 @@ def create_development_case(
     if applied_on is not None:
         if not isinstance(applied_on, dt.date):
             errors["applied_on"] = _("日期格式应为 YYYY-MM-DD")
-        elif applied_on > dt.date.today():
+        elif applied_on > local_today():
             errors["applied_on"] = _("日期不能晚于今天")
     if errors:
         raise MemberError(errors)
@@ -353,7 +358,7 @@ def record_development_step(
         errors["step"] = _("步骤编号应为 1–25")
     if not isinstance(done_on, dt.date):
         errors["done_on"] = _("请填写完成日期")
-    elif done_on > dt.date.today():
+    elif done_on > local_today():
         errors["done_on"] = _("日期不能晚于今天")
     if not errors and step > 1:
         before = _predecessor(step)
@@ -425,7 +430,7 @@ def set_appraisals(
         the member); nothing is changed when any is wrong.
     """
     errors: dict[str, str] = {}
-    today = dt.date.today()
+    today = local_today()
     if not isinstance(year, int) or not 2000 <= year <= today.year:
         errors["year"] = _("年度应在 2000 年至今年之间")
     if appraised_on is not None:

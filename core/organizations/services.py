@@ -27,6 +27,7 @@ from core.members.models import DevelopmentCase, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.staffing.models import StaffPost
 from core.standards.periods import add_years
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
@@ -79,7 +80,7 @@ def covered_unit_names(text: str | None) -> list[str]:
 
 
 def _date_errors(fields: dict[str, Any], names: tuple[str, ...], errors: dict[str, str]) -> None:
-    today = dt.date.today()
+    today = local_today()
     for name in names:
         value = fields.get(name)
         if value is None:
@@ -334,7 +335,7 @@ def update_term(term: Term, **changes: Any) -> Term:
 
 def current_term(organization: Organization, on: dt.date | None = None) -> Term | None:
     """The term running on ``on`` (default today), if any."""
-    day = on or dt.date.today()
+    day = on or local_today()
     running = [t for t in organization.terms if t.started_on <= day]
     return running[-1] if running else None
 

@@ -7,7 +7,6 @@ once; a :class:`~core.validation.RecordError` rolls back and shows the messages 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,9 @@ from core.organizations.forms import (
     select_choices,
 )
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.sorting import by_pinyin
 from core.tenancy import set_tenant
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
@@ -193,7 +194,7 @@ def save(write: Callable[[], Any], form, fields: Mapping[str, str] | None = None
 
 def year_arg(default: int | None = None) -> int:
     """The ``year`` argument within 2000..next year; this year when absent or bad."""
-    today = dt.date.today()
+    today = local_today()
     try:
         year = int(request.args.get("year", default or today.year))
     except ValueError:
@@ -209,7 +210,7 @@ def member_choices(organization_id: int, *, blank: str | None = None) -> list[tu
         .order_by(Member.name)
     ).all()
     choices: list[tuple[Any, str]] = [("", blank)] if blank is not None else []
-    return choices + [(row.id, row.name) for row in rows]
+    return choices + [(row.id, row.name) for row in by_pinyin(rows)]
 
 
 def choose_branch(tenant: Tenant, endpoint: str, title: str):
@@ -385,7 +386,7 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
             select(Member).where(Member.id.in_([g.leader_id for g in organization.party_groups if g.leader_id]))
         )
     } if any(g.leader_id for g in organization.party_groups) else {}
-    today = dt.date.today()
+    today = local_today()
     return render_template(
         "organizations/show.html",
         tenant=tenant,

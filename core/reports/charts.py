@@ -54,6 +54,27 @@ def _wrap(label: str, width: int = 7) -> list[str]:
     return [label[:cut], label[cut:]]
 
 
+def text_width(text: str, size: float) -> float:
+    """Roughly how wide ``text`` draws at ``size``: a CJK character is one em, others ~0.6 em."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
+def _fit(text: str, size: float, room: float) -> str:
+    """``text`` shortened with an ellipsis so that it fits ``room`` (never drawn past the edge)."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def _label_room(labels: Sequence[str], size: float, width: float, *, least: float, most: float) -> float:
+    """The label column's width: the longest label plus a margin, within ``least``–``most`` of
+    ``width``; labels longer than that are shortened by :func:`_fit`."""
+    longest = max((text_width(label, size) for label in labels), default=0.0)
+    return max(width * least, min(longest + 12, width * most))
+
+
 def _svg(width: float, height: float, body: list[str], title: str, css_class: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bm-chart {css_class}" '
@@ -79,7 +100,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: float = 480, row: float
     :param bars: one per block (or branch).
     :param title: the chart's accessible title (also a tooltip in browsers).
     """
-    label_width = width * 0.34
+    # The label column grows with the longest label, so names are never cut at the left edge.
+    label_width = _label_room([b.label for b in bars], 12, width, least=0.2, most=0.5)
     value_width = 70.0
     track = width - label_width - value_width - 8
     height = row * max(len(bars), 1) + 8
@@ -92,7 +114,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: float = 480, row: float
         colour = {"good": "#2e7d32", "fair": "#f9a825", "poor": "#b71c1c"}[tone]
         body.append(
             f'<text x="{_num(label_width - 6)}" y="{_num(y + row * 0.62)}" text-anchor="end" '
-            f'font-size="12" fill="#222">{escape(bar.label)}</text>'
+            f'font-size="12" fill="#222">{escape(_fit(bar.label, 12, label_width - 8))}</text>'
             f'<rect class="track" x="{_num(label_width)}" y="{_num(y + 4)}" width="{_num(track)}" '
             f'height="{_num(row - 10)}" fill="#eceff1"/>'
             f'<rect class="bar {tone}" x="{_num(label_width)}" y="{_num(y + 4)}" '
@@ -110,7 +132,7 @@ def radar_chart(bars: Sequence[Bar], *, title: str, size: float = 320, rings: in
     """
     if len(bars) < 3:
         return bar_chart(bars, title=title)
-    margin = 84.0
+    margin = 104.0  # a two-line label of seven characters, from 12 % beyond the radius
     width = size + 2 * margin
     height = size + 72  # room for two-line labels above and below
     cx, cy = width / 2, height / 2
@@ -138,7 +160,7 @@ def radar_chart(bars: Sequence[Bar], *, title: str, size: float = 320, rings: in
         lx, ly = point(index, 1.12)
         anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         share = _share(bar.value, bar.max)
-        lines = _wrap(bar.label)
+        lines = [_fit(line, 11, margin + radius * 0.12 - 8) for line in _wrap(bar.label)]
         # Labels above the centre grow upwards, so long ones never run into the chart.
         top = ly + 4 - (len(lines) * 13 if ly < cy - 8 else 0)
         for number, line in enumerate(lines):
@@ -178,7 +200,7 @@ def stacked_bar_chart(
     :param rows: ``(label, counts)`` with one count per series, in series order.
     :param series: the series names (grades, best first), coloured with :data:`PALETTE`.
     """
-    label_width = width * 0.22
+    label_width = _label_room([label for label, _counts in rows], 11, width, least=0.22, most=0.45)
     count_width = 44.0
     track = width - label_width - count_width - 8
     legend_height = 22.0
@@ -197,7 +219,7 @@ def stacked_bar_chart(
         total = sum(counts)
         body.append(
             f'<text x="{_num(label_width - 6)}" y="{_num(y + row * 0.62)}" text-anchor="end" '
-            f'font-size="11" fill="#222">{escape(label)}</text>'
+            f'font-size="11" fill="#222">{escape(_fit(label, 11, label_width - 8))}</text>'
             f'<rect class="track" x="{_num(label_width)}" y="{_num(y + 3)}" width="{_num(track)}" '
             f'height="{_num(row - 8)}" fill="#eceff1"/>'
         )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from core import timezone
 from core.reports import charts
 
 ITEM_STATUS_LABELS = {
@@ -36,6 +36,21 @@ CONFIDENCE_TAG_LABELS = {
     "U": _l("待核实"),
     "L": _l("地方或本单位规定"),
 }
+#: A confidence tag at the end of a stored label (`` [V-full]``).
+TAG_SUFFIX = re.compile(r"\s*\[(?:V-full|V|U|L)\]\s*$")
+#: Provenance marks and file paths inside a free-text source (a county parameter's "依据"):
+#: `` [L]``, ``seeds/001_….txt``, ``reference/rules.md …``.
+PROVENANCE = re.compile(
+    r"\s*\[(?:V-full|V|U|L)\]|\s*(?:seeds|reference)/[\w./-]+(?:\s+Quick reference)?"
+)
+
+
+def plain_citation(text: str | None) -> str:
+    """A source as a reader sees it: the documents' names, without tags or file paths."""
+    cleaned = PROVENANCE.sub("", text or "")
+    return re.sub(r"\s*；\s*", "；", cleaned).strip(" ；")
+
+
 #: How urgent an alert is (:class:`core.scoring.alerts.Alert` ``level``).
 ALERT_LEVEL_LABELS = {"overdue": _l("逾期"), "due": _l("待办"), "warning": _l("提醒")}
 #: Evidence entries printed per item (gaps first); the rest are counted.
@@ -63,24 +78,12 @@ def percent(score: Any, maximum: Any) -> str:
 
 
 def now_local() -> dt.datetime:
-    """Now, in the application's time zone (Asia/Shanghai by default), to the minute."""
-    zone = "Asia/Shanghai"
-    if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or zone
-    return dt.datetime.now(ZoneInfo(zone)).replace(second=0, microsecond=0)
+    """Now, in the configured time zone (:mod:`core.timezone`), to the minute."""
+    return timezone.local_now().replace(second=0, microsecond=0)
 
 
 def local_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    zone = (
-        current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
-        if has_app_context()
-        else "Asia/Shanghai"
-    )
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return timezone.local_time(moment)
 
 
 @dataclass
@@ -94,8 +97,11 @@ class Citation:
         if not data:
             return None
         tag = str(data.get("tag") or "")
-        label = data.get("label") or f"{data.get('document', '')} [{tag}]"
-        return cls(label=str(label), tag=tag, unconfirmed=tag == "U")
+        label = data.get("label") or str(data.get("document", ""))
+        # Cards stored before labels dropped their tag still say "… [L]": the tag belongs in
+        # the card's legend, not in the text.
+        label = TAG_SUFFIX.sub("", str(label))
+        return cls(label=label, tag=tag, unconfirmed=tag == "U")
 
 
 @dataclass
@@ -115,6 +121,8 @@ class ItemRow:
     citation: Citation | None
     bonus: bool
     exemption: Mapping[str, Any] | None
+    #: The unit's duty (funding, full-time staff), not the branch secretary's.
+    unit_duty: bool = False
 
 
 @dataclass
@@ -185,6 +193,7 @@ def block_rows(result: Mapping[str, Any]) -> list[BlockRow]:
                     citation=Citation.from_dict(item.get("citation")),
                     bonus=bool(item.get("bonus")),
                     exemption=item.get("exemption"),
+                    unit_duty=item.get("owner") == "unit",
                 )
             )
         rows.append(
@@ -268,7 +277,8 @@ class BranchCard:
     rectifications: list[Rectification]
     snapshot: Snapshot
     generated_at: str
-    tags_used: list[tuple[str, str]] = field(default_factory=list)
+    #: The legend at the end of the card: (what a tag means, the documents cited with it).
+    tags_used: list[tuple[str, list[str]]] = field(default_factory=list)
     chart: Markup = Markup("")
 
     @property
@@ -299,7 +309,10 @@ def branch_card(
     """Build a branch card from a result mapping (:meth:`BranchResult.to_dict` or a snapshot)."""
     blocks = block_rows(result)
     items = [i for b in blocks for i in b.items]
-    tags = sorted({i.citation.tag for i in items if i.citation and i.citation.tag})
+    cited: dict[str, list[str]] = {}
+    for item in items:
+        if item.citation and item.citation.tag and item.citation.label not in cited.get(item.citation.tag, []):
+            cited.setdefault(item.citation.tag, []).append(item.citation.label)
     title = _("%(year)s 年度各板块得分", year=year)
     return BranchCard(
         unit_name=unit_name,
@@ -321,7 +334,7 @@ def branch_card(
         grade=grade_text(result),
         band_grade=result.get("band_grade"),
         grade_reasons=list(result.get("grade_reasons") or []),
-        vetoes=list(result.get("vetoes") or []),
+        vetoes=[_plain_veto(v) for v in result.get("vetoes") or []],
         not_rated_reason=result.get("not_rated_reason"),
         blocks=blocks,
         exemptions=[i for i in items if i.status == "exempt"],
@@ -330,9 +343,19 @@ def branch_card(
         rectifications=list(rectifications),
         snapshot=snapshot,
         generated_at=generated_at or now_local().strftime("%Y-%m-%d %H:%M"),
-        tags_used=[(tag, str(CONFIDENCE_TAG_LABELS.get(tag, tag))) for tag in tags],
+        tags_used=[
+            (str(CONFIDENCE_TAG_LABELS.get(tag, tag)), cited[tag]) for tag in sorted(cited)
+        ],
         chart=Markup(charts.radar_chart(chart_bars(blocks), title=title)),
     )
+
+
+def _plain_veto(veto: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A stored veto whose citation label may still carry its tag (`` [L]``): print it without."""
+    citation = veto.get("citation")
+    if not isinstance(citation, Mapping) or not citation.get("label"):
+        return veto
+    return {**veto, "citation": {**citation, "label": plain_citation(citation["label"])}}
 
 
 def short_branch_name(name: str, unit_name: str) -> str:
@@ -358,6 +381,8 @@ class SummaryRow:
     lost_items: int
     snapshot: Snapshot
     alerts: list[Any] = field(default_factory=list)
+    #: The items that lost points: (title, points lost, the unit's duty?), in rubric order.
+    lost: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -435,6 +460,12 @@ def unit_summary(
                 lost_items=lost,
                 snapshot=snapshot,
                 alerts=list((alerts or {}).get(code, [])),
+                lost=[
+                    (i.get("title", ""), points(i.get("lost")), i.get("owner") == "unit")
+                    for b in result.get("blocks", [])
+                    for i in b.get("items", [])
+                    if decimal(i.get("lost", 0)) > 0
+                ],
             )
         )
     first = branches[0][2] if branches else {}
@@ -618,7 +649,7 @@ def county_rollup(
         as_of=ranking.as_of.isoformat(),
         scope_note=scope_note,
         rules=list(ranking.rules.describe()),
-        rules_source=ranking.rules.source,
+        rules_source=plain_citation(ranking.rules.source) or _("本县评分细则"),
         units=units,
         not_scored=not_scored,
         grades=grades,

@@ -25,6 +25,7 @@ from core.reports.engine import REPORTS_DIR, write_pdf
 from core.reports.overrides import ReportLook, render_template, resolve_look
 from core.reports.snapshots import BranchSource, open_rectifications, unit_sources
 from core.tenancy import use_tenant
+from core.timezone import local_today
 from core.vocabulary import ORGANIZATION_KINDS, label
 
 #: Reports are official Chinese documents, whatever language the requesting page uses.
@@ -309,7 +310,7 @@ def _unit_rendered(tenant, year, *, as_of, registry, store, created_by) -> Rende
             tenant, year, registry, as_of=as_of, store=store, created_by=created_by
         )
         # Alerts look forward from the day the records are read on, whatever year is reported.
-        alerts_on = as_of or dt.date.today()
+        alerts_on = as_of or local_today()
         alerts = unit_alerts(tenant, alerts_on, registry) if sources.branches else {}
         summary = content.unit_summary(
             unit_name=tenant.name,

@@ -22,6 +22,7 @@ from core.reports.render import (
     render_unit_pdf,
 )
 from core.tenancy import set_tenant
+from core.timezone import local_today
 
 bp = Blueprint("reports", __name__)
 #: Years offered by the download buttons, counting back from this year.
@@ -35,7 +36,7 @@ bp.record_once(lambda state: warn_if_slow_fonts())
 @bp.app_context_processor
 def _report_context() -> dict[str, object]:
     """What the download buttons need: the years to offer and the slow-fonts flag."""
-    this_year = dt.date.today().year
+    this_year = local_today().year
     return {
         "report_years": list(range(this_year, this_year - YEARS_OFFERED, -1)),
         "report_default_year": this_year - 1,
@@ -44,9 +45,9 @@ def _report_context() -> dict[str, object]:
 
 
 def _year() -> int:
-    raw = request.args.get("year")
+    raw = request.values.get("year")  # the home page's one year selector posts
     if raw is None:
-        return dt.date.today().year - 1  # the last whole year is what gets assessed
+        return local_today().year - 1  # the last whole year is what gets assessed
     try:
         year = int(raw)
     except ValueError:
@@ -67,7 +68,7 @@ def _as_of() -> dt.date | None:
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:
-    disposition = "attachment" if request.args.get("download") else "inline"
+    disposition = "attachment" if request.values.get("download") else "inline"
     ascii_name = filename.encode("ascii", "ignore").decode() or "report.pdf"
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -122,7 +123,7 @@ def unit_summary(slug: str):
     return _pdf_response(pdf, f"{tenant.slug}-{year}-{_('评分汇总')}.pdf")
 
 
-@bp.route("/county/rollup.pdf")
+@bp.route("/county/rollup.pdf", methods=["GET", "POST"])
 @login_required
 def county_rollup():
     """The county roll-up: host admins see the county, supervisors the units in their scope."""

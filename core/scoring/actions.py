@@ -21,6 +21,7 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Exemption, ManualScore, Rectification
 from core.standards.model import Item
+from core.timezone import local_today
 from core.validation import RecordError
 
 #: Longest comment or note kept with a score, exemption or rectification.
@@ -125,7 +126,7 @@ def enter_manual_score(
     row.points = value
     row.comment = text
     row.entered_by = _display(user)
-    row.entered_on = today or dt.date.today()
+    row.entered_on = today or local_today()
     db.session.flush()
     return row
 
@@ -148,7 +149,7 @@ def request_exemption(
     """
     if not can_administer_unit(user, tenant):
         raise PermissionError("not this unit's admin")
-    today = today or dt.date.today()
+    today = today or local_today()
     _branch(organization)
     items = {item.id: item for item in scorable_items(tenant, today.year, registry)}
     if (item_id or "") not in items:
@@ -199,7 +200,7 @@ def decide_exemption(
         raise RecordError({"status": "该申请已处理，不能重复审批"})
     exemption.status = "approved" if approve else "rejected"
     exemption.approved_by = _display(user)
-    exemption.decided_on = today or dt.date.today()
+    exemption.decided_on = today or local_today()
     db.session.flush()
     return exemption
 
@@ -224,7 +225,7 @@ def close_rectification(
     task.note = _text(note, "note", "整改情况说明", required=True)
     task.status = "closed"
     task.closed_by = _display(user)
-    task.closed_on = today or dt.date.today()
+    task.closed_on = today or local_today()
     db.session.flush()
     return task
 

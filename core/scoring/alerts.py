@@ -49,6 +49,8 @@ class Alert:
     message: str
     due_on: str | None = None
     member_id: int | None = None
+    #: What the alert is about, for the link to the form that clears it: the meeting kind.
+    subject: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -73,16 +75,16 @@ def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict
             if _held(facts, cadence.kind, [this_month]) < cadence.minimum:
                 if cadence.kind == "group_meeting" and not facts.get("organization.group_count"):
                     continue
-                alerts.append(Alert("meeting", "due", f"本月尚未召开{name}", month_end(as_of).isoformat()))
+                alerts.append(Alert("meeting", "due", f"本月尚未召开{name}", month_end(as_of).isoformat(), subject=cadence.kind))
         elif cadence.period == "quarter":
             months = months_of_period_holding(as_of, "quarter")
             if _held(facts, cadence.kind, months) < cadence.minimum:
                 end = month_end(dt.date(as_of.year, int(months[-1][5:]), 1))
-                alerts.append(Alert("meeting", "due", f"本季度尚未召开{name}", end.isoformat()))
+                alerts.append(Alert("meeting", "due", f"本季度尚未召开{name}", end.isoformat(), subject=cadence.kind))
         elif cadence.period == "year" and as_of.month >= 10:
             months = months_of(str(as_of.year), "year")
             if _held(facts, cadence.kind, months) < cadence.minimum:
-                alerts.append(Alert("meeting", "due", f"今年尚未开展{name}", f"{as_of.year}-12-31"))
+                alerts.append(Alert("meeting", "due", f"今年尚未开展{name}", f"{as_of.year}-12-31", subject=cadence.kind))
 
     for entry in facts.get("dues.lapsed_members", []):
         alerts.append(

@@ -18,6 +18,7 @@ from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import PluginRegistry
 from core.scoring.services import BranchScore, UnitScore, apply_county_quota, score_units
+from core.timezone import local_today
 
 #: Seed 001 (临蒙发〔2018〕13号 四（三）) — used when the host has not set its own rules.
 DEFAULT_RANKING_RULES = {"praise_top": 6, "bar_bottom": 3, "interview_bottom": 2}
@@ -31,7 +32,7 @@ class RankingRules:
     praise_top: int = 6
     bar_bottom: int = 3
     interview_bottom: int = 2
-    source: str = "临蒙发〔2018〕13号 四（三） [L]"
+    source: str = "临蒙发〔2018〕13号 四（三）"
 
     def describe(self) -> list[str]:
         return [
@@ -127,6 +128,25 @@ def ranking_rules() -> RankingRules:
     )
 
 
+def apply_verdicts(units: list[RankedUnit], rules: RankingRules) -> None:
+    """The ranking's use (表扬, 不得评先, 约谈) for a whole county's ranked units.
+
+    A unit in the bottom groups is never also praised: in a county smaller than the groups
+    together, the bottom verdicts win (a unit cannot be praised and barred at once).
+    """
+    ranked = sorted((u for u in units if u.rank is not None), key=lambda u: u.rank)
+    count = len(ranked)
+    for unit in ranked:
+        from_bottom = count - unit.rank + 1
+        barred = from_bottom <= rules.bar_bottom
+        if unit.rank <= rules.praise_top and not barred:
+            unit.outcomes.append("表扬")
+        if barred:
+            unit.outcomes.append("不得评先")
+        if from_bottom <= rules.interview_bottom:
+            unit.outcomes.append("约谈党组织书记")
+
+
 def _rank(items: list, key) -> None:
     """Competition ranking (1, 2, 2, 4) by descending ``key``; None sorts last, unranked."""
     ordered = sorted((i for i in items if key(i) is not None), key=key, reverse=True)
@@ -195,21 +215,15 @@ def rank_county(
         for branch, place in _rank(typed, lambda b: b.branch.result.total):
             branch.rank_in_type = place
 
-    ranked = sorted((u for u in units if u.rank is not None), key=lambda u: u.rank)
-    count = len(ranked)
-    for unit in ranked:
-        from_bottom = count - unit.rank + 1
-        if unit.rank <= rules.praise_top:
-            unit.outcomes.append("表扬")
-        if from_bottom <= rules.bar_bottom:
-            unit.outcomes.append("不得评先")
-        if from_bottom <= rules.interview_bottom:
-            unit.outcomes.append("约谈党组织书记")
+    # The county's rules rank the county: a scope of some units (a supervisor's) gets no
+    # verdicts of its own, since "the last three" of a scope are not the county's last three.
+    if tenant_ids is None:
+        apply_verdicts(units, rules)
     units.sort(key=lambda u: (u.rank is None, u.rank or 0, u.tenant.slug))
     branches.sort(key=lambda b: (b.rank is None, b.rank or 0, b.tenant.slug, b.branch.organization.code))
     return CountyRanking(
         year=year,
-        as_of=outcomes[0].period.as_of if outcomes else (as_of or dt.date.today()),
+        as_of=outcomes[0].period.as_of if outcomes else (as_of or local_today()),
         rules=rules,
         units=units,
         branches=branches,

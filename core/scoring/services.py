@@ -22,6 +22,7 @@ from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
 from core.tenancy import host_scope, use_tenant
+from core.timezone import local_today
 
 
 @dataclass
@@ -154,7 +155,7 @@ def score_units(
     one unit), so the number of queries does not grow with the number of units. A unit whose
     unit-type plugin is off or not installed is reported, not scored with the wrong rules.
     """
-    period = Period(year=year, as_of=as_of or dt.date.today())
+    period = Period(year=year, as_of=as_of or local_today())
     outcomes = [UnitScore(tenant=t, period=period) for t in tenants]
     scored: dict[int, UnitScore] = {}
     for outcome in outcomes:

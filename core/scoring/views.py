@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,6 +16,7 @@ from core.plugins.manager import get_registry
 from core.scoring import actions
 from core.scoring.models import Exemption, ManualScore, Rectification
 from core.tenancy import host_scope
+from core.timezone import local_today
 from core.validation import RecordError
 from core.web.views import tenant_or_404
 
@@ -50,7 +49,7 @@ def _back(default: str) -> str:
 
 
 def _year() -> int:
-    today = dt.date.today()
+    today = local_today()
     year = request.values.get("year", type=int) or today.year
     if not 2000 <= year <= today.year:
         abort(404)
@@ -160,7 +159,7 @@ def exemptions(slug: str):
         if branches
         else []
     )
-    items = actions.scorable_items(tenant, dt.date.today().year, registry)
+    items = actions.scorable_items(tenant, local_today().year, registry)
     return render_template(
         "scoring/exemptions.html",
         tenant=tenant,

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
 from core.staffing.models import StaffPost
+from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import STAFF_KINDS
 
@@ -48,7 +49,7 @@ def _check(post: StaffPost | None, fields: dict[str, Any]) -> tuple[dict[str, st
         errors["kind"] = _("请选择岗位类别")
     if len(merged.get("title") or "") > 100:
         errors["title"] = _("不能超过 %(limit)d 个字符", limit=100)
-    today = dt.date.today()
+    today = local_today()
     for name in ("started_on", "ended_on"):
         value = merged.get(name)
         if value is not None and not isinstance(value, dt.date):

@@ -6,7 +6,6 @@ the service's Chinese messages at their fields with what the user typed still in
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,9 +19,11 @@ from core.members.models import Member
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import can_edit_unit, delete_page, save, unit_or_404
+from core.sorting import by_pinyin
 from core.staffing import services
 from core.staffing.forms import StaffPostForm
 from core.staffing.models import StaffPost
+from core.timezone import local_today
 from core.vocabulary import STAFF_KINDS
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/units/<slug>")
@@ -33,9 +34,9 @@ def _choices(form: StaffPostForm) -> None:
         select(Organization.id, Organization.code, Organization.name).order_by(Organization.code)
     ).all()
     form.organization_id.choices = select_choices([("", _("全单位"))] + [(r.id, f"{r.code} {r.name}") for r in organizations])
-    members = db.session.execute(
+    members = by_pinyin(db.session.execute(
         select(Member.id, Member.name).where(Member.left_on.is_(None)).order_by(Member.name)
-    ).all()
+    ).all())
     form.member_id.choices = select_choices([("", _("（非本单位党员）"))] + [(r.id, r.name) for r in members])
 
 
@@ -53,7 +54,7 @@ def _render(tenant: Tenant, form: StaffPostForm, status: int = 200):
         select(StaffPost).order_by(StaffPost.ended_on.is_not(None), StaffPost.kind, StaffPost.started_on)
     ).all()
     names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
-    today = dt.date.today()
+    today = local_today()
     current = [p for p in posts if p.ended_on is None or p.ended_on > today]
     counts = {kind: sum(1 for p in current if p.kind == kind) for kind in ("full_time", "part_time", "instructor")}
     return render_template(

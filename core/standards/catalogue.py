@@ -392,6 +392,7 @@ DUES = FamilySpec(
         _m("dues.unpaid_3_members", "连续3个月以上未交党费的党员", "members", "", "[{member_id, name, months}], the lapsed included."),
         _m("dues.paid_ratio", "党费交纳率", "ratio", "", "Months paid over months due in the year."),
         _m("dues.on_time_ratio", "按时交纳党费比例", "ratio", "", "Paid by the end of the month after the one due."),
+        _m("dues.late_members", "未按时交纳党费的党员及月份", "members", "", "[{member_id, name, months}]: this year's months not paid on time (the evidence of the on-time ratio)."),
     ),
 )
 UNIT_DUES = FamilySpec(

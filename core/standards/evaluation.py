@@ -50,6 +50,8 @@ class ItemResult:
     evidence: tuple[Evidence, ...] = ()
     bonus: bool = False
     exemption: Exemption | None = None
+    #: ``unit`` for items that are the unit's duty (see :class:`core.standards.model.Item`).
+    owner: str = "branch"
 
     @property
     def lost(self) -> Decimal:
@@ -74,6 +76,7 @@ class ItemResult:
             "evidence": [evidence.to_dict() for evidence in self.evidence],
             "bonus": self.bonus,
             "exemption": _plain(self.exemption.__dict__) if self.exemption else None,
+            "owner": self.owner,
         }
 
 
@@ -342,6 +345,7 @@ def _result(
         evidence=outcome.evidence,
         bonus=bonus,
         exemption=exemption,
+        owner=item.owner,
     )
 
 

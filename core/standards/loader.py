@@ -55,8 +55,11 @@ ITEM_FIELDS = {
     "applies_when": False,
     "when_missing": False,
     "advice": False,
+    "owner": False,
 }
 WHEN_MISSING = ("failed", "pending", "not_applicable")
+#: Whose duty an item is: the branch's (default) or the unit's (funding, full-time staff).
+OWNERS = ("branch", "unit")
 
 
 @dataclass(frozen=True)
@@ -543,6 +546,7 @@ class _Reader:
             entries.get("when_missing"), f"{field}.when_missing", WHEN_MISSING, "failed"
         )
         advice = self.text_of(entries.get("advice"), f"{field}.advice", required=False)
+        owner = self.choice(entries.get("owner"), f"{field}.owner", OWNERS, "branch")
         if None in (item_id, title, rule, maximum, kind, params):
             return None
         return Item(
@@ -556,6 +560,7 @@ class _Reader:
             applies_when=applies_when,
             when_missing=when_missing,  # type: ignore[arg-type]
             advice=advice,
+            owner=owner,  # type: ignore[arg-type]
         )
 
     def params(

@@ -97,6 +97,8 @@ class Item:
     :param applies_when: when given and false, the item is ``not_applicable`` (counted as full).
     :param when_missing: status when a metric the item reads is missing.
     :param advice: what to do when the item is not met, appended to the explanation.
+    :param owner: whose duty the item is: ``branch`` or ``unit`` (the unit funds the branch and
+        staffs its Party work; a secretary cannot clear those items herself).
     """
 
     id: str
@@ -109,6 +111,7 @@ class Item:
     applies_when: Condition | None = None
     when_missing: Literal["failed", "pending", "not_applicable"] = "failed"
     advice: str | None = None
+    owner: Literal["branch", "unit"] = "branch"
 
 
 @dataclass(frozen=True)

@@ -314,8 +314,12 @@ def evaluate_stepped_ratio(item: Item, params: Mapping[str, Any], ctx: RuleConte
                 record_id=str(entry.get("id")),
                 date=_str_or_none(entry.get("date")),
             )
+            if "ratio" in entry
+            # Entries without a ratio name a member and the months that fell short.
+            else _list_evidence(entry)
             for entry in entries
-            if entry.get("ratio") is not None and to_decimal(entry["ratio"]) < target
+            if "ratio" not in entry
+            or (entry.get("ratio") is not None and to_decimal(entry["ratio"]) < target)
         )
     wanted = f"不低于{percent(target)}"
     if steps:

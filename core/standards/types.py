@@ -45,9 +45,16 @@ class Source:
 
     @property
     def label(self) -> str:
-        """The citation as printed on a scorecard, e.g. ``《…》第三十条 [V-full]``."""
+        """The citation as printed on pages and cards: the document's official name (with the
+        article when verified), e.g. ``《…》第三十条``. The confidence tag is not part of it: a
+        card explains tags in its legend (see :attr:`tagged` for tools that show both)."""
         article = self.article if self.article and self.tag == "V-full" else ""
-        return f"{self.document}{article} [{self.tag}]"
+        return f"{self.document}{article}"
+
+    @property
+    def tagged(self) -> str:
+        """The label with its confidence tag, e.g. ``《…》第三十条 [V-full]`` (command output)."""
+        return f"{self.label} [{self.tag}]"
 
     @property
     def unconfirmed(self) -> bool:

@@ -220,3 +220,32 @@ class BranchColumn:
     @property
     def overdue(self) -> int:
         return sum(1 for alert in self.alerts if alert.level == "overdue")
+
+
+def alert_target(
+    alert: Alert, tenant: Tenant, organization: Organization, today: dt.date
+) -> tuple[str, str] | None:
+    """The link that clears an alert: (label, address) of the form where the missing record goes.
+
+    One table for every alert kind of :func:`core.scoring.alerts.branch_alerts`, so the "本月要做"
+    list and the alerts never disagree about what is due; only the destination is added here.
+    """
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    slug, code = tenant.slug, organization.code
+    if alert.kind == "meeting":
+        return _("去记录"), url_for("event_pages.create", slug=slug, code=code, kind=alert.subject)
+    if alert.kind == "dues":
+        return _("去登记党费"), url_for("dues_pages.ledger", slug=slug, code=code, year=today.year)
+    if alert.kind == "election":
+        return _("去录入换届"), url_for("organization_pages.show", slug=slug, code=code)
+    if alert.kind == "development":
+        return _("去登记考察"), url_for("member_pages.development", slug=slug, code=code)
+    if alert.kind == "probation" and alert.member_id:
+        return _("查看党员"), url_for("member_pages.show", slug=slug, member_id=alert.member_id)
+    if alert.kind == "training":
+        return _("去登记学时"), url_for("event_pages.training", slug=slug, code=code)
+    if alert.kind == "facility":
+        return _("去登记“六有”"), url_for("facility_pages.index", slug=slug, code=code)
+    return None

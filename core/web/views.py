@@ -14,9 +14,12 @@ from core.host.models import Tenant
 from core.members.models import Member
 from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
+from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
+from core.sorting import by_pinyin
 from core.tenancy import host_scope, set_tenant
+from core.timezone import local_today
 from core.web import dashboards
 
 bp = Blueprint("web", __name__)
@@ -51,13 +54,20 @@ def _sub_kind_name(tenant: Tenant) -> str | None:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """Today in the configured time zone: what "记录截至" and the live scores read as of."""
+    return local_today()
 
 
 @bp.route("/")
 @login_required
 def home():
     tenants = db.session.scalars(visible_tenants_query(current_user)).all()
+    if current_user.role == "secretary" and tenants and current_user.organization_id:
+        # A secretary keeps one branch: her landing page is that branch, not the unit.
+        set_tenant(tenants[0].id)
+        own = db.session.get(Organization, current_user.organization_id)
+        if own is not None:
+            return branch(tenants[0].slug, own.code)
     if current_user.role in ("unit_admin", "secretary") and tenants:
         return unit(tenants[0].slug)
     counts: dict[int, tuple[int, int]] = {}
@@ -147,11 +157,11 @@ def branch(slug: str, code: str):
         abort(403)
     registry = get_registry()
     today = _today()
-    members = db.session.scalars(
+    members = by_pinyin(db.session.scalars(
         select(Member)
         .where(Member.organization_id == organization.id, Member.left_on.is_(None))
         .order_by(Member.name)
-    ).all()
+    ).all())
     is_branch = organization.kind in BRANCH_KINDS
     outcome = dashboards.live_unit_score(tenant, registry, today) if is_branch else None
     score = None
@@ -182,6 +192,8 @@ def branch(slug: str, code: str):
         and is_branch
         and bool(manual_items(tenant, today.year, registry)),
         can_administer=can_administer_unit(current_user, tenant),
+        can_record=is_branch and can_edit_organization(tenant, organization.id),
+        alert_target=lambda alert: dashboards.alert_target(alert, tenant, organization, today),
     )
 
 
@@ -205,7 +217,7 @@ def county():
         registry, year, dashboards.assessment_day(year, today), tenant_ids
     )
     type_names = _type_names()
-    now = dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)  # compared with stored UTC moments
     units_by_type: dict[str, list] = {}
     for ranked in ranking.units:
         units_by_type.setdefault(ranked.tenant.unit_type, []).append(ranked)

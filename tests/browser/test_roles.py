@@ -54,9 +54,11 @@ def test_unit_admin_lands_on_their_unit(page, login):
 
 def test_branch_secretary_lands_on_their_own_branch_only(page, login):
     login("cz-b2-sj")
-    assert "桐溪县财政局" in page.locator("h1").first.inner_text()
-    assert page.locator("a[href$='/branches/cz-b2']").count() >= 1
-    assert page.locator("a[href$='/branches/cz-b1']").count() == 0
+    # Her landing page is her branch, with what is due this month.
+    assert page.locator("h1").first.inner_text() == "中共桐溪县财政局机关第二支部委员会"
+    assert page.get_by_role("heading", name="本月要做").is_visible()
+    assert page.locator("a[href*='/branches/cz-b2/']").count() >= 1
+    assert page.locator("a[href*='/branches/cz-b1']").count() == 0
     assert "支部书记" in page.locator(".who").inner_text()
 
 
