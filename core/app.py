@@ -142,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.funding.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.findings.views", fromlist=["bp"]).bp)  # findings, honours
 
 
 def register_template_helpers(app: Flask) -> None:

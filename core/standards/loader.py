@@ -155,6 +155,34 @@ def parse_items(
     return items, reader.problems
 
 
+def parse_sources_and_vetoes(
+    raw_sources: Iterable[Mapping[str, Any]],
+    raw_vetoes: Iterable[Mapping[str, Any]],
+    standard: Standard,
+    *,
+    origin: str,
+) -> tuple[dict[str, Source], list[VetoRule], list[Problem]]:
+    """Check and build a tenant's extra sources and vetoes given as plain data.
+
+    A county's own veto (e.g. on its own finding kind ``flags.<code>``) cites either a source of
+    the standard or one the same overrides add. A veto's cap must be one of the standard's grades.
+
+    :returns: the standard's sources with the added ones, the good vetoes, and the problems.
+    """
+    text = yaml.safe_dump(
+        {"sources": list(raw_sources), "vetoes": list(raw_vetoes)}, allow_unicode=True, sort_keys=False
+    )
+    reader = _Reader(text, origin, standard.parameters, None, None)
+    reader.sources = dict(standard.sources)
+    root = reader.root()
+    if root is None:
+        return dict(standard.sources), [], reader.problems
+    nodes = {str(key.value): value for key, value in root.value}
+    reader.read_sources(nodes.get("sources"))
+    vetoes = reader.read_vetoes(nodes.get("vetoes"), {band.grade for band in standard.bands})
+    return reader.sources, vetoes, reader.problems
+
+
 def _read(
     path: Path,
     parameters: Iterable[Parameter] | None,
