@@ -107,11 +107,12 @@ def finding_codes() -> dict[str, Any]:
 
     The one place the flags family and the catalogue learn the finding kinds from; it is called
     whenever metrics are computed or a rubric is checked, never at start-up, so it may read the
-    county's own finding kinds from the database.
+    county's own finding kinds from the database (inactive kinds too: findings recorded before a
+    kind was switched off still count for their year).
     """
-    from core.vocabulary import FINDINGS
+    from core.findings.kinds import finding_kinds
 
-    return dict(FINDINGS)
+    return {kind.code: kind.label_zh for kind in finding_kinds()}
 
 
 def static_vocabularies() -> dict[str, Mapping[str, Any]]:
