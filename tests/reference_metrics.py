@@ -294,7 +294,12 @@ def compute_metrics(
         findings[organization_id].add(code)
     honours: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for honour in db.session.scalars(
-        scoped(select(Honour).where(Honour.year == period.year, Honour.awarded_on <= end, Honour.revoked_on.is_(None)), Honour)
+        scoped(
+            select(Honour).where(
+                Honour.year == period.year, Honour.awarded_on <= end, Honour.revoked_on.is_(None)
+            ),
+            Honour,
+        )
     ):
         honours[honour.organization_id].append(
             {"id": honour.id, "date": honour.awarded_on.isoformat(), "name": honour.name}

@@ -1,62 +1,122 @@
-"""The dues families: months paid, runs unpaid, on-time payment, and a unit's dues of last year."""
+"""The dues families: months paid, runs unpaid, on-time payment, and a unit's dues of last year.
+
+The database does the counting: for each member it returns the months paid while on the roll
+(in the year, and on time) and the last month paid, so Python receives one row per member,
+not one per month paid.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, extract, func, or_, select
 
 from core.dues.models import DuesPayment
 from core.extensions import db
-from core.members.roll import roll_start
+from core.members.models import Member
+from core.members.roll import roll_start, roll_start_column
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
-from core.standards.periods import Period, last_day_of_next_month, month_index, month_key_at
+from core.standards.periods import Period, month_index, month_key_at
 
 #: 中组发〔2008〕3号: 6 consecutive months unpaid without reason → treated as 自行脱党.
 DUES_LAPSE_MONTHS = 6
 DUES_WARNING_MONTHS = 3
 
 
+def _month_index_of(day) -> Any:
+    """The SQL form of :func:`~core.standards.periods.month_index` for a date column."""
+    return extract("year", day) * 12 + extract("month", day) - 1
+
+
+class DuesWindow:
+    """The months that are due in a period: from half a year before it to its last whole month."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        # A lapse may begin in the previous year: read back far enough to see six months.
+        self.first = month_index(period.year, 1) - DUES_LAPSE_MONTHS
+        self.year_start = month_index(period.year, 1)
+        last = month_index(period.end.year, period.end.month) - 1
+        if period.end.month == 12 and period.end.day == 31:
+            last += 1  # a finished year: December is due too
+        self.last = last
+
+    def of(self, member: Any) -> tuple[int, int]:
+        """:returns: the first and last month index due from a member on the roll."""
+        start, left = roll_start(member), member.left_on
+        first = max(self.first, month_index(start.year, start.month))
+        last = self.last if left is None else min(self.last, month_index(left.year, left.month) - 1)
+        return first, last
+
+
 @family(catalogue.DUES)
 def dues(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Months due while on the roll, read back far enough to see a lapse begun last year."""
-    period = scope.period
-    paid: set[tuple[int, int]] = set()
-    on_time: set[tuple[int, int]] = set()
-    for member_id, year, month, paid_on in db.session.execute(
+    """Months due while on the roll, counted in the database member by member."""
+    window = DuesWindow(scope.period)
+    paid_month = DuesPayment.year * 12 + DuesPayment.month - 1
+    # Paid within the month it was due, or by the end of the next one.
+    on_time = _month_index_of(DuesPayment.paid_on) <= paid_month + 1
+    in_year = paid_month >= window.year_start
+    due_while_on_roll = and_(
+        paid_month >= window.first,
+        paid_month <= window.last,
+        paid_month >= _month_index_of(roll_start_column()),
+        or_(Member.left_on.is_(None), paid_month < _month_index_of(Member.left_on)),
+    )
+    totals: dict[int, tuple[int | None, int, int]] = {}
+    for member_id, last_paid, paid_in_year, on_time_in_year in db.session.execute(
         scope.scoped(
-            select(DuesPayment.member_id, DuesPayment.year, DuesPayment.month, DuesPayment.paid_on)
-            .where(DuesPayment.paid_on.is_not(None), DuesPayment.year >= period.year - 1),
+            select(
+                DuesPayment.member_id,
+                func.max(paid_month),
+                func.sum(case((in_year, 1), else_=0)),
+                func.sum(case((and_(in_year, on_time), 1), else_=0)),
+            )
+            .join(Member, Member.id == DuesPayment.member_id)
+            .where(DuesPayment.paid_on.is_not(None), due_while_on_roll)
+            .group_by(DuesPayment.member_id),
             DuesPayment,
         )
     ):
-        index = month_index(year, month)
-        paid.add((member_id, index))
-        # Paid within the month it was due, or by the end of the next one.
-        if paid_on <= last_day_of_next_month(year, month):
-            on_time.add((member_id, index))
+        totals[member_id] = (
+            None if last_paid is None else int(last_paid), int(paid_in_year or 0), int(on_time_in_year or 0)
+        )
+    # Which of this year's months each member paid on time: only a card's evidence needs it.
+    timely: set[tuple[int, int]] | None = None
+    if scope.evidence:
+        timely = set()
+        for member_id, month in db.session.execute(
+            scope.scoped(
+                select(DuesPayment.member_id, paid_month)
+                .where(DuesPayment.paid_on.is_not(None), in_year, on_time)
+                .distinct(),
+                DuesPayment,
+            )
+        ):
+            timely.add((member_id, int(month)))
     return {
-        branch.id: dues_facts(scope.members_by_org.get(branch.id, []), paid, on_time, period)
+        branch.id: dues_facts(scope.members_by_org.get(branch.id, []), totals, window, timely)
         for branch in scope.branches
     }
 
 
 def dues_facts(
-    roster: list[Any], paid: set[tuple[int, int]], on_time: set[tuple[int, int]], period: Period
+    roster: list[Any],
+    totals: dict[int, tuple[int | None, int, int]],
+    window: DuesWindow,
+    timely: set[tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
-    """Unpaid months per member up to the last whole month, and the longest unpaid run.
+    """The branch's dues metrics from each member's totals.
 
     :param roster: the branch's members on its roll during the period.
-    :param paid: ``(member id, month index)`` of every month paid.
-    :param on_time: those of :paramref:`paid` paid by the end of the following month.
+    :param totals: member id → (last month paid, months paid in the year, of them on time),
+        counting only months due while the member was on the roll.
+    :param timely: (member id, month index) of this year's months paid on time; given, the
+        members who were late and their months are listed (the on-time ratio's evidence).
     """
-    dues_from = month_index(period.year, 1) - DUES_LAPSE_MONTHS
-    last_due = month_index(period.end.year, period.end.month) - 1
-    if period.end.month == 12 and period.end.day == 31:
-        last_due += 1  # a finished year: December is due too
     longest = 0
     lapsed: list[dict[str, Any]] = []
     behind: list[dict[str, Any]] = []
@@ -64,44 +124,40 @@ def dues_facts(
     #: on-time ratio ("实际为90.91%" says nothing a secretary can act on).
     late: list[dict[str, Any]] = []
     due_in_year = paid_in_year = on_time_in_year = 0
-    year_start = month_index(period.year, 1)
     for member in roster:
-        start, left = roll_start(member), member.left_on
-        first = max(dues_from, month_index(start.year, start.month))
-        last = last_due if left is None else min(last_due, month_index(left.year, left.month) - 1)
-        run, run_months = 0, []
-        not_on_time: list[str] = []
-        for index in range(first, last + 1):
-            if index >= year_start:
-                due_in_year += 1
-                if (member.id, index) in paid:
-                    paid_in_year += 1
-                if (member.id, index) in on_time:
-                    on_time_in_year += 1
-                else:
-                    not_on_time.append(month_key_at(index))
-            if (member.id, index) in paid:
-                run, run_months = 0, []
-            else:
-                run += 1
-                run_months.append(month_key_at(index))
+        first, last = window.of(member)
+        if last < first:
+            continue
+        last_paid, paid, paid_on_time = totals.get(member.id, (None, 0, 0))
+        due_in_year += last - max(first, window.year_start) + 1 if last >= window.year_start else 0
+        paid_in_year += paid
+        on_time_in_year += paid_on_time
         # The run that matters is the one still open at the last due month.
+        run = last - max(first - 1, last_paid if last_paid is not None else first - 1)
         longest = max(longest, run)
-        if not_on_time:
-            late.append({"member_id": member.id, "name": member.name, "months": not_on_time})
-        entry = {"member_id": member.id, "name": member.name, "months": run_months}
+        entry = {"member_id": member.id, "name": member.name, "months": [month_key_at(i) for i in range(last - run + 1, last + 1)]}
+        if timely is not None:
+            months = [
+                month_key_at(i)
+                for i in range(max(first, window.year_start), last + 1)
+                if (member.id, i) not in timely
+            ]
+            if months:
+                late.append({"member_id": member.id, "name": member.name, "months": months})
         if run >= DUES_LAPSE_MONTHS:
             lapsed.append(entry)
         elif run >= DUES_WARNING_MONTHS:
             behind.append(entry)
-    return {
+    facts = {
         "dues.max_consecutive_unpaid": longest,
         "dues.lapsed_members": lapsed,
         "dues.unpaid_3_members": behind + lapsed,
-        "dues.late_members": late,
         "dues.paid_ratio": round(paid_in_year / due_in_year, 4) if due_in_year else None,
         "dues.on_time_ratio": round(on_time_in_year / due_in_year, 4) if due_in_year else None,
     }
+    if timely is not None:
+        facts["dues.late_members"] = late
+    return facts
 
 
 @family(catalogue.UNIT_DUES)

@@ -16,12 +16,16 @@ from core.standards import catalogue
 
 @family(catalogue.FLAGS)
 def flags(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Findings of the year per branch; the kinds come from :func:`finding_codes`."""
+    """Findings of the year per branch (a revoked one no longer counts); the kinds come from
+    :func:`finding_codes`."""
     found: dict[int, set[str]] = defaultdict(set)
     for organization_id, code in db.session.execute(
-        scope.scoped(select(Finding.organization_id, Finding.finding).where(
-            Finding.year == scope.period.year, Finding.revoked_on.is_(None)  # revoked: no longer counts
-        ), Finding)
+        scope.scoped(
+            select(Finding.organization_id, Finding.finding).where(
+                Finding.year == scope.period.year, Finding.revoked_on.is_(None)
+            ),
+            Finding,
+        )
     ):
         found[organization_id].add(code)
     codes = list(finding_codes())

@@ -22,7 +22,8 @@ def honours(scope: Scope) -> dict[int, dict[str, Any]]:
         scope.scoped(
             select(Honour).where(
                 Honour.year == scope.period.year, Honour.awarded_on <= scope.end, Honour.revoked_on.is_(None)
-            ), Honour
+            ),
+            Honour,
         )
     ):
         found[honour.organization_id].append({"id": honour.id, "date": honour.awarded_on.isoformat(), "name": honour.name})

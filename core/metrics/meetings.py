@@ -1,18 +1,22 @@
-"""The meetings and attendance families: 三会一课 and other events of the year."""
+"""The meetings and attendance families: 三会一课 and other events of the year.
+
+The database counts events per branch, kind and month, and attendance per branch; the lists of
+events behind the counts (evidence for a card) are read only when the scope asks for evidence.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, extract, func, select
 
 from core.events.models import Attendance, Event, EventKind
 from core.extensions import db
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
-from core.standards.periods import month_of
+from core.standards.periods import month_key
 from core.vocabulary import EVENT_KINDS
 
 #: Kinds whose attendance measures members' participation (三会一课 for all members, 主题党日).
@@ -22,7 +26,7 @@ ATTENDANCE_KINDS = ("general_meeting", "theme_day", "party_lesson")
 def _events_by_org(scope: Scope) -> dict[int, list[Any]]:
     """Events of the year with every kind they count as (one event may count as several).
 
-    Kept on the scope, so the meetings and the attendance families read the events once.
+    Evidence only; kept on the scope, so the meetings and attendance families read them once.
     """
     return scope.shared("events_by_org", lambda: _read_events(scope))
 
@@ -43,65 +47,103 @@ def _read_events(scope: Scope) -> dict[int, list[Any]]:
 
 @family(catalogue.MEETINGS)
 def meetings(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Events per kind per month, and the events behind the counts."""
-    events = _events_by_org(scope)
+    """Events per kind per month (counted in the database), and the events behind the counts."""
+    year, month = extract("year", Event.held_on), extract("month", Event.held_on)
+    counts: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for organization_id, kind, held_year, held_month, count in db.session.execute(
+        scope.scoped(
+            select(Event.organization_id, EventKind.kind, year, month, func.count())
+            .join(EventKind, EventKind.event_id == Event.id)
+            .where(Event.held_on.between(scope.start, scope.end))
+            .group_by(Event.organization_id, EventKind.kind, year, month)
+            .order_by(year, month),
+            Event,
+        )
+    ):
+        counts[organization_id][kind][month_key(int(held_year), int(held_month))] = count
+    events = _events_by_org(scope) if scope.evidence else {}
     months = set(scope.period.months)
     results: dict[int, dict[str, Any]] = {}
     for branch in scope.branches:
-        per_kind: dict[str, dict[str, int]] = {kind: {} for kind in EVENT_KINDS}
-        evidence: dict[str, list[dict[str, Any]]] = {kind: [] for kind in EVENT_KINDS}
-        for row in events.get(branch.id, ()):
-            key = month_of(row.held_on)
-            per_kind[row.kind][key] = per_kind[row.kind].get(key, 0) + 1
-            evidence[row.kind].append({"id": row.id, "date": row.held_on.isoformat(), "topic": row.topic})
-        facts: dict[str, Any] = {}
-        for kind in EVENT_KINDS:
-            facts[f"meetings.{kind}"] = per_kind[kind]
-            facts[f"meetings.evidence.{kind}"] = evidence[kind]
+        per_kind = counts.get(branch.id, {})
+        facts: dict[str, Any] = {f"meetings.{kind}": dict(per_kind.get(kind, {})) for kind in EVENT_KINDS}
+        if scope.evidence:
+            evidence: dict[str, list[dict[str, Any]]] = {kind: [] for kind in EVENT_KINDS}
+            for row in events.get(branch.id, ()):
+                evidence[row.kind].append({"id": row.id, "date": row.held_on.isoformat(), "topic": row.topic})
+            for kind in EVENT_KINDS:
+                facts[f"meetings.evidence.{kind}"] = evidence[kind]
         facts["meetings.months_with_any"] = sorted(
-            {k for kind in EVENT_KINDS for k in per_kind[kind] if k in months}
+            {key for kind in EVENT_KINDS for key in per_kind.get(kind, {}) if key in months}
         )
         results[branch.id] = facts
     return results
 
 
+def _attendance_events() -> Any:
+    """Events that count as a kind every member attends (an event of two such kinds, once)."""
+    return select(EventKind.event_id).where(EventKind.kind.in_(ATTENDANCE_KINDS))
+
+
 @family(catalogue.ATTENDANCE)
 def attendance(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Present over expected at the events every member attends."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for event_id, status, count in db.session.execute(
-        scope.scoped(
-            select(Attendance.event_id, Attendance.status, func.count())
-            .join(Event, Event.id == Attendance.event_id)
-            .where(Event.held_on.between(scope.start, scope.end))
-            .group_by(Attendance.event_id, Attendance.status),
-            Attendance,
+    """Present over expected at the events every member attends, summed in the database."""
+    totals = {
+        organization_id: (int(present or 0), int(expected or 0))
+        for organization_id, present, expected in db.session.execute(
+            scope.scoped(
+                select(
+                    Event.organization_id,
+                    func.sum(case((Attendance.status == "present", 1), else_=0)),
+                    func.count(),
+                )
+                .join(Event, Event.id == Attendance.event_id)
+                .where(Event.held_on.between(scope.start, scope.end), Event.id.in_(_attendance_events()))
+                .group_by(Event.organization_id),
+                Attendance,
+            )
         )
-    ):
-        counts[event_id][status] = count
-    events = _events_by_org(scope)
+    }
+    per_event = _per_event_attendance(scope) if scope.evidence else {}
+    events = _events_by_org(scope) if scope.evidence else {}
     results: dict[int, dict[str, Any]] = {}
     for branch in scope.branches:
-        seen: dict[int, Any] = {}
-        for row in events.get(branch.id, ()):
-            if row.kind in ATTENDANCE_KINDS:
-                seen[row.id] = row
-        present = expected = 0
-        recorded, unrecorded = [], []
-        for event_id, row in seen.items():
-            found = counts.get(event_id)
-            if not found:
-                unrecorded.append({"id": event_id, "date": row.held_on.isoformat(), "topic": row.topic})
-                continue
-            total = sum(found.values())
-            present += found.get("present", 0)
-            expected += total
-            recorded.append(
-                {"id": event_id, "date": row.held_on.isoformat(), "ratio": round(found.get("present", 0) / total, 4)}
-            )
-        results[branch.id] = {
-            "attendance.ratio": round(present / expected, 4) if expected else None,
-            "attendance.events": recorded,
-            "attendance.unrecorded_events": unrecorded,
-        }
+        present, expected = totals.get(branch.id, (0, 0))
+        facts: dict[str, Any] = {"attendance.ratio": round(present / expected, 4) if expected else None}
+        if scope.evidence:
+            seen: dict[int, Any] = {}
+            for row in events.get(branch.id, ()):
+                if row.kind in ATTENDANCE_KINDS:
+                    seen.setdefault(row.id, row)
+            recorded, unrecorded = [], []
+            for event_id, row in seen.items():
+                found = per_event.get(event_id)
+                if not found:
+                    unrecorded.append({"id": event_id, "date": row.held_on.isoformat(), "topic": row.topic})
+                    continue
+                event_present, total = found
+                recorded.append({"id": event_id, "date": row.held_on.isoformat(), "ratio": round(event_present / total, 4)})
+            facts["attendance.events"] = recorded
+            facts["attendance.unrecorded_events"] = unrecorded
+        results[branch.id] = facts
     return results
+
+
+def _per_event_attendance(scope: Scope) -> dict[int, tuple[int, int]]:
+    """Event id → (present, expected) for the year's events that every member attends."""
+    return {
+        event_id: (int(present or 0), int(total))
+        for event_id, present, total in db.session.execute(
+            scope.scoped(
+                select(
+                    Attendance.event_id,
+                    func.sum(case((Attendance.status == "present", 1), else_=0)),
+                    func.count(),
+                )
+                .join(Event, Event.id == Attendance.event_id)
+                .where(Event.held_on.between(scope.start, scope.end), Event.id.in_(_attendance_events()))
+                .group_by(Attendance.event_id),
+                Attendance,
+            )
+        )
+    }

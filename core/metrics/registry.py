@@ -15,8 +15,10 @@ Plugins supply further :class:`~core.standards.catalogue.MetricFamily` records t
 
 from __future__ import annotations
 
+import gc
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from core.metrics.scope import Scope
@@ -32,6 +34,10 @@ from core.standards.periods import Period
 
 if TYPE_CHECKING:
     from core.plugins.manager import PluginRegistry
+
+#: Units whose records are read together: Python holds one batch's rows at a time, so memory
+#: stays flat as the county grows, and the statements grow only with the number of batches.
+UNITS_PER_BATCH = 200
 
 #: The modules holding the built-in families' computations, imported on first use.
 FAMILY_MODULES = (
@@ -101,7 +107,8 @@ def finding_codes() -> dict[str, Any]:
 
     The one place the flags family and the catalogue learn the finding kinds from; it is called
     whenever metrics are computed or a rubric is checked, never at start-up, so it may read the
-    county's own finding kinds from the database.
+    county's own finding kinds from the database (inactive kinds too: findings recorded before a
+    kind was switched off still count for their year).
     """
     from core.findings.kinds import finding_kinds
 
@@ -136,32 +143,61 @@ def metric_catalogue(
     return default_catalogue(specs, vocabularies)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (and freeze what exists) for a scoring pass.
+
+    A pass allocates many small containers and frees almost nothing cyclic, so the collector's
+    scans are wasted work; reference counting still frees everything as usual. Restored after,
+    also when the pass fails.
+    """
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
 def compute_metrics(
     period: Period,
     *,
     tenant_ids: Iterable[int] | None = None,
     registry: PluginRegistry | None = None,
+    evidence: bool = True,
 ) -> dict[int, dict[str, Any]]:
     """Facts for every branch of the scope in one period.
 
-    Each family reads its tables once for the whole scope (a unit, or the county inside
-    ``host_scope()``), so the number of statements does not grow with the branches, members or
-    events.
+    Each family reads its tables once per batch of :data:`UNITS_PER_BATCH` units (a unit, or the
+    county inside ``host_scope()``), aggregating in the database, so the number of statements
+    does not grow with the branches, members or events.
 
     :param period: the year and the day records are read on.
     :param tenant_ids: restrict to these units (use inside ``host_scope()`` for several units);
-        ``None`` means every unit the current tenant filter lets through.
+        ``None`` means every unit the current tenant filter lets through (one batch).
     :param registry: whose plugin families to run as well; by default the current app's.
+    :param evidence: also compute the metrics that only explain a result (see
+        :attr:`~core.standards.catalogue.MetricSpec.evidence`); a ranking pass passes ``False``.
     :returns: branch id → flat mapping of metric name → value.
     """
-    scope = Scope(period, tenant_ids)
-    if not scope.branches:
-        return {}
-    results: dict[int, dict[str, Any]] = {branch.id: {} for branch in scope.branches}
-    for metric_family in families(registry):
-        for branch_id, values in metric_family.compute(scope).items():
-            if branch_id in results:
-                results[branch_id].update(values)
+    chosen = families(registry)
+    ids = list(tenant_ids) if tenant_ids is not None else None
+    batches = [None] if ids is None else [ids[i : i + UNITS_PER_BATCH] for i in range(0, len(ids), UNITS_PER_BATCH)]
+    results: dict[int, dict[str, Any]] = {}
+    with paused_gc():
+        for batch in batches:
+            scope = Scope(period, batch, evidence=evidence)
+            if not scope.branches:
+                continue
+            found: dict[int, dict[str, Any]] = {branch.id: {} for branch in scope.branches}
+            for metric_family in chosen:
+                for branch_id, values in metric_family.compute(scope).items():
+                    if branch_id in found:
+                        found[branch_id].update(values)
+            results.update(found)
     return results
 
 
@@ -170,6 +206,7 @@ __all__ = [
     "builtin_families",
     "compute_metrics",
     "families",
+    "paused_gc",
     "family",
     "finding_codes",
     "metric_catalogue",

@@ -31,11 +31,16 @@ class Scope:
     :param period: the year and the day records are read on.
     :param tenant_ids: restrict to these units (inside ``host_scope()`` for several units);
         ``None`` means every unit the current tenant filter lets through.
+    :param evidence: also compute the metrics that only explain a result (the events behind a
+        count); a ranking pass passes ``False``.
     """
 
-    def __init__(self, period: Period, tenant_ids: Iterable[int] | None = None) -> None:
+    def __init__(
+        self, period: Period, tenant_ids: Iterable[int] | None = None, *, evidence: bool = True
+    ) -> None:
         self.period = period
         self.tenant_ids = list(tenant_ids) if tenant_ids is not None else None
+        self.evidence = evidence
         self._shared: dict[str, Any] = {}
 
     @property

@@ -60,6 +60,8 @@ class MetricSpec:
     :param level: ``branch``, or ``unit`` when every branch of a unit gets the same value.
     :param unit: the unit of measure (``人``, ``次``, ``学时``, ``元`` …), empty when none.
     :param doc: how the value is found, in a sentence, with the rule it follows.
+    :param evidence: the value only explains a result (the records behind a count); a ranking
+        pass that shows no card may leave it out.
     """
 
     name: str
@@ -68,6 +70,7 @@ class MetricSpec:
     level: Level = "branch"
     unit: str = ""
     doc: str = ""
+    evidence: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in VALUE_TYPES:
@@ -152,6 +155,7 @@ class CatalogueEntry:
             "family": self.family.key,
             "reads": list(self.family.reads),
             "doc": self.spec.doc,
+            "evidence": self.spec.evidence,
         }
 
 
@@ -285,7 +289,7 @@ class Catalogue:
             vocabularies: list[str] = []
             for spec in family.metrics:
                 label = spec.label_zh.format(variant=f"<{spec.vocabulary}>") if spec.vocabulary else spec.label_zh
-                notes = spec.doc.replace("|", "\\|")
+                notes = ("Evidence only. " if spec.evidence else "") + spec.doc.replace("|", "\\|")
                 lines.append(
                     f"| `{spec.name}` | {label} | {spec.type} | {spec.level} | {spec.unit or '—'} | {notes} |"
                 )
@@ -306,8 +310,11 @@ class Catalogue:
         return "\n".join(lines).rstrip() + "\n"
 
 
-def _m(name: str, label: str, type: MetricType, unit: str = "", doc: str = "", level: Level = "branch") -> MetricSpec:
-    return MetricSpec(name, label, type, level, unit, doc)
+def _m(
+    name: str, label: str, type: MetricType, unit: str = "", doc: str = "", level: Level = "branch",
+    *, evidence: bool = False,
+) -> MetricSpec:
+    return MetricSpec(name, label, type, level, unit, doc, evidence)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,7 +369,7 @@ MEETINGS = FamilySpec(
     "Events of the year by kind; one event may count as several kinds.",
     (
         _m("meetings.<event_kind>", "{variant}每月次数", "month_counts", "次", "YYYY-MM → number held; months without one are absent."),
-        _m("meetings.evidence.<event_kind>", "{variant}记录", "records", "", "[{id, date, topic}] of every one held in the year."),
+        _m("meetings.evidence.<event_kind>", "{variant}记录", "records", "", "[{id, date, topic}] of every one held in the year.", evidence=True),
         _m("meetings.months_with_any", "开展组织生活的月份", "month_list", "", "Ended months with at least one event of any kind."),
     ),
 )
@@ -371,8 +378,8 @@ ATTENDANCE = FamilySpec(
     "Attendance at general meetings, party lessons and theme days (the meetings every member attends).",
     (
         _m("attendance.ratio", "党员到会率", "ratio", "", "Present over expected across the year's events with attendance recorded; empty when none is."),
-        _m("attendance.events", "各次会议到会率", "records", "", "[{id, date, ratio}] per event with attendance recorded."),
-        _m("attendance.unrecorded_events", "未登记到会情况的会议", "records", "", "[{id, date, topic}]."),
+        _m("attendance.events", "各次会议到会率", "records", "", "[{id, date, ratio}] per event with attendance recorded.", evidence=True),
+        _m("attendance.unrecorded_events", "未登记到会情况的会议", "records", "", "[{id, date, topic}].", evidence=True),
     ),
 )
 TRAINING = FamilySpec(
@@ -392,7 +399,7 @@ DUES = FamilySpec(
         _m("dues.unpaid_3_members", "连续3个月以上未交党费的党员", "members", "", "[{member_id, name, months}], the lapsed included."),
         _m("dues.paid_ratio", "党费交纳率", "ratio", "", "Months paid over months due in the year."),
         _m("dues.on_time_ratio", "按时交纳党费比例", "ratio", "", "Paid by the end of the month after the one due."),
-        _m("dues.late_members", "未按时交纳党费的党员及月份", "members", "", "[{member_id, name, months}]: this year's months not paid on time (the evidence of the on-time ratio)."),
+        _m("dues.late_members", "未按时交纳党费的党员及月份", "members", "", "[{member_id, name, months}]: this year's months not paid on time (the evidence of the on-time ratio).", evidence=True),
     ),
 )
 UNIT_DUES = FamilySpec(
