@@ -55,6 +55,11 @@ def points(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _short(value: Any) -> str:
+    """A deduction as a secretary reads it: ``0.5``, ``1`` (no trailing zeros)."""
+    return f"{decimal(value).normalize():f}"
+
+
 def percent(score: Any, maximum: Any) -> str:
     top = decimal(maximum)
     if top <= 0:
@@ -115,6 +120,8 @@ class ItemRow:
     citation: Citation | None
     bonus: bool
     exemption: Mapping[str, Any] | None
+    level: str | None = None
+    lines: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -185,6 +192,11 @@ def block_rows(result: Mapping[str, Any]) -> list[BlockRow]:
                     citation=Citation.from_dict(item.get("citation")),
                     bonus=bool(item.get("bonus")),
                     exemption=item.get("exemption"),
+                    level=item.get("level"),
+                    lines=[
+                        {"label": str(line.get("label", "")), "points": _short(line.get("points"))}
+                        for line in item.get("lines") or ()
+                    ],
                 )
             )
         rows.append(
