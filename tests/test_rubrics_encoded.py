@@ -94,14 +94,14 @@ class Unit:
                 self.db.session.add(Attendance(event_id=event.id, member_id=member.id, status=status))
             self.db.session.commit()
 
-    def finding(self, branch, code: str) -> None:
+    def finding(self, branch, code: str, year: int = YEAR) -> None:
         with use_tenant(self.tenant.id):
             self.db.session.add(
                 Finding(
                     organization_id=branch.id,
-                    year=YEAR,
+                    year=year,
                     finding=code,
-                    decided_on=dt.date(YEAR, 11, 1),
+                    decided_on=dt.date(year, 1, 2),
                     document="县组〔2025〕9号",
                     recorded_by="督导",
                 )
@@ -123,18 +123,18 @@ class Unit:
                 )
             self.db.session.commit()
 
-    def onsite(self, branch, scores: dict[str, str]) -> None:
+    def onsite(self, branch, scores: dict[str, str], year: int = YEAR) -> None:
         with use_tenant(self.tenant.id):
             for item_id, points in scores.items():
                 self.db.session.add(
                     ManualScore(
                         organization_id=branch.id,
-                        year=YEAR,
+                        year=year,
                         item_id=item_id,
                         points=Decimal(points),
                         comment="现场检查",
                         entered_by="督导",
-                        entered_on=dt.date(YEAR, 12, 20),
+                        entered_on=dt.date(year, 1, 2),
                     )
                 )
             self.db.session.commit()
@@ -309,18 +309,19 @@ def test_on_site_form_offers_only_the_levels_and_refuses_others(
     u = unit("r_patterns")
     branch, _ = u.branch("P1", 3)
     supervisor = make_user("host_admin")
-    with pytest.raises(RecordError) as refused:
-        actions.enter_manual_score(
-            supervisor, u.tenant, branch, year=YEAR, item_id="onsite.role", points="1",
-            comment="检查", registry=registry,
-        )
-    assert refused.value.errors["points"] == "「书记履职」只能选择：好（2分）、一般（1.5分）、差（0分）"
-    with pytest.raises(RecordError) as out_of_range:
-        actions.enter_manual_score(
-            supervisor, u.tenant, branch, year=YEAR, item_id="onsite.ledger", points="3.5",
-            comment="检查", registry=registry,
-        )
-    assert "扣1分（3分）" in out_of_range.value.errors["points"]
+    with use_tenant(u.tenant.id):  # on PostgreSQL the branch reloads only inside its unit
+        with pytest.raises(RecordError) as refused:
+            actions.enter_manual_score(
+                supervisor, u.tenant, branch, year=YEAR, item_id="onsite.role", points="1",
+                comment="检查", registry=registry,
+            )
+        assert refused.value.errors["points"] == "「书记履职」只能选择：好（2分）、一般（1.5分）、差（0分）"
+        with pytest.raises(RecordError) as out_of_range:
+            actions.enter_manual_score(
+                supervisor, u.tenant, branch, year=YEAR, item_id="onsite.ledger", points="3.5",
+                comment="检查", registry=registry,
+            )
+        assert "扣1分（3分）" in out_of_range.value.errors["points"]
     login(supervisor)
     page = client.get(f"/units/{u.tenant.slug}/branches/P1/onsite?year={YEAR}")
     text = page.get_data(as_text=True)
@@ -333,3 +334,28 @@ def test_on_site_form_offers_only_the_levels_and_refuses_others(
     )
     assert saved.status_code == 400
     assert "只能选择" in saved.get_data(as_text=True)
+
+
+def test_card_names_each_deduction_and_the_level_chosen(unit, registry, make_user, client, login) -> None:
+    from tests.test_reports import pdf_text, squeeze
+
+    from core.reports.render import render_branch_pdf
+
+    u = unit("r_patterns")
+    branch, _ = u.branch("P2", 8)
+    u.finding(branch, "weak_and_lax")
+    u.onsite(branch, {"onsite.role": "1.5", "onsite.ledger": "2"})
+    text = squeeze(pdf_text(render_branch_pdf(u.tenant, branch, YEAR, as_of=AS_OF, registry=registry, store=False)))
+    assert "扣分明细：未设支委会扣1分；未设书记扣1分；被认定为软弱涣散扣2分" in text
+    assert "评定档次：一般" in text
+    assert "评定档次：扣2分" in text
+    assert "基本保障不得分" in text
+
+    # The branch page scores the current year live.
+    this_year = dt.date.today().year
+    u.finding(branch, "weak_and_lax", this_year)
+    u.onsite(branch, {"onsite.role": "1.5", "onsite.ledger": "2"}, this_year)
+    login(make_user("host_admin"))
+    page = client.get(f"/units/{u.tenant.slug}/branches/P2").get_data(as_text=True)
+    assert "<li>被认定为软弱涣散扣2分</li>" in page
+    assert "评定档次：一般" in page
