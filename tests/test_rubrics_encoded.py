@@ -337,9 +337,8 @@ def test_on_site_form_offers_only_the_levels_and_refuses_others(
 
 
 def test_card_names_each_deduction_and_the_level_chosen(unit, registry, make_user, client, login) -> None:
-    from tests.test_reports import pdf_text, squeeze
-
     from core.reports.render import render_branch_pdf
+    from tests.test_reports import pdf_text, squeeze
 
     u = unit("r_patterns")
     branch, _ = u.branch("P2", 8)

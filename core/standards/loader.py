@@ -852,17 +852,17 @@ class _Reader:
         if kind == "levels" and params.get("levels"):
             top = max((level["points"] for level in params["levels"] if level["points"] is not None), default=None)
             if top is not None and top != maximum:
-                self.problem(node, f"{field}.levels", f"最高档{top}分应等于本项满分{maximum}分")
+                self.problem(node, f"{field}.params.levels", f"最高档{top}分应等于本项满分{maximum}分")
         if kind == "manual" and params.get("deduct_max") is not None:
             low, high = params.get("deduct_min"), params["deduct_max"]
             if high > maximum:
-                self.problem(node, f"{field}.deduct_max", f"最多扣{high}分，超过本项满分{maximum}分")
+                self.problem(node, f"{field}.params.deduct_max", f"最多扣{high}分，超过本项满分{maximum}分")
             if low is not None and low > high:
-                self.problem(node, f"{field}.deduct_min", f"最少扣分{low}大于最多扣分{high}")
+                self.problem(node, f"{field}.params.deduct_min", f"最少扣分{low}大于最多扣分{high}")
             if params.get("deduct_step") == 0:
-                self.problem(node, f"{field}.deduct_step", "扣分档距不能为0")
+                self.problem(node, f"{field}.params.deduct_step", "扣分档距不能为0")
         elif kind == "manual" and any(params.get(n) is not None for n in ("deduct_min", "deduct_step")):
-            self.problem(node, f"{field}.deduct_max", "给出 deduct_min 或 deduct_step 时须给出 deduct_max")
+            self.problem(node, f"{field}.params.deduct_max", "给出 deduct_min 或 deduct_step 时须给出 deduct_max")
 
     def read_grades(
         self, node: yaml.Node | None, maximum: Decimal | None
