@@ -126,8 +126,8 @@ def _onsite_choices(item: Item) -> list[tuple[str, str]] | None:
     rows = []
     for label, score in choices:
         if item.kind == "manual":
-            lost = item.max - score
-            label = _("不扣分") if lost == 0 else _("扣%(lost)s分", lost=f"{lost.normalize():f}")
+            lost = (item.max - score).normalize()
+            label = _("不扣分") if lost == 0 else _("扣%(lost)s分", lost=format(lost, "f"))
         value = f"{score.normalize():f}"
         rows.append((_("%(label)s（%(points)s分）", label=label, points=value), value))
     return rows
