@@ -140,6 +140,7 @@ def test_the_checker_names_line_and_field_of_bad_new_constructs(tmp_path) -> Non
             - {label: 丁, count: {metric: attendance.events, where: [{field: ratio, op: "<"}]}}
             - {label: 戊, points: 1}
             - {label: 己, points: 1, when: {metric: organization.has_committee, op: is_false}, per: 1}
+            - {label: 庚, count: {metric: attendance.events}, per: 0.5, points: 1}
 """
     found = problems(tmp_path, items)
     assert (20, "blocks[0].items[0].params.deductions[0].points", "缺少必填字段「points」（扣几分）") in found
@@ -152,6 +153,7 @@ def test_the_checker_names_line_and_field_of_bad_new_constructs(tmp_path) -> Non
     assert (23, "blocks[0].items[0].params.deductions[3].per", "按次扣分须给出 per（每次扣分），或 from 与 points（达到若干次扣分）") in found
     assert any(line == 24 and "须给出 when（条件）、finding（认定事项）或 count（计次）中的一个" in m for line, _, m in found)
     assert (25, "blocks[0].items[0].params.deductions[5].per", "「per」只用于按次扣分（count）") in found
+    assert (26, "blocks[0].items[0].params.deductions[6].points", "按次扣分的 points 只与 from 一起使用（达到若干次时扣的分）") in found
 
 
 def test_the_checker_refuses_bad_levels_targets_ranges_and_bonuses(tmp_path) -> None:

@@ -318,7 +318,7 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
     if item.zero_when is not None and item.zero_when.holds(context.facts):
         text = f"{item.title}：不得分（{item.zero_when.describe_zh()}）。"
         outcome = replace(
-            outcome, score=ZERO, status="failed", explanation=text, lines=(), level=outcome.level
+            outcome, score=ZERO, status="failed", explanation=text, lines=(), level=None
         )
     expired = [e for e in exemptions if not e.active(on)]
     if expired:
@@ -329,10 +329,16 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
 
 
 def _zeroed(result: ItemResult, reason: str) -> ItemResult:
+    """An item of a block that scores nothing (该部分不得分): 0 points, saying why."""
     if result.score == 0 and result.status in ("failed", "pending"):
         return replace(result, explanation=f"{result.explanation}（{reason}）")
     return replace(
-        result, score=ZERO, status="failed", explanation=f"{result.title}：{reason}。", lines=()
+        result,
+        score=ZERO,
+        status="failed",
+        explanation=f"{result.title}：{reason}。",
+        lines=(),
+        level=None,
     )
 
 

@@ -728,6 +728,8 @@ class _Reader:
                     self.problem(entry_node, f"{where}.per", "按次扣分须给出 per（每次扣分），或 from 与 points（达到若干次扣分）")
                 if entry["from"] is not None and entry["points"] is None:
                     self.problem(entry_node, f"{where}.points", "给出 from 时须给出 points（达到时扣的分）")
+                if entry["from"] is None and entry["points"] is not None:
+                    self.problem(found["points"], f"{where}.points", "按次扣分的 points 只与 from 一起使用（达到若干次时扣的分）")
             else:
                 if entry["points"] is None:
                     self.problem(entry_node, f"{where}.points", "缺少必填字段「points」（扣几分）")
