@@ -358,3 +358,16 @@ def test_card_names_each_deduction_and_the_level_chosen(unit, registry, make_use
     page = client.get(f"/units/{u.tenant.slug}/branches/P2").get_data(as_text=True)
     assert "<li>被认定为软弱涣散扣2分</li>" in page
     assert "评定档次：一般" in page
+
+
+def test_on_site_form_keeps_the_level_chosen(unit, registry, make_user, client, login) -> None:
+    u = unit("r_yuanxi")
+    u.branch("Y1", 9)
+    login(make_user("host_admin"))
+    url = f"/units/{u.tenant.slug}/branches/Y1/onsite?year={YEAR}"
+    saved = client.post(url, data={"item_id": "a2", "points": "20", "comment": "班子团结", "year": YEAR})
+    assert saved.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert '<option value="20" selected>好（20分）</option>' in page
+    result = score_unit(u.tenant, YEAR, registry, as_of=AS_OF).branches[0].result
+    assert (result.item("a2").score, result.item("a2").level) == (Decimal("20.00"), "好")
