@@ -17,11 +17,11 @@ from core.events.models import Attendance, Event, EventKind
 from core.organizations.models import CommitteeSeat
 from core.plugins import hookimpl
 from core.plugins.manager import EXTENSION_KEY, create_registry
-from core.plugins.types import UnitType
 from core.scoring import actions
 from core.scoring.models import Finding, Honour, ManualScore
 from core.scoring.services import score_unit
 from core.standards import check_standard_file
+from core.standards.types import UnitType
 from core.tenancy import use_tenant
 from core.validation import RecordError
 

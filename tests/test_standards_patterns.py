@@ -309,20 +309,20 @@ def test_counts_with_a_filter_and_escalation(tmp_path) -> None:
           deductions:
             - {label: 到会率低于80%, count: {metric: attendance.events, where: [{field: ratio, op: "<", value: 0.8}]}, per: 0.5}
       - id: development
-        title: 发展党员
-        rule: 2年未发展党员扣1分，每多一年加扣0.5分
+        title: 党费
+        rule: 连续2个月未交党费扣1分，每多1个月加扣0.5分（同「N年未发展党员扣a分，每多一年加扣b分」）
         max: 2
         kind: deductions
         params:
           deductions:
-            - {label: 未发展党员, count: {metric: development.years_without_admission}, from: 2, points: 1, per: 0.5}
+            - {label: 连续未交党费, count: {metric: dues.max_consecutive_unpaid}, from: 2, points: 1, per: 0.5}
 """
     events = [
         {"id": "e1", "date": "2025-02-01", "ratio": 0.9},
         {"id": "e2", "date": "2025-05-01", "ratio": 0.75},
         {"id": "e3", "date": "2025-08-01", "ratio": 0.5},
     ]
-    facts = good_branch(**{"attendance.events": events, "development.years_without_admission": 1})
+    facts = good_branch(**{"attendance.events": events, "dues.max_consecutive_unpaid": 1})
     result = score(tmp_path, items, facts)
     attendance = result.item("attendance")
     assert attendance.score == Decimal("1.00")
@@ -330,7 +330,7 @@ def test_counts_with_a_filter_and_escalation(tmp_path) -> None:
     assert attendance.evidence[0].description == "到会率75%"
     assert result.item("development").score == Decimal("2.00")  # 1 year: below the start
     for years, expected in ((2, "1.00"), (3, "0.50"), (5, "0.00")):
-        facts["development.years_without_admission"] = years
+        facts["dues.max_consecutive_unpaid"] = years
         assert score(tmp_path, items, facts).item("development").score == Decimal(expected), years
 
 
@@ -344,10 +344,10 @@ def test_bonus_from_a_count_capped_per_item_and_overall(tmp_path) -> None:
         params: {metric: organization.has_committee, op: is_true}
       - id: reports
         title: 宣传报道
-        rule: 报道达到5篇奖1分，每多1篇再奖0.5分，最多2分
+        rule: 表彰达到3项奖1分，每多1项再奖0.5分，最多2分（同「报道达到5篇才奖分」）
         max: 2
         kind: bonus
-        params: {metric: publicity.reports, from: 5, points: 1, per: 0.5}
+        params: {metric: honours.items, from: 3, points: 1, per: 0.5}
       - id: county_honours
         title: 县级表彰
         rule: 县级表彰每项0.5分，最多1分
@@ -358,14 +358,16 @@ def test_bonus_from_a_count_capped_per_item_and_overall(tmp_path) -> None:
     path = rubric(tmp_path, items).read_text(encoding="utf-8").replace("max: 4\nsources", "max: 4\nbonus_cap: 2.5\nsources", 1)
     (tmp_path / "r.yaml").write_text(path, encoding="utf-8")
     standard = load_standard(tmp_path / "r.yaml")
-    honours = [{"id": 1, "level": "county"}, {"id": 2, "level": "city"}, {"id": 3, "level": "county"}, {"id": 4, "level": "county"}]
-    four = evaluate(standard, None, good_branch(**{"publicity.reports": list(range(4)), "honours.items": honours}), on=YEAR_END)
-    assert four.item("reports").score == 0 and "未达到5项" in four.item("reports").explanation
-    assert four.item("county_honours").score == Decimal("1.00")  # 3 county honours × 0.5, capped at 1
-    seven = evaluate(standard, None, good_branch(**{"publicity.reports": list(range(7)), "honours.items": honours}), on=YEAR_END)
-    assert seven.item("reports").score == Decimal("2.00")  # 1 + 0.5 × 2
-    assert seven.bonus == Decimal("2.50")  # 2 + 1 = 3, overall cap 2.5
-    assert seven.total == Decimal("4.00")  # the total never exceeds max
+    two = [{"id": 1, "level": "county"}, {"id": 2, "level": "city"}]
+    few = evaluate(standard, None, good_branch(**{"honours.items": two}), on=YEAR_END)
+    assert few.item("reports").score == 0 and "未达到3项" in few.item("reports").explanation
+    assert few.item("county_honours").score == Decimal("0.50")  # only the county honour counts
+    five = two + [{"id": n, "level": "county"} for n in range(3, 6)]
+    more = evaluate(standard, None, good_branch(**{"honours.items": five}), on=YEAR_END)
+    assert more.item("reports").score == Decimal("2.00")  # 1 + 0.5 × 2
+    assert more.item("county_honours").score == Decimal("1.00")  # 4 × 0.5, capped at 1
+    assert more.bonus == Decimal("2.50")  # 2 + 1 = 3, overall cap 2.5
+    assert more.total == Decimal("4.00")  # the total never exceeds max
 
 
 def test_a_finding_zeroes_an_item_or_a_block_and_bands_can_be_classes(tmp_path) -> None:
