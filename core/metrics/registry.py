@@ -103,9 +103,10 @@ def finding_codes() -> dict[str, Any]:
     whenever metrics are computed or a rubric is checked, never at start-up, so it may read the
     county's own finding kinds from the database.
     """
-    from core.vocabulary import FINDINGS
+    # The findings merge made the kinds county data (table finding_kind); read them there.
+    from core.findings.kinds import finding_codes as county_codes
 
-    return dict(FINDINGS)
+    return {code: code for code in county_codes()}
 
 
 def static_vocabularies() -> dict[str, Mapping[str, Any]]:
