@@ -70,6 +70,11 @@ def points(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _short(value: Any) -> str:
+    """A deduction as a secretary reads it: ``0.5``, ``1`` (no trailing zeros)."""
+    return f"{decimal(value).normalize():f}"
+
+
 def percent(score: Any, maximum: Any) -> str:
     top = decimal(maximum)
     if top <= 0:
@@ -123,6 +128,8 @@ class ItemRow:
     exemption: Mapping[str, Any] | None
     #: The unit's duty (funding, full-time staff), not the branch secretary's.
     unit_duty: bool = False
+    level: str | None = None
+    lines: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -194,6 +201,11 @@ def block_rows(result: Mapping[str, Any]) -> list[BlockRow]:
                     bonus=bool(item.get("bonus")),
                     exemption=item.get("exemption"),
                     unit_duty=item.get("owner") == "unit",
+                    level=item.get("level"),
+                    lines=[
+                        {"label": str(line.get("label", "")), "points": _short(line.get("points"))}
+                        for line in item.get("lines") or ()
+                    ],
                 )
             )
         rows.append(

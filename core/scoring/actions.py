@@ -21,6 +21,7 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Exemption, ManualScore, Rectification
 from core.standards.model import Item
+from core.standards.rules import is_on_site, onsite_choices
 from core.timezone import local_today
 from core.validation import RecordError
 
@@ -43,12 +44,13 @@ def _display(user: User) -> str:
 
 
 def manual_items(tenant: Tenant, year: int, registry: PluginRegistry) -> list[Item]:
-    """The on-site (``manual``) items of the standard in force at the end of the year."""
+    """The on-site items (``manual``, and ``levels`` judged on site) of the standard in force at
+    the end of the year."""
     try:
         standard = registry.standard(tenant.unit_type, on=dt.date(year, 12, 31))
     except (UnknownUnitType, LookupError):
         return []
-    return [item for block in standard.blocks for item in block.items if item.kind == "manual"]
+    return [item for block in standard.blocks for item in block.items if is_on_site(item)]
 
 
 def scorable_items(tenant: Tenant, year: int, registry: PluginRegistry) -> list[Item]:
@@ -89,7 +91,8 @@ def enter_manual_score(
     """Record (or replace) a supervisor's on-site score for one manual item of a branch.
 
     :raises PermissionError: when the user does not supervise the unit.
-    :raises RecordError: unknown item, points not a number or outside 0…max, no comment.
+    :raises RecordError: unknown item, points not a number or outside 0…max, not one of the
+        item's levels or allowed deductions, no comment.
     """
     if not can_supervise(user, tenant):
         raise PermissionError("not a supervisor of this unit")
@@ -112,6 +115,10 @@ def enter_manual_score(
         )
     if value.normalize().as_tuple().exponent < -2:
         raise RecordError({"points": "得分最多保留两位小数"})
+    choices = onsite_choices(item)
+    if choices is not None and value not in {score for _, score in choices}:
+        offered = "、".join(f"{label}（{score.normalize():f}分）" for label, score in choices)
+        raise RecordError({"points": f"「{item.title}」只能选择：{offered}"})
     text = _text(comment, "comment", "检查意见", required=True)
     row = db.session.scalar(
         select(ManualScore).where(

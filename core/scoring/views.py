@@ -15,6 +15,8 @@ from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.scoring import actions
 from core.scoring.models import Exemption, ManualScore, Rectification
+from core.standards.model import Item
+from core.standards.rules import onsite_choices
 from core.tenancy import host_scope
 from core.timezone import local_today
 from core.validation import RecordError
@@ -99,17 +101,35 @@ def onsite(slug: str, code: str):
             )
         )
     }
+    items = actions.manual_items(tenant, year, registry)
     return render_template(
         "scoring/onsite.html",
         tenant=tenant,
         organization=organization,
         year=year,
-        items=actions.manual_items(tenant, year, registry),
+        items=items,
+        choices={item.id: _onsite_choices(item) for item in items},
         entered=entered,
         errors=errors,
         posted_item=posted_item,
         form=request.form,
     ), (400 if errors else 200)
+
+
+def _onsite_choices(item: Item) -> list[tuple[str, str]] | None:
+    """The options the on-site form offers for an item: ``(label, points)``; ``None`` for a free
+    number. Levels keep the rubric's names; a deduction range is worded for the supervisor."""
+    choices = onsite_choices(item)
+    if choices is None:
+        return None
+    rows = []
+    for label, score in choices:
+        if item.kind == "manual":
+            lost = (item.max - score).normalize()
+            label = _("不扣分") if lost == 0 else _("扣%(lost)s分", lost=format(lost, "f"))
+        value = f"{score.normalize():f}"
+        rows.append((_("%(label)s（%(points)s分）", label=label, points=value), value))
+    return rows
 
 
 # -- exemptions --------------------------------------------------------------------------------

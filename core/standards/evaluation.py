@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from core.standards.model import Block, Item, ItemStatus, ParameterRef, Standard
+from core.standards.model import (
+    Block,
+    Item,
+    ItemStatus,
+    MetricTarget,
+    ParameterRef,
+    Standard,
+    TargetCases,
+)
 from core.standards.overrides import (
     NO_OVERRIDES,
     Exemption,
@@ -24,6 +32,7 @@ from core.standards.rules import (
     MissingMetric,
     RuleContext,
     RuleOutcome,
+    ScoreLine,
     fmt,
     points,
 )
@@ -52,6 +61,8 @@ class ItemResult:
     exemption: Exemption | None = None
     #: ``unit`` for items that are the unit's duty (see :class:`core.standards.model.Item`).
     owner: str = "branch"
+    level: str | None = None
+    lines: tuple[ScoreLine, ...] = ()
 
     @property
     def lost(self) -> Decimal:
@@ -77,6 +88,8 @@ class ItemResult:
             "bonus": self.bonus,
             "exemption": _plain(self.exemption.__dict__) if self.exemption else None,
             "owner": self.owner,
+            "level": self.level,
+            "lines": [line.to_dict() for line in self.lines],
         }
 
 
@@ -270,6 +283,9 @@ def _block(
     block: Block, context: RuleContext, exempt: Mapping[str, list[Exemption]], on: dt.date
 ) -> BlockResult:
     items = tuple(_item(item, context, exempt.get(item.id, []), on) for item in block.items)
+    if block.zero_when is not None and block.zero_when.holds(context.facts):
+        reason = f"{block.title}不得分（{block.zero_when.describe_zh()}）"
+        items = tuple(_zeroed(result, reason) for result in items)
     score = sum((i.score for i in items if not i.bonus), ZERO)
     return BlockResult(block.id, block.title, points(score), block.max, block.weight, items)
 
@@ -288,24 +304,53 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
         text = f"{item.title}：不适用（适用条件：{item.applies_when.describe_zh()}），不扣分。"
         outcome = RuleOutcome(ZERO if kind.bonus else item.max, "not_applicable", None, None, text)
         return _result(item, outcome, kind.bonus)
-    params = {key: _resolve(value, context, item) for key, value in item.params.items()}
+    notes: list[str] = []
     try:
+        params = {key: _resolve(value, context, item, notes) for key, value in item.params.items()}
         outcome = kind.evaluate(item, params, context)
     except MissingMetric as missing:
         outcome = _missing(item, missing.metric, kind.bonus)
+    except NoTargetCase as none:
+        text = f"{item.title}：本支部不属于任何一档目标（{none.cases}），不适用，不扣分。"
+        outcome = RuleOutcome(ZERO if kind.bonus else item.max, "not_applicable", None, None, text)
+    if notes:
+        text = outcome.explanation
+        # The note belongs to the sentence that states the target, before its full stop.
+        body, stop = (text[:-1], "。") if text.endswith("。") else (text, "")
+        outcome = replace(outcome, explanation=body + "".join(notes) + stop)
+    if item.zero_when is not None and item.zero_when.holds(context.facts):
+        text = f"{item.title}：不得分（{item.zero_when.describe_zh()}）。"
+        outcome = replace(
+            outcome, score=ZERO, status="failed", explanation=text, lines=(), level=None
+        )
     expired = [e for e in exemptions if not e.active(on)]
     if expired:
         latest = max(expired, key=lambda e: e.expires_on)
         note = f"（原豁免已于{latest.expires_on.isoformat()}到期）"
-        outcome = RuleOutcome(
-            outcome.score,
-            outcome.status,
-            outcome.value,
-            outcome.target,
-            outcome.explanation + note,
-            outcome.evidence,
-        )
+        outcome = replace(outcome, explanation=outcome.explanation + note)
     return _result(item, outcome, kind.bonus)
+
+
+def _zeroed(result: ItemResult, reason: str) -> ItemResult:
+    """An item of a block that scores nothing (该部分不得分): 0 points, saying why."""
+    if result.score == 0 and result.status in ("failed", "pending"):
+        return replace(result, explanation=f"{result.explanation}（{reason}）")
+    return replace(
+        result,
+        score=ZERO,
+        status="failed",
+        explanation=f"{result.title}：{reason}。",
+        lines=(),
+        level=None,
+    )
+
+
+class NoTargetCase(Exception):
+    """No ``{when, target}`` case applies to the branch."""
+
+    def __init__(self, cases: str) -> None:
+        super().__init__(cases)
+        self.cases = cases
 
 
 def _missing(item: Item, metric: str, bonus: bool) -> RuleOutcome:
@@ -319,7 +364,21 @@ def _missing(item: Item, metric: str, bonus: bool) -> RuleOutcome:
     return RuleOutcome(ZERO, "failed", None, None, text)
 
 
-def _resolve(value: Any, context: RuleContext, item: Item) -> Any:
+def _resolve(value: Any, context: RuleContext, item: Item, notes: list[str]) -> Any:
+    """A param's value for this branch: parameters, metric targets and target cases resolved.
+
+    :param notes: collects a note for the card when a target case was chosen.
+    """
+    if isinstance(value, MetricTarget):
+        return context.metric(value.metric)
+    if isinstance(value, TargetCases):
+        for case in value.cases:
+            if case.when is None or case.when.holds(context.facts):
+                target = _resolve(case.target, context, item, notes)
+                which = case.when.describe_zh() if case.when is not None else "其余情况"
+                notes.append(f"（目标按「{which}」取{fmt(target)}）")
+                return target
+        raise NoTargetCase("；".join(c.when.describe_zh() for c in value.cases if c.when))
     if isinstance(value, ParameterRef):
         if value.key not in context.parameters:
             raise LookupError(f"项目「{item.id}」引用的参数「{value.key}」未提供")
@@ -346,6 +405,8 @@ def _result(
         bonus=bonus,
         exemption=exemption,
         owner=item.owner,
+        level=outcome.level,
+        lines=outcome.lines,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,14 +15,21 @@ import yaml
 from core.standards.catalogue import METRIC_NAME, Catalogue, default_catalogue
 from core.standards.model import (
     CONDITION_OPERATORS,
+    AllOf,
+    AnyCondition,
+    AnyOf,
     Block,
     Condition,
     GradeBand,
     Item,
+    MetricTarget,
+    Not,
     NotRatedRule,
     ParameterRef,
     QuotaRule,
     Standard,
+    TargetCase,
+    TargetCases,
     VetoRule,
 )
 from core.standards.rules import RULE_KINDS, ParamSpec
@@ -43,7 +51,14 @@ ROOT_FIELDS = {
     "quota": False,
     "bonus_cap": False,
 }
-BLOCK_FIELDS = {"id": True, "title": True, "max": False, "weight": False, "items": True}
+BLOCK_FIELDS = {
+    "id": True,
+    "title": True,
+    "max": False,
+    "weight": False,
+    "items": True,
+    "zero_when": False,
+}
 ITEM_FIELDS = {
     "id": True,
     "title": True,
@@ -56,7 +71,11 @@ ITEM_FIELDS = {
     "when_missing": False,
     "advice": False,
     "owner": False,
+    "zero_when": False,
 }
+#: The ways to write a condition: one test, a finding, or a combination of conditions.
+CONDITION_FORMS = ("metric", "finding", "all_of", "any_of", "not")
+COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 WHEN_MISSING = ("failed", "pending", "not_applicable")
 #: Whose duty an item is: the branch's (default) or the unit's (funding, full-time staff).
 OWNERS = ("branch", "unit")
@@ -349,16 +368,46 @@ class _Reader:
             return Source(source.document, source.tag, str(article), source.url, source.note)
         return source
 
-    def condition(self, node: yaml.Node | None, field: str) -> Condition | None:
+    def condition(self, node: yaml.Node | None, field: str) -> AnyCondition | None:
+        """A condition: ``{metric, op, value}``, ``{finding: code}``, ``{all_of: […]}``,
+        ``{any_of: […]}`` or ``{not: condition}``."""
         if node is None:
             return None
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, field, "条件应为键值映射，如 {metric: …, op: …}")
+            return None
+        keys = [str(key.value) for key, _ in node.value]
+        form = next((key for key in keys if key in CONDITION_FORMS), None)
+        if form is None or form == "metric":
+            return self.simple_condition(node, field)
+        entries = self.fields(node, field, {form: True})
+        if entries is None:
+            return None
+        inner = entries[form]
+        if form == "finding":
+            return self.finding(inner, f"{field}.finding")
+        if form == "not":
+            found = self.condition(inner, f"{field}.not")
+            return Not(found) if found is not None else None
+        if not self.is_sequence(inner, f"{field}.{form}"):
+            return None
+        if len(inner.value) < 2:
+            self.problem(inner, f"{field}.{form}", f"「{form}」至少应有两个条件")
+        before = len(self.problems)
+        parts = [self.condition(part, f"{field}.{form}[{i}]") for i, part in enumerate(inner.value)]
+        if len(self.problems) != before or None in parts:
+            return None
+        conditions = tuple(part for part in parts if part is not None)
+        return AllOf(conditions) if form == "all_of" else AnyOf(conditions)
+
+    def simple_condition(self, node: yaml.Node, field: str) -> Condition | None:
         entries = self.fields(node, field, {"metric": True, "op": True, "value": False})
         if entries is None:
             return None
         metric = self.metric(entries.get("metric"), f"{field}.metric")
         op = self.choice(entries.get("op"), f"{field}.op", CONDITION_OPERATORS, "")
         value = None
-        if op in ("<", "<=", ">", ">=", "==", "!="):
+        if op in COMPARISONS:
             if "value" not in entries:
                 self.problem(node, f"{field}.value", f"比较运算「{op}」须给出 value")
             elif op in ("==", "!=") and isinstance(self.value(entries["value"]), str):
@@ -511,8 +560,9 @@ class _Reader:
                 )
             total_points += block_max
             total_weight += weight or 0
+            zero_when = self.condition(entries.get("zero_when"), f"{field}.zero_when")
             if block_id and title:
-                blocks.append(Block(block_id, title, block_max, tuple(items), weight))
+                blocks.append(Block(block_id, title, block_max, tuple(items), weight, zero_when))
         if scoring == "points" and maximum is not None and blocks and total_points != maximum:
             self.problem(node, "blocks", f"各块满分合计{total_points}分，与总分{maximum}分不一致")
         if scoring == "weighted" and blocks and total_weight != 1:
@@ -547,6 +597,9 @@ class _Reader:
         )
         advice = self.text_of(entries.get("advice"), f"{field}.advice", required=False)
         owner = self.choice(entries.get("owner"), f"{field}.owner", OWNERS, "branch")
+        zero_when = self.condition(entries.get("zero_when"), f"{field}.zero_when")
+        if params is not None and maximum is not None:
+            self.check_against_max(kind, params, maximum, entries.get("params") or node, field)
         if None in (item_id, title, rule, maximum, kind, params):
             return None
         return Item(
@@ -561,6 +614,7 @@ class _Reader:
             when_missing=when_missing,  # type: ignore[arg-type]
             advice=advice,
             owner=owner,  # type: ignore[arg-type]
+            zero_when=zero_when,
         )
 
     def params(
@@ -591,6 +645,14 @@ class _Reader:
 
     def param(self, node: yaml.Node, field: str, spec: ParamSpec) -> Any:
         raw = self.value(node)
+        if spec.type == "target_ref":
+            return self.target(node, field)
+        if spec.type == "level_list":
+            return self.levels(node, field)
+        if spec.type == "deduction_list":
+            return self.deductions(node, field)
+        if spec.type == "filter_list":
+            return self.filters(node, field)
         if spec.type in ("number_ref", "period_ref") and isinstance(raw, Mapping):
             if set(raw) != {"parameter"}:
                 self.problem(node, field, "引用参数应写作 {parameter: 参数名}")
@@ -612,6 +674,164 @@ class _Reader:
         if spec.type == "checklist_items":
             return self.checklist_items(node, field)
         raise AssertionError(f"unknown param type {spec.type}")
+
+    def target(self, node: yaml.Node, field: str) -> Any:
+        """A target: a number, ``{parameter: key}``, ``{metric: name}`` or ``{when, target}`` cases."""
+        if isinstance(node, yaml.MappingNode) and any(k.value == "metric" for k, _ in node.value):
+            found = self.fields(node, field, {"metric": True})
+            name = self.metric(found.get("metric"), f"{field}.metric") if found else None
+            return MetricTarget(name) if name else None
+        if not isinstance(node, yaml.SequenceNode):
+            return self.param(node, field, ParamSpec("number_ref"))
+        if not node.value:
+            self.problem(node, field, "分档目标至少应有一档")
+            return None
+        cases: list[TargetCase] = []
+        for index, case_node in enumerate(node.value):
+            where = f"{field}[{index}]"
+            found = self.fields(case_node, where, {"when": False, "target": True})
+            if found is None:
+                continue
+            last = index == len(node.value) - 1
+            if "when" not in found and not last:
+                self.problem(case_node, f"{where}.when", "只有最后一档可以省略 when（其余情况）")
+            when = self.condition(found.get("when"), f"{where}.when")
+            value = None
+            if "target" in found:
+                value = self.param(found["target"], f"{where}.target", ParamSpec("number_ref"))
+            if value is not None:
+                cases.append(TargetCase(when, value))
+        if len(cases) != len(node.value):
+            return None
+        return TargetCases(tuple(cases))
+
+    def levels(self, node: yaml.Node, field: str) -> list[dict[str, Any]] | None:
+        if not self.is_sequence(node, field):
+            return None
+        if len(node.value) < 2:
+            self.problem(node, field, "分档评定至少应有两个档次")
+        levels: list[dict[str, Any]] = []
+        names: set[str] = set()
+        scores: set[Decimal] = set()
+        for index, level_node in enumerate(node.value):
+            where = f"{field}[{index}]"
+            found = self.fields(level_node, where, {"name": True, "points": True, "when": False})
+            if found is None:
+                continue
+            name = self.text_of(found.get("name"), f"{where}.name")
+            score = self.number(found.get("points"), f"{where}.points")
+            if name in names:
+                self.problem(found["name"], f"{where}.name", f"档次「{name}」重复")
+            if score in scores:
+                # The on-site score stores points: two levels with one score could not be told apart.
+                self.problem(found["points"], f"{where}.points", f"两个档次都是{score}分，无法区分")
+            names.add(name or "")
+            scores.add(score if score is not None else Decimal(-1))
+            when = self.condition(found.get("when"), f"{where}.when")
+            levels.append({"name": name, "points": score, "when": when})
+        with_when = [level["when"] is not None for level in levels]
+        if any(with_when) and not all(with_when[:-1]):
+            self.problem(
+                node, field, "按记录评定时，除最后一档（其余情况）外每档都须给出 when；现场评定则都不给出"
+            )
+        return levels
+
+    def deductions(self, node: yaml.Node, field: str) -> list[dict[str, Any]] | None:
+        if not self.is_sequence(node, field):
+            return None
+        if not node.value:
+            self.problem(node, field, "至少应有一项扣分情形")
+        allowed = {
+            "label": True,
+            "points": False,
+            "when": False,
+            "finding": False,
+            "count": False,
+            "per": False,
+            "from": False,
+            "max": False,
+        }
+        entries: list[dict[str, Any]] = []
+        for index, entry_node in enumerate(node.value):
+            where = f"{field}[{index}]"
+            found = self.fields(entry_node, where, allowed)
+            if found is None:
+                continue
+            label = self.text_of(found.get("label"), f"{where}.label")
+            forms = [name for name in ("when", "finding", "count") if name in found]
+            if len(forms) != 1:
+                self.problem(
+                    entry_node, where, "每项扣分情形须给出 when（条件）、finding（认定事项）或 count（计次）中的一个"
+                )
+                continue
+            entry: dict[str, Any] = {"label": label}
+            for name in ("points", "per", "from", "max"):
+                entry[name] = self.number(found.get(name), f"{where}.{name}")
+            if forms[0] == "count":
+                entry["count"] = self.count(found["count"], f"{where}.count")
+                if entry["per"] is None and entry["from"] is None:
+                    self.problem(entry_node, f"{where}.per", "按次扣分须给出 per（每次扣分），或 from 与 points（达到若干次扣分）")
+                if entry["from"] is not None and entry["points"] is None:
+                    self.problem(entry_node, f"{where}.points", "给出 from 时须给出 points（达到时扣的分）")
+                if entry["from"] is None and entry["points"] is not None:
+                    self.problem(found["points"], f"{where}.points", "按次扣分的 points 只与 from 一起使用（达到若干次时扣的分）")
+            else:
+                if entry["points"] is None:
+                    self.problem(entry_node, f"{where}.points", "缺少必填字段「points」（扣几分）")
+                for name in ("per", "from", "max"):
+                    if name in found:
+                        self.problem(found[name], f"{where}.{name}", f"「{name}」只用于按次扣分（count）")
+                if forms[0] == "finding":
+                    entry["when"] = self.finding(found["finding"], f"{where}.finding")
+                else:
+                    entry["when"] = self.condition(found["when"], f"{where}.when")
+            entries.append(entry)
+        return entries
+
+    def finding(self, node: yaml.Node, field: str) -> Condition | None:
+        code = self.text_of(node, field)
+        if code is not None and not re.match(r"^[a-z][a-z0-9_]*$", code):
+            self.problem(node, field, f"认定事项代码「{code}」格式不对，应如 weak_and_lax")
+            return None
+        return Condition(f"flags.{code}", "is_true") if code else None
+
+    def count(self, node: yaml.Node, field: str) -> dict[str, Any] | None:
+        allowed = {"metric": True, "where": False, "missed": False, "min": False}
+        found = self.fields(node, field, allowed)
+        if found is None:
+            return None
+        metric = self.metric(found.get("metric"), f"{field}.metric")
+        where = self.filters(found["where"], f"{field}.where") if "where" in found else []
+        missed = None
+        if "missed" in found:
+            missed = self.choice(found["missed"], f"{field}.missed", PERIODS, "year")
+            if "where" in found:
+                self.problem(found["where"], f"{field}.where", "按周期计缺（missed）时不能再给出 where")
+        minimum = self.number(found.get("min"), f"{field}.min")
+        if minimum is not None and missed is None:
+            self.problem(found["min"], f"{field}.min", "「min」只与 missed 一起使用")
+        spec = {"metric": metric, "where": where or [], "missed": missed, "min": minimum}
+        return spec if metric else None
+
+    def filters(self, node: yaml.Node, field: str) -> list[dict[str, Any]] | None:
+        if not self.is_sequence(node, field):
+            return None
+        rules: list[dict[str, Any]] = []
+        for index, rule_node in enumerate(node.value):
+            where = f"{field}[{index}]"
+            found = self.fields(rule_node, where, {"field": True, "op": True, "value": True})
+            if found is None:
+                continue
+            name = self.text_of(found.get("field"), f"{where}.field")
+            op = self.choice(found.get("op"), f"{where}.op", COMPARISONS, "")
+            raw = self.value(found["value"]) if "value" in found else None
+            if isinstance(raw, str) and op in ("==", "!="):
+                value: Any = raw
+            else:
+                value = self.number(found.get("value"), f"{where}.value", minimum=None)
+            if name and op and value is not None:
+                rules.append({"field": name, "op": op, "value": value})
+        return rules
 
     def checklist_items(self, node: yaml.Node, field: str) -> list[dict[str, Any]] | None:
         if not self.is_sequence(node, field):
@@ -651,6 +871,16 @@ class _Reader:
                 "deduct_per_member",
                 "按人扣分（per_member）须给出 deduct_per_member",
             ),
+            (
+                kind == "bonus" and params.get("from") is None,
+                "per",
+                "加分项须给出 per（每项加分），或 from 与 points（达到若干项才加分）",
+            ),
+            (
+                kind == "bonus" and params.get("from") is not None,
+                "points",
+                "给出 from 时须给出 points（达到时加的分）",
+            ),
         ]
         for applies, name, message in needs:
             if applies and params.get(name) is None:
@@ -661,6 +891,25 @@ class _Reader:
             self.problem(
                 node, f"{field}.formula", f"公式「{name}」不是本单位类型的公式，可用：{known}"
             )
+
+    def check_against_max(
+        self, kind: str, params: Mapping[str, Any], maximum: Decimal, node: yaml.Node, field: str
+    ) -> None:
+        """Checks between an item's params and its ``max``."""
+        if kind == "levels" and params.get("levels"):
+            top = max((level["points"] for level in params["levels"] if level["points"] is not None), default=None)
+            if top is not None and top != maximum:
+                self.problem(node, f"{field}.params.levels", f"最高档{top}分应等于本项满分{maximum}分")
+        if kind == "manual" and params.get("deduct_max") is not None:
+            low, high = params.get("deduct_min"), params["deduct_max"]
+            if high > maximum:
+                self.problem(node, f"{field}.params.deduct_max", f"最多扣{high}分，超过本项满分{maximum}分")
+            if low is not None and low > high:
+                self.problem(node, f"{field}.params.deduct_min", f"最少扣分{low}大于最多扣分{high}")
+            if params.get("deduct_step") == 0:
+                self.problem(node, f"{field}.params.deduct_step", "扣分档距不能为0")
+        elif kind == "manual" and any(params.get(n) is not None for n in ("deduct_min", "deduct_step")):
+            self.problem(node, f"{field}.params.deduct_max", "给出 deduct_min 或 deduct_step 时须给出 deduct_max")
 
     def read_grades(
         self, node: yaml.Node | None, maximum: Decimal | None

@@ -76,6 +76,93 @@ class Condition:
         return f"{METRIC_LABELS.get(self.metric, self.metric)}{words}{value}"
 
 
+@dataclass(frozen=True)
+class AllOf:
+    """``all_of``: holds when every one of its conditions holds (并且)."""
+
+    conditions: tuple[AnyCondition, ...]
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """:returns: whether every condition holds."""
+        return all(condition.holds(facts) for condition in self.conditions)
+
+    def describe_zh(self) -> str:
+        """:returns: e.g. ``党员人数不少于7并且设立支部委员会为否``."""
+        return "并且".join(_grouped(condition) for condition in self.conditions)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """``any_of``: holds when at least one of its conditions holds (或者)."""
+
+    conditions: tuple[AnyCondition, ...]
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """:returns: whether some condition holds."""
+        return any(condition.holds(facts) for condition in self.conditions)
+
+    def describe_zh(self) -> str:
+        """:returns: e.g. ``被认定为软弱涣散党组织为是或者档案严重缺失为是``."""
+        return "或者".join(_grouped(condition) for condition in self.conditions)
+
+
+@dataclass(frozen=True)
+class Not:
+    """``not``: holds when its condition does not (a missing metric makes ``not`` hold)."""
+
+    condition: AnyCondition
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        """:returns: the opposite of the inner condition."""
+        return not self.condition.holds(facts)
+
+    def describe_zh(self) -> str:
+        """:returns: e.g. ``并非（党员人数小于3）``."""
+        return f"并非（{self.condition.describe_zh()}）"
+
+
+#: Any condition a rubric may write where one condition is accepted.
+AnyCondition = Condition | AllOf | AnyOf | Not
+
+
+def _grouped(condition: AnyCondition) -> str:
+    text = condition.describe_zh()
+    return f"（{text}）" if isinstance(condition, AllOf | AnyOf) else text
+
+
+def condition_metrics(condition: AnyCondition | None) -> list[str]:
+    """:returns: every metric a (compound) condition reads, in order, for checks and docs."""
+    if condition is None:
+        return []
+    if isinstance(condition, Condition):
+        return [condition.metric]
+    if isinstance(condition, Not):
+        return condition_metrics(condition.condition)
+    return [name for inner in condition.conditions for name in condition_metrics(inner)]
+
+
+@dataclass(frozen=True)
+class MetricTarget:
+    """A target read from the branch's own metric value (``target: {metric: …}``)."""
+
+    metric: str
+
+
+@dataclass(frozen=True)
+class TargetCase:
+    """One ``{when, target}`` case; the last case may omit ``when`` (otherwise)."""
+
+    when: AnyCondition | None
+    target: Decimal | ParameterRef
+
+
+@dataclass(frozen=True)
+class TargetCases:
+    """A target that depends on the branch: the first case whose condition holds applies."""
+
+    cases: tuple[TargetCase, ...]
+
+
 def compare(left: Decimal, op: str, right: Decimal) -> bool:
     """:returns: ``left op right`` for the comparison operators of :data:`CONDITION_OPERATORS`."""
     return {
@@ -99,6 +186,8 @@ class Item:
     :param advice: what to do when the item is not met, appended to the explanation.
     :param owner: whose duty the item is: ``branch`` or ``unit`` (the unit funds the branch and
         staffs its Party work; a secretary cannot clear those items herself).
+    :param zero_when: when it holds (usually a finding) the item scores 0 (不得分), whatever
+        its rule finds.
     """
 
     id: str
@@ -108,21 +197,26 @@ class Item:
     kind: str
     params: Mapping[str, Any]
     citation: Source | None = None
-    applies_when: Condition | None = None
+    applies_when: AnyCondition | None = None
     when_missing: Literal["failed", "pending", "not_applicable"] = "failed"
     advice: str | None = None
     owner: Literal["branch", "unit"] = "branch"
+    zero_when: AnyCondition | None = None
 
 
 @dataclass(frozen=True)
 class Block:
-    """A group of items (组织建设, 组织生活 …) with its points or weight."""
+    """A group of items (组织建设, 组织生活 …) with its points or weight.
+
+    :param zero_when: when it holds, every item of the block scores 0 (该部分不得分).
+    """
 
     id: str
     title: str
     max: Decimal
     items: tuple[Item, ...]
     weight: Decimal | None = None
+    zero_when: AnyCondition | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +233,7 @@ class VetoRule:
 
     id: str
     title: str
-    when: Condition
+    when: AnyCondition
     cap: str
     citation: Source | None = None
 
@@ -149,7 +243,7 @@ class NotRatedRule:
     """When the condition holds the branch is not rated (e.g. under one year old)."""
 
     id: str
-    when: Condition
+    when: AnyCondition
     reason: str
     citation: Source | None = None
 

@@ -60,6 +60,26 @@ class RuleOutcome:
     target: Any
     explanation: str
     evidence: tuple[Evidence, ...] = ()
+    level: str | None = None
+    lines: tuple[ScoreLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One deduction or bonus of an item, as the card lists it (未设书记 −1)."""
+
+    label: str
+    points: Decimal
+    detail: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The points as printed on a card: ``0.5``, ``1``."""
+        return fmt(self.points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """:returns: a JSON-serialisable mapping."""
+        return {"label": self.label, "points": str(self.points), "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,12 @@ class ParamSpec:
     """The schema of one param of a rule kind.
 
     :param type: ``metric`` (a metric name), ``number``, ``number_ref`` (number or
-        ``{parameter: key}``), ``period_ref`` (period or ``{parameter: key}``), ``choice``,
-        ``text`` or ``checklist_items``.
+        ``{parameter: key}``), ``target_ref`` (a ``number_ref``, ``{metric: name}`` or a list of
+        ``{when, target}`` cases, the last of which may omit ``when``), ``period_ref`` (period
+        or ``{parameter: key}``), ``choice``, ``text``, ``checklist_items``, ``deduction_list``
+        (``[{label, points, when | finding}]`` or ``[{label, count, per, from, points, max}]``),
+        ``level_list`` (``[{name, points, when}]``) or ``filter_list``
+        (``[{field, op, value}]``, all must hold).
     """
 
     type: str
@@ -161,16 +185,8 @@ def evaluate_cadence(item: Item, params: Mapping[str, Any], ctx: RuleContext) ->
     Only periods that lie wholly inside ``period.months`` are expected: a quarter still running
     cannot be missed yet, but events already held in it are shown.
     """
-    months: Sequence[str] = sorted(ctx.metric("period.months"))
-    counts: Mapping[str, Any] = ctx.metric(params["metric"])
     period, minimum = params["period"], int(params["min_per_period"])
-    in_scope = set(months)
-    held: dict[str, int] = {}
-    for month in months:
-        key = period_of(month, period)
-        held[key] = held.get(key, 0) + int(counts.get(month, 0) or 0)
-    expected = [key for key in held if set(months_of(key, period)) <= in_scope]
-    missed = [key for key in expected if held[key] < minimum]
+    held, expected, missed = periods_held(ctx, params["metric"], period, minimum)
     target = f"{PERIOD_WORDS[period]}至少{minimum}次"
     value = {"held": sum(held.values()), "expected_periods": len(expected), "missed": len(missed)}
     records = _event_evidence(ctx, params.get("evidence_metric"))
@@ -204,6 +220,27 @@ def evaluate_cadence(item: Item, params: Mapping[str, Any], ctx: RuleContext) ->
     return RuleOutcome(
         score, status, value, target, with_advice(item, text, status), gaps + records
     )
+
+
+def periods_held(
+    ctx: RuleContext, metric: str, period: str, minimum: int
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Events per period of the assessment.
+
+    :param metric: a ``{"YYYY-MM": count}`` metric.
+    :returns: events held per period key, the periods wholly inside ``period.months`` (a
+        running period cannot be missed yet), and those of them with fewer than ``minimum``.
+    :raises MissingMetric: when a metric is missing.
+    """
+    months: Sequence[str] = sorted(ctx.metric("period.months"))
+    counts: Mapping[str, Any] = ctx.metric(metric)
+    in_scope = set(months)
+    held: dict[str, int] = {}
+    for month in months:
+        key = period_of(month, period)
+        held[key] = held.get(key, 0) + int(counts.get(month, 0) or 0)
+    expected = [key for key in held if set(months_of(key, period)) <= in_scope]
+    return held, expected, [key for key in expected if held[key] < minimum]
 
 
 def _event_evidence(ctx: RuleContext, metric: str | None) -> tuple[Evidence, ...]:
@@ -475,26 +512,278 @@ def evaluate_formula_item(item: Item, params: Mapping[str, Any], ctx: RuleContex
 # ---------------------------------------------------------------------------------------------
 
 
+def onsite_choices(item: Item) -> list[tuple[str, Decimal]] | None:
+    """The scores an on-site form may offer for an item, as ``(label, points)``.
+
+    :returns: the named levels of a ``levels`` item judged on site (好/一般/差), or for a
+        ``manual`` item with a deduction range (扣1–3分) 不扣分 and each allowed deduction;
+        ``None`` when any number from 0 to the item's max is allowed.
+    """
+    if item.kind == "levels" and is_on_site(item):
+        return [(str(level["name"]), to_decimal(level["points"])) for level in item.params["levels"]]
+    if item.kind != "manual" or item.params.get("deduct_max") is None:
+        return None
+    low = to_decimal(item.params.get("deduct_min") or ZERO)
+    high = to_decimal(item.params["deduct_max"])
+    step = to_decimal(item.params.get("deduct_step") or 1)
+    choices = [("不扣分", item.max)]
+    deduction = low if low > 0 else step
+    while deduction <= high:
+        choices.append((f"扣{fmt(deduction)}分", points(max(ZERO, item.max - deduction))))
+        deduction += step
+    return choices
+
+
+def is_on_site(item: Item) -> bool:
+    """:returns: whether a supervisor scores the item on site (``manual``, or ``levels``
+        without conditions)."""
+    if item.kind == "manual":
+        return True
+    return item.kind == "levels" and not any(
+        level.get("when") is not None for level in item.params.get("levels", ())
+    )
+
+
 def evaluate_manual(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
-    """Use the supervisor's on-site score; without one the item is ``pending``."""
+    """Use the supervisor's on-site score; without one the item is ``pending``.
+
+    With a deduction range the score must be one of :func:`onsite_choices`; the card names the
+    deduction chosen.
+    """
     entry = ctx.manual_scores.get(item.id)
     if entry is None:
         text = f"{item.title}：待督导现场检查评分。"
         return RuleOutcome(ZERO, "pending", None, f"满分{fmt(item.max)}分", text)
     entered = to_decimal(entry.points)
+    choices = onsite_choices(item)
+    level = None
+    if choices is not None:
+        allowed = {score: label for label, score in choices}
+        if entered not in allowed:
+            text = (
+                f"{item.title}：录入的{fmt(entered)}分不是本项允许的扣分"
+                f"（{_choice_words(choices)}），请督导重新评分。"
+            )
+            return RuleOutcome(ZERO, "pending", entered, _choice_words(choices), text)
+        level = allowed[entered]
     score = clamp(entered, item.max)
     status = status_for(score, item.max)
-    text = f"{item.title}：现场检查得{fmt(score)}分"
+    if level is not None:
+        text = f"{item.title}：现场检查{level}（本项可{_range_words(params)}），得{fmt(score)}分"
+    else:
+        text = f"{item.title}：现场检查得{fmt(score)}分"
     if entered != score:
         # A form should have refused this; keep the card honest about what was entered.
         text += f"（录入{fmt(entered)}分超出0至{fmt(item.max)}分范围，已按范围计）"
-    if entry.comment:
-        text += f"。检查意见：{entry.comment}"
+    text += _entered_note(entry)
+    return RuleOutcome(score, status, entered, f"满分{fmt(item.max)}分", text, level=level)
+
+
+def _choice_words(choices: Sequence[tuple[str, Decimal]]) -> str:
+    return "、".join(f"{label}{fmt(score)}分" for label, score in choices)
+
+
+def _range_words(params: Mapping[str, Any]) -> str:
+    low = to_decimal(params.get("deduct_min") or params.get("deduct_step") or 1)
+    high = to_decimal(params["deduct_max"])
+    return f"扣{fmt(low)}至{fmt(high)}分" if low != high else f"扣{fmt(high)}分"
+
+
+def _entered_note(entry: ManualScore) -> str:
+    text = f"。检查意见：{entry.comment}" if entry.comment else ""
     who = f"（{entry.entered_by}" if entry.entered_by else ""
     if who and entry.entered_on:
         who += f"，{entry.entered_on.isoformat()}"
-    text += f"{who}）。" if who else "。"
-    return RuleOutcome(score, status, entered, f"满分{fmt(item.max)}分", text)
+    return text + (f"{who}）。" if who else "。")
+
+
+# ---------------------------------------------------------------------------------------------
+# levels
+# ---------------------------------------------------------------------------------------------
+
+
+def evaluate_levels(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
+    """A judgement with named levels (好/一般/差 → 2/1.5/0).
+
+    Levels with conditions are decided from records: the first level whose condition holds (a
+    last level without one is the otherwise). Levels without conditions are chosen on site.
+    """
+    levels: Sequence[Mapping[str, Any]] = params["levels"]
+    scale = "、".join(f"{level['name']}{fmt(level['points'])}分" for level in levels)
+    if is_on_site(item):
+        entry = ctx.manual_scores.get(item.id)
+        if entry is None:
+            text = f"{item.title}：待督导现场评定档次（{scale}）。"
+            return RuleOutcome(ZERO, "pending", None, scale, text)
+        entered = to_decimal(entry.points)
+        chosen = next((lv for lv in levels if to_decimal(lv["points"]) == entered), None)
+        if chosen is None:
+            text = f"{item.title}：录入的{fmt(entered)}分不是本项的档次（{scale}），请督导重新评定。"
+            return RuleOutcome(ZERO, "pending", entered, scale, text)
+        how = "现场评定为"
+        note = _entered_note(entry)
+    else:
+        chosen = next(
+            (lv for lv in levels if lv.get("when") is None or lv["when"].holds(ctx.facts)), None
+        )
+        if chosen is None:
+            text = f"{item.title}：记录不符合任何档次的条件（{scale}），按0分计。"
+            return RuleOutcome(ZERO, "failed", None, scale, with_advice(item, text, "failed"))
+        how = "按记录评定为"
+        when = chosen.get("when")
+        note = f"（{when.describe_zh()}）。" if when is not None else "。"
+    score = clamp(to_decimal(chosen["points"]), item.max)
+    status = status_for(score, item.max)
+    text = f"{item.title}：{how}「{chosen['name']}」，得{fmt(score)}分（档次：{scale}）{note}"
+    return RuleOutcome(
+        score, status, chosen["name"], scale, with_advice(item, text, status), level=chosen["name"]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# deductions and counts
+# ---------------------------------------------------------------------------------------------
+
+
+def count_of(
+    ctx: RuleContext,
+    metric: str,
+    where: Sequence[Mapping[str, Any]] = (),
+    *,
+    missed: str | None = None,
+    minimum: int = 1,
+) -> tuple[Decimal, tuple[Evidence, ...]]:
+    """Count a metric: the entries of a list that pass every filter, or a number as it is.
+
+    :param where: ``[{field, op, value}]`` filters on the entries of a list metric (e.g.
+        ``{field: ratio, op: "<", value: 0.8}`` on ``attendance.events``).
+    :param missed: a period (quarter …): count the finished periods of a ``{"YYYY-MM": count}``
+        metric with fewer than ``minimum`` events instead (每季度1次，每缺1次扣2分).
+    :returns: the count and the counted entries (or missed periods) as evidence.
+    :raises MissingMetric: when the metric is missing.
+    """
+    if missed is not None:
+        held, _, gaps = periods_held(ctx, metric, missed, minimum)
+        evidence = tuple(
+            Evidence(
+                description=f"{period_label(key, missed)}仅{held[key]}次，应至少{minimum}次",
+                period=key,
+            )
+            for key in gaps
+        )
+        return Decimal(len(gaps)), evidence
+    raw = ctx.metric(metric)
+    if not isinstance(raw, list | tuple):
+        return to_decimal(raw), ()
+    kept = [entry for entry in raw if all(_passes(entry, rule) for rule in where)]
+    evidence = tuple(_counted_evidence(entry) for entry in kept)
+    return Decimal(len(kept)), evidence
+
+
+def _passes(entry: Any, rule: Mapping[str, Any]) -> bool:
+    value = entry.get(rule["field"]) if isinstance(entry, Mapping) else None
+    if value is None:
+        return False
+    if isinstance(rule["value"], str):
+        return (str(value) == rule["value"]) == (rule["op"] == "==")
+    return compare(to_decimal(value), rule["op"], to_decimal(rule["value"]))
+
+
+def _counted_evidence(entry: Any) -> Evidence:
+    if isinstance(entry, Mapping) and entry.get("ratio") is not None and not entry.get("name"):
+        return Evidence(
+            description=f"到会率{percent(to_decimal(entry['ratio']))}",
+            record_id=_str_or_none(entry.get("id")),
+            date=_str_or_none(entry.get("date")),
+        )
+    return _list_evidence(entry)
+
+
+def filter_words(where: Sequence[Mapping[str, Any]]) -> str:
+    """:returns: the filters in words, e.g. ``ratio小于0.8``."""
+    return "、".join(
+        f"{rule['field']}{CONDITION_OPERATORS[rule['op']]}{fmt(rule['value'])}" for rule in where
+    )
+
+
+def deduction_amount(entry: Mapping[str, Any], count: Decimal) -> Decimal:
+    """What one counted deduction takes off.
+
+    Without ``from``: ``per`` × count (每次扣0.5分). With ``from``: nothing below it, then
+    ``points`` plus ``per`` for each unit above it (3年未发展党员扣2分，每多1年加扣1分).
+    The line is capped at its ``max`` when given.
+    """
+    per = to_decimal(entry.get("per") or ZERO)
+    start = entry.get("from")
+    if start is None:
+        amount = per * count
+    elif count < to_decimal(start):
+        amount = ZERO
+    else:
+        amount = to_decimal(entry.get("points") or ZERO) + per * (count - to_decimal(start))
+    if entry.get("max") is not None:
+        amount = min(amount, to_decimal(entry["max"]))
+    return amount
+
+
+def evaluate_deductions(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
+    """Several deductions share the item's points, 扣完为止 (never below 0).
+
+    Each deduction is a condition (``when``), a finding (``finding: code`` reads
+    ``flags.<code>``), or a count over a list with a filter, optionally with a base and an
+    escalation (``from``, ``points``, ``per``).
+    """
+    lines: list[ScoreLine] = []
+    evidence: list[Evidence] = []
+    for entry in params["deductions"]:
+        if entry.get("count") is not None:
+            spec = entry["count"]
+            count, counted = count_of(
+                ctx,
+                spec["metric"],
+                spec.get("where") or (),
+                missed=spec.get("missed"),
+                minimum=int(spec.get("min") or 1),
+            )
+            amount = deduction_amount(entry, count)
+            if amount > 0:
+                lines.append(ScoreLine(entry["label"], points(amount), _count_detail(entry, count)))
+                evidence.extend(counted)
+        elif entry["when"].holds(ctx.facts):
+            lines.append(
+                ScoreLine(entry["label"], points(to_decimal(entry["points"])), entry["when"].describe_zh())
+            )
+    lost = sum((line.points for line in lines), ZERO)
+    score = clamp(item.max - lost, item.max)
+    status = status_for(score, item.max)
+    if lines:
+        named = "；".join(f"{line.label}扣{fmt(line.points)}分" for line in lines)
+        capped = "（扣完为止）" if lost > item.max else ""
+        text = f"{item.title}：{named}，共扣{fmt(item.max - score)}分{capped}。"
+    else:
+        text = f"{item.title}：{len(params['deductions'])}项扣分情形均未出现。"
+    value = {"deductions": len(lines), "lost": str(points(lost))}
+    return RuleOutcome(
+        score,
+        status,
+        value,
+        f"满分{fmt(item.max)}分，扣完为止",
+        with_advice(item, text, status),
+        tuple(evidence),
+        lines=tuple(lines),
+    )
+
+
+def _count_detail(entry: Mapping[str, Any], count: Decimal) -> str:
+    per = fmt(entry.get("per") or 0)
+    if entry.get("from") is None:
+        text = f"{fmt(count)}次，每次扣{per}分"
+    else:
+        text = f"{fmt(count)}（满{fmt(entry['from'])}扣{fmt(entry.get('points') or 0)}分"
+        text += f"，每多1加扣{per}分）" if entry.get("per") else "）"
+    if entry.get("max") is not None:
+        text += f"，此项最多扣{fmt(entry['max'])}分"
+    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,19 +792,36 @@ def evaluate_manual(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> 
 
 
 def evaluate_bonus(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
-    """Add points per counted unit (e.g. per honour), capped at the item's max (封顶)."""
-    raw = lookup_metric(ctx.facts, params["metric"])
-    if raw is MISSING or raw is None:
-        raw = ()
-    listed = isinstance(raw, list | tuple)
-    count = Decimal(len(raw)) if listed else to_decimal(raw)
-    evidence = tuple(_list_evidence(entry) for entry in raw) if listed else ()
-    score = clamp(count * to_decimal(params["per"]), item.max)
+    """Add points per counted unit (e.g. per honour), capped at the item's max (封顶).
+
+    With ``from`` the bonus starts only at that count (报道达到5篇才奖分): ``points`` once
+    reached, plus ``per`` for each unit above it. ``where`` filters the entries counted.
+    """
+    where = params.get("where") or ()
+    try:
+        count, evidence = count_of(ctx, params["metric"], where)
+    except MissingMetric:
+        count, evidence = ZERO, ()
+    per = to_decimal(params.get("per") or ZERO)
+    start = params.get("from")
+    if start is None:
+        earned = count * per
+        rule = f"每项加{fmt(per)}分"
+    else:
+        earned = deduction_amount({"from": start, "points": params.get("points"), "per": per}, count)
+        rule = f"达到{fmt(start)}项加{fmt(params.get('points') or 0)}分"
+        rule += f"、每多1项再加{fmt(per)}分" if per else ""
+    score = clamp(earned, item.max)
+    target = f"最高加{fmt(item.max)}分"
     if score <= ZERO:
-        text = f"{item.title}：无加分事项。"
-        return RuleOutcome(ZERO, "not_applicable", count, f"最高加{fmt(item.max)}分", text)
-    text = f"{item.title}：{fmt(count)}项，每项加{fmt(params['per'])}分，封顶{fmt(item.max)}分，加{fmt(score)}分。"
-    return RuleOutcome(score, "met", count, f"最高加{fmt(item.max)}分", text, evidence)
+        if start is not None and count > 0:
+            text = f"{item.title}：{fmt(count)}项，未达到{fmt(start)}项，不加分。"
+        else:
+            text = f"{item.title}：无加分事项。"
+        return RuleOutcome(ZERO, "not_applicable", count, target, text, evidence)
+    text = f"{item.title}：{fmt(count)}项，{rule}，封顶{fmt(item.max)}分，加{fmt(score)}分。"
+    line = ScoreLine(item.title, score, f"{fmt(count)}项")
+    return RuleOutcome(score, "met", count, target, text, evidence, lines=(line,))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,6 +829,10 @@ def evaluate_bonus(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> R
 # ---------------------------------------------------------------------------------------------
 
 _SCORING = ("all_or_nothing", "proportional")
+TARGET_DESCRIPTION = (
+    "目标值：数字、{parameter: 参数}、{metric: 指标}（取本支部的指标值），"
+    "或按支部情况分档 [{when: 条件, target: 值}, …, {target: 其余情况}]"
+)
 
 RULE_KINDS: dict[str, RuleKind] = {
     kind.name: kind
@@ -551,7 +861,9 @@ RULE_KINDS: dict[str, RuleKind] = {
                 "op": ParamSpec(
                     "choice", choices=(">=", ">", "<=", "<", "==", "!=", "is_true", "is_false")
                 ),
-                "target": ParamSpec("number_ref", required=False),
+                "target": ParamSpec(
+                    "target_ref", required=False, description_zh=TARGET_DESCRIPTION
+                ),
                 "scoring": ParamSpec(
                     "choice",
                     required=False,
@@ -568,7 +880,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             "比率分档扣分",
             {
                 "metric": ParamSpec("metric"),
-                "target": ParamSpec("number_ref"),
+                "target": ParamSpec("target_ref", description_zh=TARGET_DESCRIPTION),
                 "step": ParamSpec("number_ref"),
                 "deduct_per_step": ParamSpec("number_ref"),
                 "evidence_metric": ParamSpec("metric", required=False),
@@ -580,9 +892,11 @@ RULE_KINDS: dict[str, RuleKind] = {
             "党员个人达标率",
             {
                 "metric": ParamSpec("metric", description_zh="{党员: 数值}"),
-                "target": ParamSpec("number_ref"),
+                "target": ParamSpec("target_ref", description_zh=TARGET_DESCRIPTION),
                 "leader_metric": ParamSpec("metric", required=False),
-                "leader_target": ParamSpec("number_ref", required=False),
+                "leader_target": ParamSpec(
+                    "target_ref", required=False, description_zh=TARGET_DESCRIPTION
+                ),
                 "names_metric": ParamSpec("metric", required=False),
                 "required_share": ParamSpec("number_ref", required=False, default=1),
                 "scoring": ParamSpec(
@@ -620,13 +934,65 @@ RULE_KINDS: dict[str, RuleKind] = {
         RuleKind(
             "manual",
             "现场检查评分",
-            {"guidance": ParamSpec("text", required=False)},
+            {
+                "guidance": ParamSpec("text", required=False),
+                "deduct_min": ParamSpec(
+                    "number", required=False, description_zh="现场检查最少扣分，如扣1–3分的1"
+                ),
+                "deduct_max": ParamSpec(
+                    "number",
+                    required=False,
+                    description_zh="现场检查最多扣分；给出后只能选「不扣分」或范围内的扣分",
+                ),
+                "deduct_step": ParamSpec(
+                    "number", required=False, description_zh="扣分档距，默认1分（可为0.5）"
+                ),
+            },
             evaluate_manual,
+        ),
+        RuleKind(
+            "levels",
+            "分档评定（好/一般/差）",
+            {
+                "levels": ParamSpec(
+                    "level_list",
+                    description_zh="档次 [{name: 好, points: 2}, …]，从高到低；"
+                    "各档给出 when 时按记录评定，均不给出时由督导现场选择",
+                ),
+            },
+            evaluate_levels,
+        ),
+        RuleKind(
+            "deductions",
+            "多项扣分（扣完为止）",
+            {
+                "deductions": ParamSpec(
+                    "deduction_list",
+                    description_zh="扣分情形：{label, points, when 条件} 或 {label, points, "
+                    "finding 认定事项}，或按次数 {label, count: {metric, where}, per, "
+                    "from, points, max}",
+                ),
+            },
+            evaluate_deductions,
         ),
         RuleKind(
             "bonus",
             "加分（封顶）",
-            {"metric": ParamSpec("metric"), "per": ParamSpec("number_ref")},
+            {
+                "metric": ParamSpec("metric", description_zh="计数的指标（列表或数值）"),
+                "per": ParamSpec(
+                    "number_ref", required=False, description_zh="每项加分；给出 from 时为超出部分每项加分"
+                ),
+                "where": ParamSpec(
+                    "filter_list", required=False, description_zh="只计符合条件的条目 [{field, op, value}]"
+                ),
+                "from": ParamSpec(
+                    "number", required=False, description_zh="达到此数才加分（如报道达到5篇）"
+                ),
+                "points": ParamSpec(
+                    "number", required=False, description_zh="达到 from 时加的分"
+                ),
+            },
             evaluate_bonus,
             bonus=True,
         ),
