@@ -335,7 +335,8 @@ def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
         assert phrase in squeeze(text)
     # Every item is listed with its citation; the confidence tags go to the legend at the end.
     assert "依据：《中国共产党支部工作条例（试行）》" in squeeze(text) and "[V]" not in text
-    assert "依据说明：已核实（据转载文本）——" in squeeze(text)
+    legend = squeeze(text).split("依据说明：", 1)[1]
+    assert "已核实（据转载文本）——《中国共产党支部工作条例（试行）》" in legend
 
 
 def test_unit_summary_has_every_branch_side_by_side(app, county):
