@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
 from core.findings.services import create_kind
+from core.timezone import local_today
 from tests import test_api_client
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import fresh_request
 
 api_as = test_api_client.api_as
 
-TODAY = dt.date.today()
+TODAY = local_today()  # the configured zone's date, as the services use
 YEAR = TODAY.year
 SAFETY = {"code": "major_safety_incident", "label_zh": "发生重大安全生产事故", "source": "某县国有企业党支部评星定级办法"}
 

@@ -3,7 +3,6 @@ county-defined kind read by a rubric veto (``flags.<code>``) changing the card."
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -18,10 +17,11 @@ from core.plugins.manager import get_registry
 from core.scoring.models import Finding, Honour
 from core.scoring.services import score_unit
 from core.tenancy import host_scope, use_tenant
+from core.timezone import local_today
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import fresh_request, rows
 
-TODAY = dt.date.today()
+TODAY = local_today()  # the configured zone's date, as the services use
 YEAR = TODAY.year
 PDF = b"%PDF-1.4\n% test\n"
 SAFETY = {
