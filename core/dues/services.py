@@ -23,11 +23,11 @@ from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError
 
 MONTH_FIELDS = {"amount_due", "amount_paid", "paid_on", "paid_by_proxy", "proxy_name", "note"}
-#: Largest amount one month can hold; far above any real due, it catches a misplaced digit.
-MAX_AMOUNT = Decimal("100000")
+#: Largest amount one month can hold (see :data:`core.validation.LIMITS`).
+MAX_AMOUNT = LIMITS["dues_amount"].maximum
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
