@@ -176,7 +176,7 @@ class TestWithCsrf:
 class TestRateLimit:
     @pytest.fixture
     def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
+        return {"RATELIMIT_ENABLED": True, "LOGIN_MAX_PER_ADDRESS": 3}
 
     def test_repeated_failed_logins_are_slowed_down(self, client, county):
         for _ in range(3):

@@ -104,6 +104,20 @@ def authenticate(username: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def find_user(username: str) -> User | None:
+    """The account with this username (active or not), or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user on every device: logout, password change or reset.
+
+    Raises the user's session version; a session (cookie) opened before is refused by the user
+    loader from the next request on. The caller commits.
+    """
+    user.session_version = (user.session_version or 0) + 1
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

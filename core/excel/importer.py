@@ -34,6 +34,7 @@ from core.dues import services as dues_services
 from core.dues.models import DuesPayment
 from core.events import services as event_services
 from core.events.models import Event
+from core.excel.safety import restore
 from core.excel.sheets import (
     BOOLEAN,
     BRANCH,
@@ -120,6 +121,7 @@ def _blank(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
+    value = restore(value)  # an exported cell's ' prefix (core.excel.safety)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone or ID typed as a number
     if isinstance(value, dt.datetime):

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from core.accounts import throttle
 from core.accounts.models import User
 from core.audit.models import AuditLog
 from core.extensions import db
@@ -115,7 +116,20 @@ def _users_page(errors: dict[str, str], form: Any, scope_user_id: int | None):
         errors=errors,
         form=form,
         scope_user_id=scope_user_id,
+        locked_until=throttle.locked_until,
     ), (400 if errors else 200)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock(user_id: int):
+    """Lift a lock set by failed logins (audited: the user row changes with the admin as actor)."""
+    account = db.session.get(User, user_id)
+    if account is None:
+        abort(404)
+    throttle.unlock(account)
+    db.session.commit()
+    flash(_("已解锁 %(name)s，可以重新登录。", name=account.username), "info")
+    return redirect(url_for("host.users"))
 
 
 @bp.post("/users/<int:user_id>/scopes")

@@ -182,11 +182,11 @@ def save(write: Callable[[], Any], form, fields: Mapping[str, str] | None = None
     """
     try:
         result = write()
+        db.session.commit()  # inside: the flush check (core.validation) may still refuse a value
     except RecordError as error:
         db.session.rollback()
         show_errors(form, error.errors, fields)
         return None
-    db.session.commit()
     return result
 
 
