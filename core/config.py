@@ -28,6 +28,10 @@ class Defaults:
     MIGRATION_DATABASE_URL: str | None = None
     #: On PostgreSQL, ``SET ROLE`` to this role after connecting; empty string disables.
     DB_APP_ROLE = APP_DB_ROLE
+    #: Key that opens county-wide (host) work past row-level security (see ``core/rls.py``).
+    #: None → a random key in ``instance/db_host_key``. Every server and the migration must use
+    #: the same one (like SECRET_KEY); the database stores only its digest.
+    DB_HOST_SCOPE_KEY: str | None = None
     REDIS_URL: str | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
@@ -84,6 +88,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    if not app.config.get("DB_HOST_SCOPE_KEY"):
+        app.config["DB_HOST_SCOPE_KEY"] = _secret_key(Path(app.instance_path), "db_host_key")
     if not app.config.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = _sqlite_url(Path(app.instance_path) / "branchmark.db")
@@ -103,9 +109,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["TENANTS_DIR"] = str(PROJECT_ROOT / "tenants")
 
 
-def _secret_key(instance: Path) -> str:
+def _secret_key(instance: Path, name: str = "secret_key") -> str:
     """The instance's own random key, created on first start (never a shared default)."""
-    path = instance / "secret_key"
+    path = instance / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     os.makedirs(instance, exist_ok=True)

@@ -148,3 +148,22 @@ def test_page_out_of_range_is_4xx(unit, make_user, login, client):
     ):
         response = client.get(path)
         assert response.status_code < 500, (path, response.status_code)
+
+
+def test_patch_without_a_body_is_422(unit, admin_api):
+    path = f"{U}/members/{unit['member']}"
+    for response in (admin_api.patch(path, {}), admin_api.request("PATCH", path)):
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert "至少" in response.get_json()["errors"]["json"]["_schema"][0]
+
+
+def test_score_save_from_the_shell_works_and_stores_cards(unit, runner, db):
+    """Issue 13: on PostgreSQL ``score --save`` stored the cards, then failed reading them back."""
+    from core.cli import main
+    from core.scoring.models import Scorecard
+
+    result = runner.invoke(main, ["score", "--tenant", "caizhengju", "--year", "2025", "--as-of", "2025-12-31", "--save"])
+    assert result.exit_code == 0, result.output
+    assert "第一党支部" in result.output
+    with use_tenant(unit["tenant"].id):
+        assert db.session.scalar(select(func.count(Scorecard.id))) == 1

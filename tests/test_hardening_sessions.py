@@ -13,6 +13,7 @@ from core.accounts.models import User
 from core.accounts.services import end_sessions
 from core.audit.models import AuditLog
 from core.extensions import db as _db
+from core.tenancy import host_scope
 from tests.conftest import TEST_PASSWORD
 
 
@@ -154,9 +155,10 @@ class TestThrottle:
         assert admin.post(f"/host/users/{user.id}/unlock").status_code == 302
         db.session.expire_all()
         assert db.session.get(User, user.id).locked_until is None
-        rows = db.session.scalars(
-            select(AuditLog).where(AuditLog.table_name == "user_account", AuditLog.actor == "county")
-        ).all()
+        with host_scope():
+            rows = db.session.scalars(
+                select(AuditLog).where(AuditLog.table_name == "user_account", AuditLog.actor == "county")
+            ).all()
         assert any((row.before or {}).get("locked_until") and "locked_until" in (row.after or {}) for row in rows), [
             (r.before, r.after) for r in rows
         ]

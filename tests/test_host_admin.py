@@ -32,9 +32,10 @@ def unit(tenant, make_organization, make_member):
 
 
 def _audit(db, table: str, action: str = "insert") -> list[AuditLog]:
-    return db.session.scalars(
-        select(AuditLog).where(AuditLog.table_name == table, AuditLog.action == action)
-    ).all()
+    with host_scope():  # the audit log has row-level security on PostgreSQL
+        return db.session.scalars(
+            select(AuditLog).where(AuditLog.table_name == table, AuditLog.action == action)
+        ).all()
 
 
 # -- who may open the pages --------------------------------------------------------------------

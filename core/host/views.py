@@ -23,6 +23,7 @@ from core.plugins.manager import get_registry
 from core.plugins.types import Parameter
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
+from core.tenancy import host_scope
 from core.validation import RecordError
 from core.vocabulary import ROLES
 
@@ -270,34 +271,35 @@ def assessment():
 
 @bp.route("/audit")
 def audit():
-    filters = AuditFilters.from_args(request.args)
-    query = select(AuditLog)
-    if filters.tenant_id is not None:
-        query = query.where(AuditLog.tenant_id == filters.tenant_id)
-    if filters.table:
-        query = query.where(AuditLog.table_name == filters.table)
-    if filters.actor:
-        query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
-    if filters.start:
-        query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
-    if filters.end:
-        query = query.where(
-            AuditLog.at < dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    with host_scope():  # the audit log has row-level security: county-wide reading is host work
+        filters = AuditFilters.from_args(request.args)
+        query = select(AuditLog)
+        if filters.tenant_id is not None:
+            query = query.where(AuditLog.tenant_id == filters.tenant_id)
+        if filters.table:
+            query = query.where(AuditLog.table_name == filters.table)
+        if filters.actor:
+            query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
+        if filters.start:
+            query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
+        if filters.end:
+            query = query.where(
+                AuditLog.at < dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+            )
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+        page = min(filters.page, pages)
+        entries = list(
+            db.session.scalars(
+                query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                .limit(AUDIT_PAGE_SIZE)
+                .offset((page - 1) * AUDIT_PAGE_SIZE)
+            )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    page = min(filters.page, pages)
-    entries = list(
-        db.session.scalars(
-            query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .limit(AUDIT_PAGE_SIZE)
-            .offset((page - 1) * AUDIT_PAGE_SIZE)
+        tables = list(
+            db.session.scalars(select(AuditLog.table_name).distinct().order_by(AuditLog.table_name))
         )
-    )
-    tables = list(
-        db.session.scalars(select(AuditLog.table_name).distinct().order_by(AuditLog.table_name))
-    )
-    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
+        tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
     return render_template(
         "host/audit.html",
         entries=entries,
