@@ -195,14 +195,24 @@ def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
     return fields.String(validate=within, metadata={"maxLength": limit.max_length, **kwargs.pop("metadata", {})}, **kwargs)
 
 
+#: How the API sends every decimal: a JSON string (no precision lost); input may be a string
+#: or a number. Documented so in the OpenAPI document (``type: string`` with this pattern).
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+
+
+def _decimal(places: int, kwargs: dict[str, Any]) -> fields.Decimal:
+    metadata = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "0." + "0" * places, **kwargs.pop("metadata", {})}
+    return fields.Decimal(places=places, as_string=True, metadata=metadata, **kwargs)
+
+
 def money(**kwargs: Any) -> fields.Decimal:
     """A yuan amount, two places, written as a string so no precision is lost in JSON."""
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return _decimal(2, kwargs)
 
 
 def hours(**kwargs: Any) -> fields.Decimal:
     """学时, one place, as a string."""
-    return fields.Decimal(places=1, as_string=True, **kwargs)
+    return _decimal(1, kwargs)
 
 
 def shows_personal_data() -> bool:
