@@ -10,7 +10,7 @@ Two layers:
   a year, a date). Services, form fields and API schemas take their numbers from it
   (:func:`check` for one value, :func:`check_fields` for a mapping).
 * :func:`install` adds a ``before_flush`` check of every new or changed row against its columns
-  (text length from ``String(n)``, :data:`NOTE_MAX` for ``Text``, integers within 32 bits,
+  (text length from ``String(n)``, :data:`TEXT_MAX` for ``Text``, integers within 32 bits,
   ``Numeric(p, s)`` within its digits, dates and years within range, no NUL byte), so a value no
   service thought of is still a Chinese :class:`RecordError`, never a database error (a 500).
 """
@@ -33,8 +33,10 @@ INT_MAX = 2**31 - 1
 YEAR_MIN, YEAR_MAX = 1921, 2100
 #: Dates a record may carry (a birth date of 1900 is possible, 2101 is a typo).
 DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-#: Longest free text (a note, a description, a reason in a ``Text`` column).
+#: Longest note (备注, 说明) a person types.
 NOTE_MAX = 2000
+#: Longest text any ``Text`` column takes (meeting minutes, a job's error): the flush check's bound.
+TEXT_MAX = 100_000
 #: Longest text of an uploaded or imported cell before it is even looked at.
 CELL_MAX = 5000
 
@@ -98,6 +100,7 @@ LIMITS: dict[str, Limit] = {
     "reason": TextLimit(200),  # 请假、缺席、免评原因
     "document": TextLimit(200),  # 文号
     "note": TextLimit(NOTE_MAX),  # 备注, 说明
+    "minutes": TextLimit(20_000),  # 会议记录
     "percent": NumberLimit(_n("0"), _n("100"), 2),  # 百分比（经费比例等）
     "ratio": NumberLimit(_n("0"), _n("1"), 4),  # 比例（0–1）
     # 一次会议每人学时: a whole-day session is 8; a two-day course belongs in a record.
@@ -226,7 +229,7 @@ def column_limit(column: Any) -> Limit | None:
     if isinstance(kind, String) and getattr(kind, "length", None):
         return TextLimit(kind.length)
     if isinstance(kind, Text | String):
-        return TextLimit(NOTE_MAX)
+        return TextLimit(TEXT_MAX)
     if isinstance(kind, Numeric) and not isinstance(kind, Integer):
         precision, scale = kind.precision, kind.scale or 0
         if precision is None:

@@ -128,6 +128,10 @@ def _limit_for(name: str, field: fields.Field) -> validation.Limit | None:
         return validation.NumberLimit(-top, top)
     if isinstance(field, fields.Date):
         return validation.LIMITS["date"]
+    if isinstance(field, fields.String) and (name == "note" or name.endswith("_note")):
+        return validation.LIMITS["note"]
+    if isinstance(field, fields.String) and name == "minutes":
+        return validation.LIMITS["minutes"]
     return None
 
 
@@ -183,9 +187,10 @@ def one_of(vocabulary: dict[str, Any], **kwargs: Any) -> fields.String:
 
 
 def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
-    """A text field of at most ``max_length`` characters (a note's :data:`~core.validation.NOTE_MAX`
-    when not given), documented and refused with :mod:`core.validation`'s Chinese message."""
-    limit = validation.TextLimit(max_length or validation.NOTE_MAX)
+    """A text field of at most ``max_length`` characters (any ``Text`` column's
+    :data:`~core.validation.TEXT_MAX` when not given), documented and refused with
+    :mod:`core.validation`'s Chinese message."""
+    limit = validation.TextLimit(max_length or validation.TEXT_MAX)
 
     def within(value: Any) -> None:
         message = validation.check(value, limit)

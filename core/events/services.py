@@ -21,14 +21,17 @@ from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
-from core.validation import LIMITS, NOTE_MAX, RecordError, TextLimit, check
+from core.validation import LIMITS, RecordError, TextLimit, check
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
 #: Hours one event can credit, and one training record can hold (see :data:`core.validation.LIMITS`).
 MAX_EVENT_HOURS = LIMITS["event_hours"].maximum
 MAX_RECORD_HOURS = LIMITS["training_hours"].maximum
 #: Text columns and their lengths.
-EVENT_TEXT_LIMITS = {"topic": 300, "location": 200, "presenter": 50, "recorder": 50, "minutes": NOTE_MAX}
+EVENT_TEXT_LIMITS = {
+    "topic": 300, "location": 200, "presenter": 50, "recorder": 50,
+    "minutes": LIMITS["minutes"].max_length,
+}
 
 #: One member's attendance: (status code, reason or None).
 AttendanceEntry = tuple[str, str | None]
