@@ -92,23 +92,27 @@ def register_plugins(app: Flask) -> None:
         from core.plugins.manager import init_app
     except ImportError:  # plugin system not installed in this build
         return
-    init_app(app)
+    from core.metrics.registry import static_vocabularies
+
+    init_app(app, metric_vocabularies=static_vocabularies())
 
 
 def register_request_context(app: Flask) -> None:
     """Each request works as the logged-in user and, for unit users, within their unit."""
     from core.accounts.models import User
+    from core.accounts.services import account_usable
     from core.accounts.sessions import session_expired
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         # "<id>:<session version>" (User.get_id): a session from before a logout or a password
-        # change carries an older version and is refused.
+        # change carries an older version and is refused. A deactivated user, or one of a
+        # disabled unit, is logged out on their next request.
         number, _sep, version = user_id.partition(":")
         if not number.isdigit() or not version.isdigit() or int(number) > validation.INT_MAX:
             return None
         user = db.session.get(User, int(number))
-        if user is None or not user.active or (user.session_version or 0) != int(version):
+        if not account_usable(user) or (user.session_version or 0) != int(version):
             return None
         return user
 
@@ -125,12 +129,31 @@ def register_request_context(app: Flask) -> None:
             audit.recorder.set_actor(current_user.id, current_user.username)
             tenancy.set_tenant(current_user.tenant_id)
         g.tenant = None
+        if current_user.is_authenticated and current_user.must_change_password:
+            return _forced_password_change()
 
     @app.teardown_request
     def _unbind(exc: BaseException | None) -> None:
         # Threads serve many requests: never let one request's unit leak into the next.
         tenancy.set_tenant(None)
         audit.recorder.set_actor(None, "system")
+
+
+#: What a user whose password was reset may still reach before changing it.
+PASSWORD_CHANGE_ENDPOINTS = {"accounts.password", "accounts.logout", "static"}
+
+
+def _forced_password_change() -> Any:
+    """Send a user whose password an admin reset to the change form; the API refuses them."""
+    from flask import redirect, url_for
+    from flask_babel import gettext as _
+
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if request.path.startswith("/api/"):
+        return {"code": 403, "status": "Forbidden",
+                "message": _("管理员已重置您的密码：请先登录网页修改密码")}, 403
+    return redirect(url_for("accounts.password"))
 
 
 def register_blueprints(app: Flask) -> None:
@@ -153,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.funding.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.findings.views", fromlist=["bp"]).bp)  # findings, honours
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -40,6 +40,9 @@ from core.tenancy import set_tenant
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Roles that keep records; supervisors only read.
 WRITER_ROLES = ("host_admin", "unit_admin", "secretary")
+#: API blueprints whose writes are the supervisors' (findings, honours): their views decide who
+#: may write (:func:`core.findings.services.can_record`), not the unit's editors rule.
+SUPERVISOR_WRITES = {"findings", "honours"}
 
 
 def _bearer_token() -> str | None:
@@ -77,6 +80,8 @@ def authenticate() -> User:
         user = user_for_token(token)
         if user is None:
             abort(401, message=_("API 令牌无效或已撤销"))
+        # The token's last use (at most one UPDATE a minute) is kept even if the call fails.
+        db.session.commit()
         g.api_auth = "token"
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
@@ -85,6 +90,8 @@ def authenticate() -> User:
             _check_session_write()
     else:
         abort(401, message=_("请提供 API 令牌（Authorization: Bearer …）或先登录"))
+    if user.must_change_password:
+        abort(403, message=_("管理员已重置您的密码：请先登录网页修改密码"))
     g.api_user = user
     set_actor(user.id, user.username)
     set_tenant(user.tenant_id)
@@ -101,7 +108,11 @@ def resolve_unit(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None or not can_view_tenant(user, tenant):
         abort(404, message=_("单位不存在"))
-    if request.method not in SAFE_METHODS and not can_edit_tenant(user, tenant):
+    if (
+        request.method not in SAFE_METHODS
+        and request.blueprint not in SUPERVISOR_WRITES
+        and not can_edit_tenant(user, tenant)
+    ):
         abort(403, message=_("您只能查看此单位的记录，不能修改"))
     set_tenant(tenant.id)
     g.unit = tenant

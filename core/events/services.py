@@ -15,11 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
+from core import deletion
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
+from core.members.roll import on_roll_clause
 from core.organizations.models import Organization
 from core.validation import LIMITS, RecordError, TextLimit, check
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
@@ -39,14 +41,9 @@ AttendanceEntry = tuple[str, str | None]
 
 def roster_query(organization_id: int, on: dt.date):
     """Members of a branch who belonged to it on ``on`` (joined or transferred in, not yet left)."""
-    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     return (
         select(Member)
-        .where(
-            Member.organization_id == organization_id,
-            start <= on,
-            or_(Member.left_on.is_(None), Member.left_on > on),
-        )
+        .where(Member.organization_id == organization_id, on_roll_clause(on))
         .order_by(Member.name, Member.id)
     )
 
@@ -399,3 +396,20 @@ def training_hours(member_ids: Iterable[int], year: int) -> dict[int, dict[str, 
         records = Decimal(str(from_records.get(member_id) or 0))
         result[member_id] = {"events": events, "records": records, "total": events + records}
     return result
+
+
+# --- deleting (a record entered by mistake) --------------------------------------------------
+
+
+def delete_event(event: Event) -> None:
+    """Delete a meeting with its attendance, kinds and attachments' records.
+
+    Nothing else points to a meeting; the audit log keeps the meeting and each attendance row
+    as they were.
+    """
+    deletion.delete(event)
+
+
+def delete_training_record(record: TrainingRecord) -> None:
+    """Delete one training record (nothing points to it)."""
+    deletion.delete(record)

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import deletion
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.host.models import Tenant
@@ -83,7 +84,11 @@ def evidence_path(stored: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def _read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | None:
+def read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | None:
+    """Read and check an evidence upload (type by content, size); on a problem set ``errors["evidence"]``.
+
+    :returns: the bytes and the suffix to store them under, or ``None``.
+    """
     name = (upload.filename or "").strip()
     suffix = Path(name).suffix.lower()
     if suffix not in EVIDENCE_TYPES:
@@ -101,6 +106,43 @@ def _read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | 
         errors["evidence"] = _("文件内容与扩展名不符，只接受 PDF、JPG 或 PNG")
         return None
     return data, ".jpg" if suffix == ".jpeg" else suffix
+
+
+def _check_result(
+    met: bool, checked_on: dt.date, checked_by: str, evidence_note: str | None,
+    errors: dict[str, str],
+) -> tuple[str, str | None]:
+    """Check what a 六有 check found (result, day, who, note); problems go into ``errors``."""
+    if not isinstance(met, bool):
+        errors["met"] = _("请选择是否达标")
+    if not isinstance(checked_on, dt.date):
+        errors["checked_on"] = _("请填写检查日期")
+    elif checked_on > dt.date.today():
+        errors["checked_on"] = _("检查日期不能晚于今天")
+    who = (checked_by or "").strip()
+    if not who:
+        errors["checked_by"] = _("请填写检查人")
+    elif len(who) > 50:
+        errors["checked_by"] = _("不能超过 %(limit)d 个字符", limit=50)
+    note = (evidence_note or "").strip() or None
+    if note and len(note) > 2000:
+        errors["evidence_note"] = _("不能超过 %(limit)d 个字符", limit=2000)
+    return who, note
+
+
+def store_upload(content: tuple[bytes, str], *, tenant_id: int, folder: str, prefix: str) -> str:
+    """Write a checked upload as ``uploads/<tenant id>/<folder>/<prefix>-<random><suffix>``.
+
+    The uploaded name is never used as a path. :returns: the path to store on the record,
+    relative to the instance folder (what :func:`evidence_path` reads back).
+    """
+    data, suffix = content
+    relative = Path("uploads") / str(tenant_id) / folder
+    target = Path(current_app.instance_path) / relative
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"{prefix}-{uuid.uuid4().hex}{suffix}"
+    (target / name).write_bytes(data)
+    return (relative / name).as_posix()
 
 
 def record_facility_check(
@@ -125,34 +167,18 @@ def record_facility_check(
     keys = {i.key for i in checklist(tenant)} if tenant is not None else set()
     if item not in keys:
         errors["item"] = _("请选择清单中的项目")
-    if not isinstance(met, bool):
-        errors["met"] = _("请选择是否达标")
-    if not isinstance(checked_on, dt.date):
-        errors["checked_on"] = _("请填写检查日期")
-    elif checked_on > dt.date.today():
-        errors["checked_on"] = _("检查日期不能晚于今天")
-    who = (checked_by or "").strip()
-    if not who:
-        errors["checked_by"] = _("请填写检查人")
-    elif len(who) > 50:
-        errors["checked_by"] = _("不能超过 %(limit)d 个字符", limit=50)
-    note = (evidence_note or "").strip() or None
-    if note and len(note) > 2000:
-        errors["evidence_note"] = _("不能超过 %(limit)d 个字符", limit=2000)
+    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
     content = None
     if evidence is not None and (evidence.filename or "").strip():
-        content = _read_upload(evidence, errors)
+        content = read_upload(evidence, errors)
     if errors:
         raise RecordError(errors)
     stored = None
     if content is not None:
-        data, suffix = content
-        relative = Path("uploads") / str(organization.tenant_id) / "facilities"
-        folder = Path(current_app.instance_path) / relative
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{organization.id}-{item}-{uuid.uuid4().hex}{suffix}"
-        (folder / name).write_bytes(data)
-        stored = (relative / name).as_posix()
+        stored = store_upload(
+            content, tenant_id=organization.tenant_id, folder="facilities",
+            prefix=f"{organization.id}-{item}",
+        )
     check = FacilityCheck(
         organization_id=organization.id,
         item=item,
@@ -175,3 +201,29 @@ def latest_checks(organization_id: int) -> dict[str, FacilityCheck]:
         .order_by(FacilityCheck.checked_on, FacilityCheck.id)
     ).all()
     return {row.item: row for row in rows}
+
+
+def delete_facility_check(check: FacilityCheck) -> None:
+    """Delete a 六有 check recorded by mistake; the item then reads from the check before it.
+
+    The evidence file stays on disk: the audit log names it, so the deleted check can be traced.
+    """
+    deletion.delete(check)
+
+
+def update_facility_check(
+    check: FacilityCheck, *, met: bool, checked_on: dt.date, checked_by: str,
+    evidence_note: str | None = None,
+) -> FacilityCheck:
+    """Correct what a check found (the item and its evidence file stay; a wrong item is
+    deleted and recorded again).
+
+    :raises RecordError: every bad field.
+    """
+    errors: dict[str, str] = {}
+    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
+    if errors:
+        raise RecordError(errors)
+    check.met, check.checked_on, check.checked_by, check.evidence_note = met, checked_on, who, note
+    db.session.flush()
+    return check

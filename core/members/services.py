@@ -16,11 +16,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import deletion
+from core.deletion import Dependent
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, TrainingRecord
 from core.extensions import db
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
+from core.staffing.models import StaffPost
 from core.validation import Limit, RecordError, TextLimit, check, check_fields
 from core.vocabulary import (
     APPRAISAL_RESULTS,
@@ -201,10 +208,6 @@ def update_member(member: Member, **changes: Any) -> Member:
     return member
 
 
-def _start_of(member: Member) -> dt.date:
-    return member.transferred_in_on or member.joined_on
-
-
 def transfer_member(member: Member, organization: Organization, on: dt.date) -> Member:
     """Move a member to another branch of the same unit from ``on``.
 
@@ -224,7 +227,7 @@ def transfer_member(member: Member, organization: Organization, on: dt.date) -> 
         errors["transferred_in_on"] = _("请填写转入日期")
     elif on > dt.date.today():
         errors["transferred_in_on"] = _("日期不能晚于今天")
-    elif on < _start_of(member):
+    elif on < roll_start(member):
         errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
     if errors:
         raise MemberError(errors)
@@ -248,7 +251,7 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
         errors["left_on"] = _("请填写离开日期")
     elif left_on > dt.date.today():
         errors["left_on"] = _("日期不能晚于今天")
-    elif left_on < _start_of(member):
+    elif left_on < roll_start(member):
         errors["left_on"] = _("离开日期不能早于入党或转入日期")
     if member.left_on is not None:
         errors["left_on"] = _("该党员已于 %(day)s 离开", day=member.left_on.isoformat())
@@ -422,13 +425,6 @@ def close_development_case(case: DevelopmentCase, note: str) -> DevelopmentCase:
 # --- democratic appraisal (民主评议党员) ----------------------------------------------------
 
 
-def _belonged_in_year(member: Member, year: int) -> bool:
-    start = _start_of(member)
-    return start <= dt.date(year, 12, 31) and (
-        member.left_on is None or member.left_on > dt.date(year, 1, 1)
-    )
-
-
 def set_appraisals(
     organization: Organization,
     year: int,
@@ -462,7 +458,7 @@ def set_appraisals(
         result = results[member_id] or None
         if member is None or member.organization_id != organization.id:
             errors[str(member_id)] = _("编号为 %(id)s 的党员不属于本支部", id=member_id)
-        elif "year" not in errors and not _belonged_in_year(member, year):
+        elif "year" not in errors and not on_branch_roll_during(member, dt.date(year, 1, 1), dt.date(year, 12, 31)):
             errors[str(member_id)] = _("%(name)s 在 %(year)d 年不属于本支部", name=member.name, year=year)
         elif result is not None and result not in APPRAISAL_RESULTS:
             errors[str(member_id)] = _("%(name)s 的评议结果无效", name=member.name)
@@ -518,3 +514,43 @@ def set_appraisal(
         stored[0].note = note.strip() or None
         db.session.flush()
     return stored[0] if stored else None
+
+
+# --- deleting (a record entered by mistake) --------------------------------------------------
+
+
+def member_dependents() -> tuple[Dependent, ...]:
+    """Records that keep a member's history; while any exist the member is not deleted."""
+    return (
+        Dependent(DuesPayment.member_id, _l("条党费记录")),
+        Dependent(Attendance.member_id, _l("条出勤记录")),
+        Dependent(TrainingRecord.member_id, _l("条学时记录")),
+        Dependent(Appraisal.member_id, _l("条民主评议结果")),
+        Dependent(CommitteeSeat.member_id, _l("个委员会职务")),
+        Dependent(PartyGroup.leader_id, _l("个党小组组长职务")),
+        Dependent(DevelopmentCase.member_id, _l("个发展党员案例")),
+        Dependent(StaffPost.member_id, _l("个党务工作者岗位")),
+    )
+
+
+def member_delete_refusal(member: Member) -> str | None:
+    """Why a member cannot be deleted (they have a history), or None."""
+    return deletion.refusal(
+        member,
+        member_dependents(),
+        what=_("该党员"),
+        instead=_("如已转出或去世，请登记离开（历史记录保留）"),
+    )
+
+
+def delete_member(member: Member) -> None:
+    """Delete a member entered by mistake; refused once any record points to them.
+
+    :raises RecordError: under ``delete``, naming what points to the member.
+    """
+    deletion.delete(member, member_delete_refusal(member))
+
+
+def delete_appraisal(appraisal: Appraisal) -> None:
+    """Delete one appraisal result (nothing points to it)."""
+    deletion.delete(appraisal)

@@ -66,7 +66,7 @@ def read_override_file(path: Path) -> dict[str, Any]:
         raise OverrideFileError(f"{path}: YAML 格式错误：{error}") from error
     if not isinstance(data, dict):
         raise OverrideFileError(f"{path}: 应为键值映射")
-    unknown = set(data) - {"parameters", "disabled_items", "extra_items", "bands"}
+    unknown = set(data) - {"parameters", "disabled_items", "extra_items", "bands", "sources", "vetoes"}
     if unknown:
         raise OverrideFileError(f"{path}: 不认识的项 {', '.join(sorted(unknown))}")
     return data
@@ -98,5 +98,7 @@ def overrides_for(tenant: Tenant, *, county_rows: list[HostParameter] | None = N
         disabled_items=data.get("disabled_items") or {},
         extra_items=data.get("extra_items") or {},
         bands=data.get("bands"),
+        sources=data.get("sources") or (),
+        vetoes=data.get("vetoes") or (),
         origin=origin,
     )

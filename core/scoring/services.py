@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import Period, compute_metrics
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
-from core.scoring.metrics import Period, compute_metrics
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.scoring.overrides import county_parameter_rows, overrides_for
-from core.standards.evaluation import BranchResult
+from core.standards.evaluation import BranchResult, evaluate
 from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
@@ -182,13 +182,15 @@ def score_units(
         if branch_code and organization.code != branch_code:
             continue
         outcome = scored[organization.tenant_id]
-        result = registry.evaluate(
-            outcome.tenant.unit_type,
+        unit_type = outcome.tenant.unit_type
+        result = evaluate(
+            registry.standard(unit_type, on=period.end),
+            overrides[organization.tenant_id],
             facts_by_branch[organization_id],
-            on=period.end,
-            overrides=overrides[organization.tenant_id],
             manual_scores=manual.get(organization_id, {}),
             exemptions=exemptions.get(organization_id, []),
+            on=period.end,
+            formulas=registry.formula_table(unit_type),
         )
         outcome.branches.append(
             BranchScore(organization=organization, result=result, facts=facts_by_branch[organization_id])
