@@ -2,7 +2,7 @@
 user, and a shared counter table for login attempts by client address.
 
 Revision ID: a50c832a9440
-Revises: 5d35831aa556
+Revises: 55ce47ab08d6
 Create Date: 2026-12-01 21:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a50c832a9440'
-down_revision = '5d35831aa556'
+down_revision = '55ce47ab08d6'
 branch_labels = None
 depends_on = None
 
