@@ -126,14 +126,9 @@ def account_usable(user: User | None) -> bool:
 
 
 def sessions_changed(user: User) -> None:
-    """The call site for ending a user's other sessions (password changed or reset, account
-    deactivated).
-
-    Helper ``harden`` adds a per-user session version checked on each request; when it lands,
-    this calls its function. Until then a deactivated user's session already ends on the next
-    request (the user loader refuses inactive users), but a changed password does not end other
-    sessions.
-    """
+    """End a user's sessions (password changed or reset, account deactivated): see
+    :func:`end_sessions`. A user who changed their own password is logged in again by the page."""
+    end_sessions(user)
 
 
 def change_password(user: User, *, current: str, new: str, confirm: str) -> None:

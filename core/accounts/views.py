@@ -141,6 +141,8 @@ def password():
             show_errors(form, error.errors)
         else:
             db.session.commit()
+            login_user(user)  # this session carries the new version; every other one has ended
+            start_session()
             flash(_("密码已修改"), "info")
             return redirect(url_for("web.home"))
     status = 400 if request.method == "POST" else 200
