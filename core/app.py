@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import event
 
-from core import audit, tenancy
+from core import audit, security, tenancy, validation
 from core.config import default_instance_path, load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.paths import MIGRATIONS_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(TEMPLATES_DIR / "static"),
     )
     load_config(app, config)
+    security.init_app(app)  # first: bounds every request before any other hook reads it
     register_extensions(app)
     register_database(app)
     register_plugins(app)
@@ -70,6 +71,7 @@ def register_database(app: Flask) -> None:
     import core.models  # noqa: F401 - every model must be mapped before the first query
 
     tenancy.install(Session)
+    validation.install(Session)  # every row within its columns' bounds, or a Chinese RecordError
     audit.recorder.install(Session)
     role = app.config.get("DB_APP_ROLE")
     with app.app_context():
@@ -99,12 +101,20 @@ def register_request_context(app: Flask) -> None:
     """Each request works as the logged-in user and, for unit users, within their unit."""
     from core.accounts.models import User
     from core.accounts.services import account_usable
+    from core.accounts.sessions import session_expired
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        # A deactivated user, or one of a disabled unit, is logged out on their next request.
-        user = db.session.get(User, int(user_id))
-        return user if account_usable(user) else None
+        # "<id>:<session version>" (User.get_id): a session from before a logout or a password
+        # change carries an older version and is refused. A deactivated user, or one of a
+        # disabled unit, is logged out on their next request.
+        number, _sep, version = user_id.partition(":")
+        if not number.isdigit() or not version.isdigit() or int(number) > validation.INT_MAX:
+            return None
+        user = db.session.get(User, int(number))
+        if not account_usable(user) or (user.session_version or 0) != int(version):
+            return None
+        return user
 
     @app.before_request
     def _bind_user_and_tenant() -> None:
@@ -112,6 +122,9 @@ def register_request_context(app: Flask) -> None:
             session["lang"] = request.args["lang"]
         tenancy.set_tenant(None)
         audit.recorder.set_actor(None, "anonymous")
+        if current_user.is_authenticated and session_expired():
+            logout_user()
+            session.clear()
         if current_user.is_authenticated:
             audit.recorder.set_actor(current_user.id, current_user.username)
             tenancy.set_tenant(current_user.tenant_id)
@@ -221,14 +234,26 @@ def register_error_handlers(app: Flask) -> None:
         400: lambda: _("请求有误，请检查后重试。"),
         403: lambda: _("您没有权限查看此页面。"),
         404: lambda: _("页面不存在。"),
+        413: lambda: _("提交的内容太大。"),
         429: lambda: _("尝试次数过多，请稍后再试。"),
         500: lambda: _("服务器出错了，请稍后再试。"),
     }
 
     def _render(error: HTTPException):
         code = error.code or 500
-        message = messages.get(code, messages[500])()
+        data = getattr(error, "data", None) or {}
+        message = str(data.get("message") or messages.get(code, messages[500])())
         return render_template("error.html", code=code, message=message), code
 
     for code in messages:
         app.register_error_handler(code, _render)
+
+    from core.plugins.manager import NoStandardInEffect
+
+    def _no_standard(error: NoStandardInEffect):
+        message = _("%(day)s 没有生效的评分标准，请换一个日期", day=error.on.isoformat())
+        if request.path.startswith("/api/"):
+            return {"code": 404, "status": "Not Found", "message": message}, 404
+        return render_template("error.html", code=404, message=message), 404
+
+    app.register_error_handler(NoStandardInEffect, _no_standard)

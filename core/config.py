@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -27,6 +28,10 @@ class Defaults:
     MIGRATION_DATABASE_URL: str | None = None
     #: On PostgreSQL, ``SET ROLE`` to this role after connecting; empty string disables.
     DB_APP_ROLE = APP_DB_ROLE
+    #: Key that opens county-wide (host) work past row-level security (see ``core/rls.py``).
+    #: None → a random key in ``instance/db_host_key``. Every server and the migration must use
+    #: the same one (like SECRET_KEY); the database stores only its digest.
+    DB_HOST_SCOPE_KEY: str | None = None
     REDIS_URL: str | None = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
@@ -35,11 +40,30 @@ class Defaults:
     TIME_ZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
     WTF_CSRF_ENABLED = True
-    WTF_CSRF_TIME_LIMIT = None
+    #: None → the session's absolute lifetime (``SESSION_MAX_HOURS``): a token dies with its session.
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    #: Largest request body (an Excel upload is at most 10 MB; a form or JSON body far less).
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    #: Pool connections are tested before use, so a restarted PostgreSQL costs no request a 500.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    #: Login attempts allowed per client address.
-    LOGIN_RATE_LIMIT = "10 per minute"
+    #: A session idle this long is ended (minutes) …
+    SESSION_IDLE_MINUTES = 60
+    #: … and any session this long after its login (hours).
+    SESSION_MAX_HOURS = 12
+    #: Served over HTTPS (directly or behind a proxy that says so): Secure cookies, HSTS, and
+    #: plain-HTTP requests redirected. Set it in production.
+    HTTPS = False
+    #: Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (ProxyFix);
+    #: 0 → those headers are ignored and the peer address is the client's.
+    TRUSTED_PROXIES = 0
+    #: Failed logins one client address may make per window, shared by every worker.
+    LOGIN_MAX_PER_ADDRESS = 20
+    LOGIN_WINDOW_SECONDS = 600
+    #: Failures in a row that lock an account, and the first lock's length (doubling after).
+    LOGIN_LOCK_AFTER = 5
+    LOGIN_LOCK_MINUTES = 5
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     #: Personal data (ID numbers, phones) shown unmasked only to these roles.
@@ -67,6 +91,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config.get("TIME_ZONE") or "Asia/Shanghai"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    if not app.config.get("DB_HOST_SCOPE_KEY"):
+        app.config["DB_HOST_SCOPE_KEY"] = _secret_key(Path(app.instance_path), "db_host_key")
     if not app.config.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = _sqlite_url(Path(app.instance_path) / "branchmark.db")
@@ -76,13 +102,19 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config["MIGRATION_DATABASE_URL"] = app.config["DATABASE_URL"]
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is None:
+        app.config["WTF_CSRF_TIME_LIMIT"] = int(float(app.config["SESSION_MAX_HOURS"]) * 3600)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config["SESSION_MAX_HOURS"]))
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     if not app.config.get("TENANTS_DIR"):
         app.config["TENANTS_DIR"] = str(PROJECT_ROOT / "tenants")
 
 
-def _secret_key(instance: Path) -> str:
+def _secret_key(instance: Path, name: str = "secret_key") -> str:
     """The instance's own random key, created on first start (never a shared default)."""
-    path = instance / "secret_key"
+    path = instance / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     os.makedirs(instance, exist_ok=True)

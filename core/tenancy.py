@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import current_app, has_app_context
 from sqlalchemy import event, false, inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -85,12 +86,15 @@ def _sync_postgres_settings(session: Session) -> None:
     wanted = (current_tenant_id(), in_host_scope())
     if connection.info.get(_GUC_STATE) == wanted:
         return
+    # The host key, not an on/off flag: only the key opens every unit's rows (core/rls.py), and
+    # it is set for this transaction only, while host work runs.
+    key = current_app.config.get("DB_HOST_SCOPE_KEY") or "" if wanted[1] and has_app_context() else ""
     connection.execute(
         text(
             "SELECT set_config('branchmark.tenant_id', :tenant, true),"
-            " set_config('branchmark.host_scope', :host, true)"
+            " set_config('branchmark.host_key', :key, true)"
         ),
-        {"tenant": "" if wanted[0] is None else str(wanted[0]), "host": "on" if wanted[1] else "off"},
+        {"tenant": "" if wanted[0] is None else str(wanted[0]), "key": key},
     )
     connection.info[_GUC_STATE] = wanted
 

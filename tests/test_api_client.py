@@ -20,6 +20,7 @@ from core.accounts.models import User
 from core.accounts.services import issue_token
 from core.audit.models import AuditLog
 from core.extensions import db
+from core.tenancy import host_scope
 
 #: (OpenAPI path, method) of every API request made by the tests in this process.
 CALLED: set[tuple[str, str]] = set()
@@ -92,4 +93,5 @@ def audit_rows(table: str, action: str | None = None) -> list[AuditLog]:
     query = db.select(AuditLog).where(AuditLog.table_name == table).order_by(AuditLog.id)
     if action:
         query = query.where(AuditLog.action == action)
-    return list(db.session.scalars(query))
+    with host_scope():  # the audit log has row-level security on PostgreSQL
+        return list(db.session.scalars(query))

@@ -12,13 +12,14 @@ from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
 from core.members.models import Member
 from core.members.services import MemberError, update_member
-from core.tenancy import use_tenant
+from core.tenancy import host_scope, use_tenant
 
 
 def _log(db, table: str, row_id: int) -> list[AuditLog]:
-    return db.session.scalars(
-        select(AuditLog).where(AuditLog.table_name == table, AuditLog.row_id == row_id).order_by(AuditLog.id)
-    ).all()
+    with host_scope():  # the audit log has row-level security on PostgreSQL
+        return db.session.scalars(
+            select(AuditLog).where(AuditLog.table_name == table, AuditLog.row_id == row_id).order_by(AuditLog.id)
+        ).all()
 
 
 @pytest.fixture

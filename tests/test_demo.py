@@ -266,7 +266,8 @@ def test_demo_county_loads_with_every_planted_gap(app, db, demo_data):
     assert sum(u.role == "unit_admin" for u in users.values()) == len(tenants)
     secretaries = [u for u in users.values() if u.role == "secretary"]
     assert secretaries and all(u.organization_id and u.tenant_id for u in secretaries)
-    record = db.session.scalar(select(AuditLog).where(AuditLog.table_name == "demo"))
+    with host_scope():  # the audit log has row-level security on PostgreSQL
+        record = db.session.scalar(select(AuditLog).where(AuditLog.table_name == "demo"))
     assert record.actor == "cli:demo" and record.action == "insert"
     assert record.after["counts"]["member"] == len(members)
 

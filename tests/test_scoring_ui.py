@@ -62,9 +62,10 @@ def county(db, tenant, other_tenant, make_organization, make_member, make_user):
 
 
 def _audit_rows(db, table: str) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(AuditLog).where(AuditLog.table_name == table)
-    )
+    with host_scope():  # the audit log has row-level security on PostgreSQL
+        return db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.table_name == table)
+        )
 
 
 def _item(tenant: Tenant, branch_code: str, item_id: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, false
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped, code_column_type
@@ -32,6 +32,12 @@ class User(UserMixin, Timestamped, Base):
     #: Set when an admin resets the password: nothing but changing it works until it is changed.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Raised to end every session of the user (logout, password change): a session carries
+    #: the version it was opened with and is refused once they differ (see :meth:`get_id`).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Failed logins in a row, and the time until which the account is locked because of them.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     #: The user's unit, loaded with the user: a disabled unit refuses its users' logins.
     tenant = relationship("Tenant", lazy="joined")
@@ -45,6 +51,10 @@ class User(UserMixin, Timestamped, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user and the session version (an "alternative token")."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -78,3 +88,16 @@ class ApiToken(Timestamped, Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted by key (a client address) in a window, shared by every worker.
+
+    Host-level. Used when no Redis is configured (see :mod:`core.accounts.throttle`).
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

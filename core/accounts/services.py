@@ -126,14 +126,9 @@ def account_usable(user: User | None) -> bool:
 
 
 def sessions_changed(user: User) -> None:
-    """The call site for ending a user's other sessions (password changed or reset, account
-    deactivated).
-
-    Helper ``harden`` adds a per-user session version checked on each request; when it lands,
-    this calls its function. Until then a deactivated user's session already ends on the next
-    request (the user loader refuses inactive users), but a changed password does not end other
-    sessions.
-    """
+    """End a user's sessions (password changed or reset, account deactivated): see
+    :func:`end_sessions`. A user who changed their own password is logged in again by the page."""
+    end_sessions(user)
 
 
 def change_password(user: User, *, current: str, new: str, confirm: str) -> None:
@@ -213,6 +208,20 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def find_user(username: str) -> User | None:
+    """The account with this username (active or not), or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user on every device: logout, password change or reset.
+
+    Raises the user's session version; a session (cookie) opened before is refused by the user
+    loader from the next request on. The caller commits.
+    """
+    user.session_version = (user.session_version or 0) + 1
 
 
 def _digest(token: str) -> str:

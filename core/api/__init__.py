@@ -170,9 +170,20 @@ def init_app(app: Flask) -> Api:
         _prepare(blp)
         parameters = [SLUG_PARAMETER] if "<slug>" in prefix else None
         api.register_blueprint(blp, url_prefix=prefix, parameters=parameters)
+    _declare_pagination_header(api)
     app.register_blueprint(_docs_blueprint(api))
     app.extensions["branchmark_api"] = api
     return api
+
+
+def _declare_pagination_header(api: Api) -> None:
+    """``X-Pagination`` is a JSON text: declare it with ``content`` (OpenAPI 3), not as an object."""
+    headers = api.spec.components.headers
+    if "PAGINATION" in headers:
+        headers["PAGINATION"] = {
+            "description": "分页信息（JSON 文本）/ Pagination metadata as JSON text",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}},
+        }
 
 
 def _prepare(blp) -> None:

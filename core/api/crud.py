@@ -150,6 +150,8 @@ def register_record_routes(blp: Blueprint, resource: RecordResource) -> None:
             @blp.response(200, resource.schema)
             def patch(self, changes: dict[str, Any], record_id: int):
                 """修改（只传要改的字段） / Update the fields given."""
+                if not changes:  # an empty or missing body changes nothing: say so, not 200
+                    unprocessable({"_schema": _("请至少提交一个要修改的字段")})
                 _require_writer(resource)
                 record = record_or_404(resource, record_id)
                 check_branch(resource.branch_of(record))

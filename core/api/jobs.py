@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields
 
 from core.api.crud import paginate
-from core.api.schemas import QueryArgsSchema, Schema
+from core.api.schemas import QueryArgsSchema, Schema, one_of
 from core.extensions import db
 from core.jobs.models import JOB_STATUSES, Job
 from core.jobs.services import can_view_job, visible_jobs_query
@@ -34,7 +34,7 @@ class JobSchema(Schema):
 
 
 class JobQueryArgsSchema(QueryArgsSchema):
-    status = fields.String(metadata={"description": "、".join(JOB_STATUSES)})
+    status = one_of(JOB_STATUSES)
 
 
 @blp.route("")

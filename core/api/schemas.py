@@ -16,6 +16,7 @@ import marshmallow as ma
 from flask import current_app, g, has_request_context
 from marshmallow import fields, validate
 
+from core import validation
 from core.audit.recorder import mask_personal
 
 #: Chinese messages by field class and message key; looked up along the field's MRO.
@@ -103,8 +104,62 @@ class Schema(ma.Schema):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             _localize(field)
+            _bound(name, field)
+
+
+def _limit_for(name: str, field: fields.Field) -> validation.Limit | None:
+    """The :mod:`core.validation` limit a field obeys by its kind (and, for years, its name)."""
+    if isinstance(field, fields.Integer):
+        if name == "year" or name.endswith("_year"):
+            return validation.LIMITS["year"]
+        if name == "month":
+            return validation.LIMITS["month"]
+        if name == "id" or name.endswith("_id"):
+            return validation.LIMITS["id"]
+        return validation.NumberLimit(
+            validation.Decimal(-validation.INT_MAX - 1), validation.Decimal(validation.INT_MAX), 0
+        )
+    if isinstance(field, fields.Decimal):
+        # Whatever the column, no Numeric of ours holds more than 12 digits before the point;
+        # the services check signs and the field's own bounds.
+        top = validation.LIMITS["money"].maximum
+        return validation.NumberLimit(-top, top)
+    if isinstance(field, fields.Date):
+        return validation.LIMITS["date"]
+    if isinstance(field, fields.String) and (name == "note" or name.endswith("_note")):
+        return validation.LIMITS["note"]
+    if isinstance(field, fields.String) and name == "minutes":
+        return validation.LIMITS["minutes"]
+    return None
+
+
+def _bound(name: str, field: fields.Field) -> None:
+    """Refuse, at load, a value the database could not hold or common sense rules out."""
+    if isinstance(field, fields.String):
+        field.validators.append(_refuse_nul)
+    for inner in _inner_fields(field):
+        _bound(name, inner)
+    if isinstance(field, fields.Nested | fields.Pluck):
+        return
+    limit = _limit_for(name, field)
+    if limit is None or getattr(field, "_bounded", False):
+        return
+    field._bounded = True  # a field object shared by two schemas gets one check, not two
+
+    def within(value: Any, limit: validation.Limit = limit) -> None:
+        message = validation.check(value, limit)
+        if message:
+            raise ma.ValidationError(message)
+
+    field.validators.append(within)
+
+
+def _refuse_nul(value: Any) -> None:
+    message = validation.no_nul(value)
+    if message:
+        raise ma.ValidationError(message)
 
 
 class QueryArgsSchema(Schema):
@@ -132,22 +187,37 @@ def one_of(vocabulary: dict[str, Any], **kwargs: Any) -> fields.String:
 
 
 def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
-    """A text field with an optional maximum length (message in Chinese)."""
-    if max_length is None:
-        return fields.String(**kwargs)
-    return fields.String(
-        validate=validate.Length(max=max_length, error=f"不能超过 {max_length} 个字"), **kwargs
-    )
+    """A text field of at most ``max_length`` characters (any ``Text`` column's
+    :data:`~core.validation.TEXT_MAX` when not given), documented and refused with
+    :mod:`core.validation`'s Chinese message."""
+    limit = validation.TextLimit(max_length or validation.TEXT_MAX)
+
+    def within(value: Any) -> None:
+        message = validation.check(value, limit)
+        if message:
+            raise ma.ValidationError(message)
+
+    return fields.String(validate=within, metadata={"maxLength": limit.max_length, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+#: How the API sends every decimal: a JSON string (no precision lost); input may be a string
+#: or a number. Documented so in the OpenAPI document (``type: string`` with this pattern).
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+
+
+def _decimal(places: int, kwargs: dict[str, Any]) -> fields.Decimal:
+    metadata = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "0." + "0" * places, **kwargs.pop("metadata", {})}
+    return fields.Decimal(places=places, as_string=True, metadata=metadata, **kwargs)
 
 
 def money(**kwargs: Any) -> fields.Decimal:
     """A yuan amount, two places, written as a string so no precision is lost in JSON."""
-    return fields.Decimal(places=2, as_string=True, **kwargs)
+    return _decimal(2, kwargs)
 
 
 def hours(**kwargs: Any) -> fields.Decimal:
     """学时, one place, as a string."""
-    return fields.Decimal(places=1, as_string=True, **kwargs)
+    return _decimal(1, kwargs)
 
 
 def shows_personal_data() -> bool:

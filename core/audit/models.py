@@ -15,13 +15,16 @@ class AuditLog(Base):
     """One write: who, when, which row, and the changed values before and after.
 
     Host-level (not filtered by tenant) so the county can audit across units; views filter it
-    explicitly by ``tenant_id`` for unit admins.
+    explicitly by ``tenant_id`` for unit admins. On PostgreSQL row-level security lets anyone
+    append but a unit read only its own rows (host rows: host work only), so inserts must not
+    ask for the new row back (``RETURNING``): ``implicit_returning`` is off.
     """
 
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_tenant_at", "tenant_id", "at"),
         Index("ix_audit_log_row", "table_name", "row_id"),
+        {"implicit_returning": False},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

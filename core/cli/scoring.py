@@ -19,6 +19,7 @@ from core.scoring.services import score_unit, store_scorecards
 from core.standards.catalogue import LEVELS, VALUE_TYPES
 from core.standards.formulas import FormulaInputError, evaluate_formula
 from core.standards.loader import check_standard_file
+from core.tenancy import set_tenant
 from core.timezone import local_today
 
 #: Short names accepted by ``calc`` for formula inputs, besides full metric names.
@@ -50,6 +51,9 @@ def _parse_date(value: str | None) -> dt.date | None:
 @with_appcontext
 def score(slug: str, year: int, branch_code: str | None, as_of: str | None, save: bool, as_json: bool) -> None:
     tenant = tenant_by_slug(slug)
+    # The whole command works as the unit: after the commit below, the branches are read again,
+    # and on PostgreSQL row-level security hides them from a session that chose no unit.
+    set_tenant(tenant.id)
     outcome = score_unit(tenant, year, get_registry(), as_of=_parse_date(as_of), branch_code=branch_code)
     if branch_code and not outcome.branches and not outcome.not_scored_reason:
         raise click.UsageError("--branch" + "：" + f"单位 {slug} 中没有代码为 {branch_code} 的支部")

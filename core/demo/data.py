@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from core import safe_yaml
 from core.dues.calculator import DuesInputError, calculate_monthly_dues
 from core.members.roll import roll_start
 from core.paths import PROJECT_ROOT
@@ -144,7 +145,7 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(safe_yaml.BoundedLoader):
     """Safe YAML with line numbers, and dates kept as text so we can check them ourselves."""
 
 
@@ -187,6 +188,8 @@ def read_yaml(path: Path) -> LineDict:
     if not path.is_file():
         raise DemoDataError(name, "文件不存在")
     text = path.read_text(encoding="utf-8")
+    if len(text) > safe_yaml.MAX_BYTES:
+        raise DemoDataError(name, "文件过大")
     loader = _Loader(text)
     loader.name = name
     try:

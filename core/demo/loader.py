@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, inspect, select
 
+from core import safe_yaml
 from core.accounts.models import SupervisorScope, User
 from core.accounts.services import hash_password
 from core.audit.models import AuditLog
@@ -256,7 +257,6 @@ class _Load:
 
     def _findings_and_honours(self, units: list[UnitSpec]) -> None:
         """Veto grounds and honours from ``assessments.yaml`` (optional file)."""
-        import yaml
 
         from core.findings.kinds import finding_codes
         from core.scoring.models import Finding, Honour
@@ -265,7 +265,7 @@ class _Load:
         path = self.data.folder / "assessments.yaml"
         if not path.exists():
             return
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
         self._finding_kinds(data.get("finding_kinds") or [], path.name)
         slugs = {u.slug for u in units}
         rows: dict[str, list[dict[str, Any]]] = {"findings": [], "honours": []}

@@ -25,11 +25,11 @@ from core.members.roll import on_branch_roll_during
 from core.organizations.models import Organization
 from core.standards.periods import month_bounds
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError
 
 MONTH_FIELDS = {"amount_due", "amount_paid", "paid_on", "paid_by_proxy", "proxy_name", "note"}
-#: Largest amount one month can hold; far above any real due, it catches a misplaced digit.
-MAX_AMOUNT = Decimal("100000")
+#: Largest amount one month can hold (see :data:`core.validation.LIMITS`).
+MAX_AMOUNT = LIMITS["dues_amount"].maximum
 
 
 def belongs_in_month(member: Member, year: int, month: int) -> bool:

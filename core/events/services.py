@@ -25,15 +25,17 @@ from core.members.roll import on_roll_clause
 from core.organizations.models import Organization
 from core.sorting import by_pinyin
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError, TextLimit, check
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
-#: Hours one event can credit (a whole-day session is 8; a two-day course belongs in a record).
-MAX_EVENT_HOURS = Decimal("16")
-#: Hours one training record can hold (a month-long 党校 course is about 160).
-MAX_RECORD_HOURS = Decimal("200")
+#: Hours one event can credit, and one training record can hold (see :data:`core.validation.LIMITS`).
+MAX_EVENT_HOURS = LIMITS["event_hours"].maximum
+MAX_RECORD_HOURS = LIMITS["training_hours"].maximum
 #: Text columns and their lengths.
-EVENT_TEXT_LIMITS = {"topic": 300, "location": 200, "presenter": 50, "recorder": 50}
+EVENT_TEXT_LIMITS = {
+    "topic": 300, "location": 200, "presenter": 50, "recorder": 50,
+    "minutes": LIMITS["minutes"].max_length,
+}
 
 #: One member's attendance: (status code, reason or None).
 AttendanceEntry = tuple[str, str | None]
@@ -156,8 +158,10 @@ def _check_event(
     if not topic:
         errors["topic"] = _("请填写主题")
     for name, limit in EVENT_TEXT_LIMITS.items():
-        if len(str(fields.get(name) or "").strip()) > limit:
-            errors[name] = _("不能超过 %(limit)d 个字符", limit=limit)
+        value = fields.get(name)
+        message = check(value.strip() if isinstance(value, str) else value, TextLimit(limit))
+        if message:
+            errors[name] = message
     hours = _hours(fields.get("training_hours"), "training_hours", MAX_EVENT_HOURS, errors, zero_ok=True)
 
     members: dict[int, Member] = {}

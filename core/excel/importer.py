@@ -21,8 +21,6 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +32,8 @@ from core.dues import services as dues_services
 from core.dues.models import DuesPayment
 from core.events import services as event_services
 from core.events.models import Event
+from core.excel.reader import WorkbookRefused, read_rows
+from core.excel.safety import restore
 from core.excel.sheets import (
     BOOLEAN,
     BRANCH,
@@ -56,7 +56,7 @@ from core.members.models import Member
 from core.organizations.models import Organization
 from core.staffing import services as staff_services
 from core.staffing.models import StaffPost
-from core.validation import RecordError
+from core.validation import CELL_MAX, RecordError
 
 #: Separators between several labels or names in one cell.
 LIST_SEPARATORS = re.compile(r"[、，,；;\n]+")
@@ -120,6 +120,7 @@ def _blank(value: Any) -> bool:
 
 
 def _text(value: Any) -> str:
+    value = restore(value)  # an exported cell's ' prefix (core.excel.safety)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone or ID typed as a number
     if isinstance(value, dt.datetime):
@@ -265,15 +266,32 @@ def _first_message(messages: Any) -> str:
     return str(messages)
 
 
-def _load(schema_class, data: dict[str, Any], unreadable: dict[str, str]) -> dict[str, Any]:
-    """The row through the API's schema; cells that could not be read are reported with it."""
+def _load(
+    schema_class, data: dict[str, Any], unreadable: dict[str, str], earlier: dict[str, str] | None = None,
+    *, partial: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The row through the API's schema; cells that could not be read, and problems found
+    earlier in the row (a bad branch code), are reported with it, so one pass finds them all.
+
+    :param partial: fields the schema may lack (those an earlier problem left unknown).
+    """
+    earlier = earlier or {}
     try:
-        loaded = schema_class().load(data)
+        loaded = schema_class(partial=partial or None).load(data)
     except ValidationError as error:
-        raise _RowProblems({**_schema_errors(error), **unreadable}) from None
-    if unreadable:
-        raise _RowProblems(unreadable)
+        raise _RowProblems({**_schema_errors(error), **unreadable, **earlier}) from None
+    if unreadable or earlier:
+        raise _RowProblems({**unreadable, **earlier})
     return loaded
+
+
+def _collect(problems: dict[str, str], look_up, *args: Any, **kwargs: Any) -> Any:
+    """Call a look-up; its problems go into ``problems`` (and ``None`` is returned)."""
+    try:
+        return look_up(*args, **kwargs)
+    except _RowProblems as error:
+        problems.update(error.errors)
+        return None
 
 
 def _service(function, *args: Any, **kwargs: Any) -> Any:
@@ -287,10 +305,19 @@ def _service(function, *args: Any, **kwargs: Any) -> Any:
 
 
 def _member_row(values: dict[str, Any], context: _Context) -> str:
-    organization = context.organization(values.pop("branch", None))
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
     data = {k: v for k, v in values.items()}
-    data["organization_id"] = organization.id
-    fields = _load(MemberSchema, data, context.unreadable)
+    if organization is not None:
+        data["organization_id"] = organization.id
+    try:
+        fields = _load(MemberSchema, data, context.unreadable, partial=() if organization else ("organization_id",))
+    except _RowProblems as error:
+        # The member's own checks run on the cells the schema took, so one pass names them all.
+        rest = {k: v for k, v in data.items() if k not in error.errors and k != "organization_id"}
+        raise _RowProblems({**member_services.validate_member_fields(rest), **error.errors, **problems}) from None
+    if problems:
+        raise _RowProblems({**member_services.validate_member_fields(fields), **problems})
     existing = None
     if fields.get("id_number"):
         existing = db.session.scalar(select(Member).where(Member.id_number == str(fields["id_number"]).upper()))
@@ -341,7 +368,16 @@ def _attendance(values: dict[str, Any], organization: Organization, context: _Co
 
 
 def _event_row(values: dict[str, Any], context: _Context) -> str:
-    organization = context.organization(values.pop("branch", None))
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
+    if organization is None:
+        for column in ("present", "excused", "absent"):
+            values.pop(column, None)
+        main = values.get("kind")
+        kinds = [main] if main else []
+        kinds += [k for k in values.pop("kinds", []) if k not in kinds]
+        _load(EventSchema, {**values, "kinds": kinds}, context.unreadable, problems,
+              partial=("organization_id", "attendance"))
     entries, where = _attendance(values, organization, context)
     main = values.get("kind")
     kinds = [main] if main else []
@@ -393,11 +429,16 @@ def _attendance_keys(errors: dict[str, str], where: dict[int, str]) -> dict[str,
 
 
 def _dues_row(values: dict[str, Any], context: _Context) -> str:
-    organization = context.organization(values.pop("branch", None))
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
     name = values.pop("member", None)
+    member_id = None
     if _blank(name):
-        raise _RowProblems({"member": _("缺少必填项")})
-    member_id = context.member(organization, name, "member")
+        problems["member"] = _("缺少必填项")
+    elif organization is not None:
+        member_id = _collect(problems, context.member, organization, name, "member")
+    if member_id is None:
+        _load(DuesPaymentSchema, values, context.unreadable, problems, partial=("member_id",))
     fields = _load(DuesPaymentSchema, {**values, "member_id": member_id}, context.unreadable)
     member = db.session.get(Member, fields.pop("member_id"))
     year, month = fields.pop("year"), fields.pop("month")
@@ -411,9 +452,10 @@ def _dues_row(values: dict[str, Any], context: _Context) -> str:
 
 
 def _staff_row(values: dict[str, Any], context: _Context) -> str:
-    organization = context.organization(values.pop("branch", None), required=False)
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None), required=False)
     data = {**values, "organization_id": organization.id if organization else None}
-    fields = _load(StaffPostSchema, data, context.unreadable)
+    fields = _load(StaffPostSchema, data, context.unreadable, problems)
     existing = db.session.scalar(
         select(StaffPost).where(
             StaffPost.person_name == fields.get("person_name"),
@@ -428,6 +470,26 @@ def _staff_row(values: dict[str, Any], context: _Context) -> str:
         return "updated"
     _service(staff_services.create_staff_post, **fields)
     return "created"
+
+
+#: The columns that make two rows of one file the same record (see :func:`_identity`).
+IDENTITY = {
+    "members": (("id_number",), ("branch", "name", "joined_on")),
+    "events": (("branch", "held_on", "kind", "topic"),),
+    "dues": (("branch", "member", "year", "month"),),
+    "staff": (("person_name", "kind", "started_on"),),
+}
+
+
+def _identity(kind: str, values: dict[str, Any]) -> tuple | None:
+    """What identifies the row's record within the file (the first key whose cells are all given)."""
+    for columns in IDENTITY[kind]:
+        key = tuple(values.get(c) for c in columns)
+        if all(not _blank(v) for v in key):
+            if columns == ("id_number",):
+                key = (str(key[0]).upper(),)
+            return (columns, *(str(v) for v in key))
+    return None
 
 
 ROW_HANDLERS = {"members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row}
@@ -460,21 +522,29 @@ def import_workbook(
     :returns: the counts, or the row errors (and then nothing was written).
     """
     try:
-        workbook = load_workbook(source, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, Exception):  # noqa: B014 - any unreadable file
-        return ImportResult(kind, errors=[RowError(0, _("文件"), _("不是有效的 Excel 文件（.xlsx），请使用下载的模板"))])
+        data = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+    except OSError:
+        return ImportResult(kind, errors=[RowError(0, _("文件"), _("无法读取文件"))])
+    wanted = [SHEETS[kind].sheet] if kind in SHEETS else [s.sheet for s in SHEETS.values()]
+    try:
+        parsed = read_rows(data, wanted)
+    except WorkbookRefused as refused:
+        return ImportResult(kind, errors=[RowError(0, _("文件"), refused.message)])
     if kind is None:
-        kind = kind_of_sheet(workbook.sheetnames)
+        kind = kind_of_sheet(parsed.sheet_names)
         if kind is None:
             names = "、".join(f"“{s.sheet}”" for s in SHEETS.values())
             return ImportResult(None, errors=[RowError(0, _("文件"), _("无法识别文件内容：找不到工作表 %(names)s，请使用下载的模板或指定类型", names=names))])
     if kind not in SHEETS:
         return ImportResult(kind, errors=[RowError(0, _("类型"), _("不支持的类型“%(kind)s”，可选：%(kinds)s", kind=kind, kinds="、".join(SHEETS)))])
     spec = SHEETS[kind]
-    sheet = workbook[spec.sheet] if spec.sheet in workbook.sheetnames else workbook.worksheets[0]
+    sheet_name = spec.sheet if spec.sheet in parsed.rows else next(iter(parsed.rows), None)
     result = ImportResult(kind)
+    if sheet_name is None:
+        result.errors.append(RowError(0, spec.sheet, _("工作表中没有数据行")))
+        return result
 
-    rows = sheet.iter_rows(values_only=True)
+    rows = iter(parsed.rows[sheet_name])
     header = next(rows, None) or ()
     titles = {_text(title): index for index, title in enumerate(header) if not _blank(title)}
     positions = {c.key: titles[c.header] for c in spec.columns if c.header in titles}
@@ -482,14 +552,30 @@ def import_workbook(
     if missing:
         result.errors.append(RowError(1, _("表头"), _("缺少列：%(columns)s", columns="、".join(missing))))
         return result
+    headers_by_position = {index: title for title, index in titles.items()}
+    for name, row_number, column_number in parsed.long_cells:
+        if name == sheet_name:
+            result.errors.append(
+                RowError(row_number, headers_by_position.get(column_number - 1, WHOLE_ROW),
+                         _("内容超过 %(limit)d 个字符", limit=CELL_MAX))
+            )
 
     context = _Context(branch_id)
     handler = ROW_HANDLERS[kind]
+    seen: dict[tuple, int] = {}
     for number, cells in enumerate(rows, start=2):
         if all(_blank(c) for c in cells):
             continue
         result.rows += 1
         values, unreadable = _read_row(spec, positions, cells)
+        identity = _identity(kind, values)
+        if identity is not None:
+            if identity in seen:
+                result.errors.append(
+                    RowError(number, WHOLE_ROW, _("与第 %(row)d 行重复（同一条记录只能出现一次）", row=seen[identity]))
+                )
+                continue
+            seen[identity] = number
         context.unreadable = unreadable
         try:
             outcome = handler(values, context)

@@ -25,6 +25,7 @@ from core.api.schemas import shows_personal_data
 from core.audit.recorder import mask_personal
 from core.dues.models import DuesPayment
 from core.events.models import Event
+from core.excel.safety import defuse
 from core.excel.sheets import (
     BOOLEAN,
     BRANCH,
@@ -129,7 +130,8 @@ def new_workbook(spec: SheetSpec, tenant: Tenant, *, branch_id: int | None = Non
 
 
 def to_bytes(workbook: Workbook) -> bytes:
-    """The workbook as an .xlsx file's bytes."""
+    """The workbook as an .xlsx file's bytes, every cell a value (:func:`~core.excel.safety.defuse`)."""
+    defuse(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -96,6 +96,7 @@ def evidence(slug: str, check_id: int):
     return send_file(
         path, mimetype=services.CONTENT_TYPES.get(suffix, "application/octet-stream"),
         download_name=f"{organization.code}-{check.item}-{check.checked_on}{suffix}",
+        as_attachment=True,  # never rendered inline by the browser, whatever the file holds
     )
 
 

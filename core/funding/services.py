@@ -19,12 +19,12 @@ from core.extensions import db
 from core.funding.models import FundingRecord
 from core.organizations.models import Organization
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError
 from core.vocabulary import FUNDING_SOURCES
 
 FIELDS = {"year", "source", "budgeted", "spent", "organization_id", "note"}
-#: 元; a line above this is almost certainly a misplaced digit (a county unit's whole budget).
-MAX_AMOUNT = Decimal("1000000000")
+#: 元, the largest funding line (see :data:`core.validation.LIMITS`).
+MAX_AMOUNT = LIMITS["funding_amount"].maximum
 
 
 def _amount(value: Any, field: str, errors: dict[str, str]) -> Decimal:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from core.accounts import throttle
 from core.accounts.models import User
 from core.accounts.services import update_user
 from core.audit.models import AuditLog
@@ -23,6 +24,7 @@ from core.plugins.manager import get_registry
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
 from core.standards.types import Parameter
+from core.tenancy import host_scope
 from core.timezone import local_today
 from core.validation import RecordError
 from core.vocabulary import ROLES
@@ -150,7 +152,20 @@ def _users_page(errors: dict[str, str], form: Any, scope_user_id: int | None):
         errors=errors,
         form=form,
         scope_user_id=scope_user_id,
+        locked_until=throttle.locked_until,
     ), (400 if errors else 200)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock(user_id: int):
+    """Lift a lock set by failed logins (audited: the user row changes with the admin as actor)."""
+    account = db.session.get(User, user_id)
+    if account is None:
+        abort(404)
+    throttle.unlock(account)
+    db.session.commit()
+    flash(_("已解锁 %(name)s，可以重新登录。", name=account.username), "info")
+    return redirect(url_for("host.users"))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -316,36 +331,37 @@ def assessment():
 
 @bp.route("/audit")
 def audit():
-    filters = AuditFilters.from_args(request.args)
-    query = select(AuditLog)
-    if filters.tenant_id is not None:
-        query = query.where(AuditLog.tenant_id == filters.tenant_id)
-    if filters.table:
-        query = query.where(AuditLog.table_name == filters.table)
-    if filters.actor:
-        query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
-    if filters.action:
-        query = query.where(AuditLog.action == filters.action)
-    if filters.start:
-        query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
-    if filters.end:
-        query = query.where(
-            AuditLog.at < dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    with host_scope():  # the audit log has row-level security: county-wide reading is host work
+        filters = AuditFilters.from_args(request.args)
+        query = select(AuditLog)
+        if filters.tenant_id is not None:
+            query = query.where(AuditLog.tenant_id == filters.tenant_id)
+        if filters.table:
+            query = query.where(AuditLog.table_name == filters.table)
+        if filters.actor:
+            query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
+        if filters.action:
+            query = query.where(AuditLog.action == filters.action)
+        if filters.start:
+            query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
+        if filters.end:
+            query = query.where(
+                AuditLog.at < dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+            )
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+        page = min(filters.page, pages)
+        entries = list(
+            db.session.scalars(
+                query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                .limit(AUDIT_PAGE_SIZE)
+                .offset((page - 1) * AUDIT_PAGE_SIZE)
+            )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    page = min(filters.page, pages)
-    entries = list(
-        db.session.scalars(
-            query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .limit(AUDIT_PAGE_SIZE)
-            .offset((page - 1) * AUDIT_PAGE_SIZE)
+        tables = list(
+            db.session.scalars(select(AuditLog.table_name).distinct().order_by(AuditLog.table_name))
         )
-    )
-    tables = list(
-        db.session.scalars(select(AuditLog.table_name).distinct().order_by(AuditLog.table_name))
-    )
-    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
+        tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.slug)))
     return render_template(
         "host/audit.html",
         entries=entries,

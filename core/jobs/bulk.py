@@ -516,6 +516,8 @@ def write_index(rows: list[dict[str, Any]], path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from core.excel.safety import defuse
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("评分表索引")
@@ -536,6 +538,7 @@ def write_index(rows: list[dict[str, Any]], path: Path) -> None:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     path.parent.mkdir(parents=True, exist_ok=True)
+    defuse(workbook)  # unit and branch names written as text, never as formulas
     workbook.save(path)
 
 

@@ -29,7 +29,7 @@ from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.staffing.models import StaffPost
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import Limit, RecordError, TextLimit, check, check_fields
 from core.vocabulary import (
     APPRAISAL_RESULTS,
     DEVELOPMENT_STEPS,
@@ -54,8 +54,11 @@ EDITABLE = {
 }
 #: Fields a new member needs.
 REQUIRED = ("name", "status", "joined_on")
-#: Lengths of the member's text columns, so a long value is refused with a message, not a crash.
-TEXT_LIMITS = {"name": 50, "ethnicity": 20, "education": 30, "position": 100}
+#: Bounds of the member's fields (:mod:`core.validation`), so a long value is refused with a message.
+MEMBER_LIMITS: dict[str, Limit | str] = {
+    "name": "person_name", "ethnicity": TextLimit(20), "education": TextLimit(30),
+    "position": "short_text", "note": "note", "dues_base": "dues_base", "proxy_name": "person_name",
+}
 
 
 class MemberError(RecordError):
@@ -78,9 +81,8 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
         errors[name] = _("不能修改此项")
     if "name" in fields and not str(fields["name"] or "").strip():
         errors["name"] = _("请填写姓名")
-    for name, limit in TEXT_LIMITS.items():
-        if name not in errors and len(str(fields.get(name) or "")) > limit:
-            errors[name] = _("不能超过 %(limit)d 个字符", limit=limit)
+    for name, message in check_fields(fields, MEMBER_LIMITS).items():
+        errors.setdefault(name, message)
     if fields.get("gender") not in (None, *GENDERS):
         errors["gender"] = _("性别须为 男 或 女")
     if "status" in fields and fields["status"] not in MEMBER_STATUSES:
@@ -95,7 +97,7 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
         errors["id_number"] = _("身份证号码格式或校验位不正确")
     if fields.get("phone") and not PHONE.match(str(fields["phone"])):
         errors["phone"] = _("手机号码须为 11 位数字")
-    if fields.get("dues_base") is not None:
+    if fields.get("dues_base") is not None and "dues_base" not in errors:
         try:
             if Decimal(str(fields["dues_base"])) < 0:
                 errors["dues_base"] = _("党费基数不能为负数")
@@ -104,9 +106,18 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
     for name in ("birth_date", "joined_on", "full_on", "transferred_in_on", "left_on"):
         if fields.get(name) is not None and not isinstance(fields[name], dt.date):
             errors[name] = _("日期格式应为 YYYY-MM-DD")
-        elif fields.get(name) is not None and fields[name] > local_today():
-            errors[name] = _("日期不能晚于今天")
+        elif fields.get(name) is not None:
+            message = check(fields[name], "past_date")
+            if message:
+                errors[name] = message
     return errors
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str, str]:
@@ -117,6 +128,10 @@ def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str,
         return fields[name] if name in fields else getattr(member, name, None)
 
     joined, full = value("joined_on"), value("full_on")
+    born = value("birth_date")
+    if born is not None and joined is not None and joined < _years_after(born, 18):
+        # 党章第一条：年满十八岁的中国工人、农民……可以申请加入中国共产党。
+        errors["joined_on"] = _("入党时须年满十八岁（早于出生日期加十八年）")
     if full is not None and joined is not None and full < joined:
         errors["full_on"] = _("转正时间不能早于入党时间")
     if value("status") == "probationary" and full is not None:

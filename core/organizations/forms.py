@@ -11,6 +11,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.validation import INT_MAX
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
 #: Messages for WTForms' own checks, so a bad date or number is explained in Chinese.
@@ -24,10 +25,12 @@ def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
 
 
 def optional_int(value: object) -> int | None:
-    """Coerce a select's value to an id; empty → ``None``."""
+    """Coerce a select's value to an id; empty, or beyond any id the database holds → ``None``
+    (the service then names the field), never an integer the database cannot compare."""
     if value in (None, "", "None"):
         return None
-    return int(value)  # type: ignore[arg-type]
+    number = int(value)  # type: ignore[arg-type]
+    return number if 0 < number <= INT_MAX else None
 
 
 class ChineseDateField(DateField):

@@ -49,12 +49,12 @@ BRANCH_KINDS = ("branch", "joint_branch")
 
 
 def unit_or_404(slug: str) -> Tenant:
-    """The unit the current user may read, chosen as the request's tenant; 404 or 403 otherwise."""
+    """The unit the current user may read, chosen as the request's tenant; 404 otherwise."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         abort(404)
     if not can_view_tenant(current_user, tenant):
-        abort(403)
+        abort(404)  # the same answer as a missing unit: slugs cannot be enumerated
     set_tenant(tenant.id)
     return tenant
 
@@ -184,11 +184,11 @@ def save(write: Callable[[], Any], form, fields: Mapping[str, str] | None = None
     """
     try:
         result = write()
+        db.session.commit()  # inside: the flush check (core.validation) may still refuse a value
     except RecordError as error:
         db.session.rollback()
         show_errors(form, error.errors, fields)
         return None
-    db.session.commit()
     return result
 
 

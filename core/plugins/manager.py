@@ -32,6 +32,19 @@ EXTENSION_KEY = "branchmark_plugins"
 Record = TypeVar("Record")
 
 
+
+class NoStandardInEffect(LookupError):
+    """No version of a unit type's standard is in effect on a day (pages and API answer 404).
+
+    :param unit_type: the unit type's key.
+    :param on: the day asked about.
+    """
+
+    def __init__(self, unit_type: str, on: dt.date) -> None:
+        super().__init__(f"no standard of unit type {unit_type!r} is in effect on {on.isoformat()}")
+        self.unit_type = unit_type
+        self.on = on
+
 class PluginError(Exception):
     """A plugin could not be loaded or supplied inconsistent records."""
 
@@ -320,9 +333,7 @@ class PluginRegistry:
         for standard in self.standards(unit_type):
             if standard.in_effect(on):
                 return standard
-        raise LookupError(
-            f"no standard of unit type {unit_type!r} is in effect on {on.isoformat()}"
-        )
+        raise NoStandardInEffect(unit_type, on)
 
     def report_template(self, unit_type: str) -> str | None:
         """:returns: the scorecard template a plugin chose, else the unit type's own, else ``None``."""

@@ -22,6 +22,7 @@ import yaml
 from flask_babel import gettext, ngettext
 from jinja2.sandbox import SandboxedEnvironment
 
+from core import safe_yaml
 from core.paths import TEMPLATES_DIR
 from core.reports.engine import HOST_FOLDER, REPORTS_DIR, stylesheet_problems, tenants_dir
 
@@ -97,7 +98,7 @@ def _read_settings(folder: Path, notes: list[str]) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark is not None else ""

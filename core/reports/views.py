@@ -84,7 +84,7 @@ def _tenant(slug: str) -> Tenant:
     if tenant is None:
         abort(404)
     if not can_view_tenant(current_user, tenant):
-        abort(403)
+        abort(404)  # the same answer as a missing unit: slugs cannot be enumerated
     set_tenant(tenant.id)
     return tenant
 

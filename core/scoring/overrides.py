@@ -13,6 +13,7 @@ import yaml
 from flask import current_app
 from sqlalchemy import select
 
+from core import safe_yaml
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.standards.overrides import TenantOverrides
@@ -60,7 +61,7 @@ def read_override_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise OverrideFileError(f"{path}: YAML 格式错误：{error}") from error
     if not isinstance(data, dict):

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from core import safe_yaml
 from core.standards.catalogue import METRIC_NAME, Catalogue, default_catalogue
 from core.standards.model import (
     CONDITION_OPERATORS,
@@ -214,8 +215,11 @@ def _read(
 ) -> tuple[Standard | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
+        safe_yaml.check_text(text)
     except OSError as error:
         return None, [Problem(str(path), 0, 0, "", f"无法读取文件：{error.strerror}")]
+    except safe_yaml.YAMLTooLarge as error:
+        return None, [Problem(str(path), 0, 0, "", str(error))]
     reader = _Reader(text, str(path), parameters, formulas, facility_keys, metrics)
     standard = reader.standard(path)
     return (standard if not reader.problems else None), reader.problems
@@ -242,7 +246,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.sources: dict[str, Source] = {}
         self.item_ids: set[str] = set()
-        self.loader = yaml.SafeLoader(text)
+        self.loader = safe_yaml.BoundedLoader(text)
 
     # -- plumbing ---------------------------------------------------------------------------
 

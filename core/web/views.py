@@ -97,12 +97,12 @@ def home():
 
 
 def tenant_or_404(slug: str) -> Tenant:
-    """The unit the current user may read, chosen as the request's tenant; 404 or 403 otherwise."""
+    """The unit the current user may read, chosen as the request's tenant; 404 otherwise."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         abort(404)
     if not can_view_tenant(current_user, tenant):
-        abort(403)
+        abort(404)  # the same answer as a missing unit: slugs cannot be enumerated
     set_tenant(tenant.id)
     return tenant
 

@@ -1,0 +1,97 @@
+"""Request-level walls: bounded bodies, JSON depth, integers the database can hold, and the
+security headers of every response.
+
+Field values are bounded by :mod:`core.validation`; this module bounds what arrives before any
+view runs, so a hostile request is a 4xx with a Chinese message rather than a crash.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from flask_smorest import abort
+
+from core.validation import INT_MAX
+
+#: JSON nesting our schemas ever need is 3 or 4; far deeper is an attack on the parser.
+JSON_MAX_DEPTH = 32
+#: Query arguments holding integers: beyond :data:`~core.validation.INT_MAX` they are refused.
+_INTEGER_ARGUMENT = re.compile(r"^(page|page_size|per_page|year|month|id|.*_id)$")
+_DIGITS = re.compile(r"^[+-]?\d+$")
+#: A JSON string (with escapes), removed before brackets are counted.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings ignored)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", data)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _check_request() -> None:
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not -INT_MAX - 1 <= value <= INT_MAX:
+            abort(404)  # no row has such an id
+    for name, value in request.args.items(multi=True):
+        if _INTEGER_ARGUMENT.match(name) and _DIGITS.match(value.strip()) and abs(int(value)) > INT_MAX:
+            abort(400, message=_("参数 %(name)s 超出范围", name=name))
+    body = request.get_data(cache=True) if request.is_json and request.content_length else b""
+    if body and json_depth(body) > JSON_MAX_DEPTH:
+        abort(400, message=_("JSON 嵌套层数过多"))
+
+
+#: Content-Security-Policy: scripts and styles from this site only — no inline script, no
+#: ``eval``, no CDN; no framing by any page (clickjacking); forms post to this site only.
+#: Inline ``style`` attributes stay allowed: they cannot run code, and the scorecard templates
+#: shared with the PDF renderer use them.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Install the request checks, the security headers and, when configured, the proxy fix.
+
+    ``TRUSTED_PROXIES`` (a count) makes :class:`~werkzeug.middleware.proxy_fix.ProxyFix` believe
+    that many proxies' ``X-Forwarded-For``, ``-Proto`` and ``-Host``; with 0 they are ignored, so a
+    client cannot pick its own address (login throttling) or claim HTTPS. ``HTTPS`` turns on
+    ``Secure`` cookies, HSTS and the redirect from plain HTTP (see ``docs/security.md``).
+    """
+    from flask_talisman import Talisman
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    https = bool(app.config.get("HTTPS"))
+    Talisman(
+        app,
+        force_https=https and not app.testing,
+        strict_transport_security=https,
+        strict_transport_security_max_age=365 * 24 * 3600,
+        session_cookie_secure=https,
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        x_content_type_options=True,
+    )
+    app.before_request(_check_request)

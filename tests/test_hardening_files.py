@@ -1,0 +1,216 @@
+"""Hostile files: a ZIP bomb, a huge cell, too many rows, the wrong type — through the web and the
+CLI, each refused with a Chinese message while this process's memory stays flat (the parse runs
+in a capped child process). Also: duplicate rows name both rows, and one pass reports every
+error of a row (a bad branch code no longer hides the others)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import resource
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from core.cli import main
+from core.excel.reader import WorkbookRefused, check_archive
+from core.excel.sheets import SHEETS
+from core.excel.workbooks import new_workbook, to_bytes
+from core.members.models import Member
+from core.tenancy import use_tenant
+
+#: Growth of this process's peak memory any one hostile file may cause.
+MAX_GROWTH_KB = 40 * 1024
+
+
+@pytest.fixture
+def unit(tenant, make_organization):
+    make_organization(tenant, "b1", name="第一党支部")
+    return tenant
+
+
+def _members_file(tenant, rows: list[list]) -> bytes:
+    spec = SHEETS["members"]
+    with use_tenant(tenant.id):
+        workbook = new_workbook(spec, tenant)
+    sheet = workbook[spec.sheet]
+    for row in rows:
+        sheet.append(row)
+    return to_bytes(workbook)
+
+
+def _row(**cells) -> list:
+    headers = [c.key for c in SHEETS["members"].columns]
+    base = {"branch": "b1", "name": "张三", "status": "正式党员", "joined_on": dt.date(2010, 7, 1)}
+    base.update(cells)
+    return [base.get(key) for key in headers]
+
+
+def _bomb() -> bytes:
+    """A valid-looking .xlsx whose shared strings unpack to 80 MB (about 80 KB on disk)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            chunk = b"A" * (1024 * 1024)
+            for _ in range(80):
+                part.write(chunk)
+    return buffer.getvalue()
+
+
+def _many_parts() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(500):
+            archive.writestr(f"xl/part{number}.xml", "<x/>")
+    return buffer.getvalue()
+
+
+def _many_rows(count: int) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("党员花名册")
+    sheet.append([c.header for c in SHEETS["members"].columns])
+    for number in range(count):
+        sheet.append(["b1", f"党员{number}", None, None, None, None, None, None, None, "正式党员", "2010-07-01"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _peak_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _upload(client, data: bytes, name: str = "members.xlsx"):
+    return client.post(
+        "/units/caizhengju/excel/import",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _errors(response) -> set[tuple[str, str, str]]:
+    """(row, column, message) of the upload report's table."""
+    rows = re.findall(r"<tr><td>(\d*)</td><td>(.*?)</td><td>(.*?)</td></tr>", response.get_data(as_text=True))
+    return set(rows)
+
+
+def _count(db, tenant) -> int:
+    with use_tenant(tenant.id):
+        return db.session.scalar(select(func.count(Member.id)))
+
+
+def test_archive_checks_refuse_before_parsing():
+    with pytest.raises(WorkbookRefused, match="解压后超过"):
+        check_archive(_bomb())
+    with pytest.raises(WorkbookRefused, match="部件"):
+        check_archive(_many_parts())
+    with pytest.raises(WorkbookRefused, match="不是有效的 Excel"):
+        check_archive(b"\x89PNG\r\n\x1a\n not a zip")
+
+
+class TestHostileFiles:
+    @pytest.fixture
+    def app_config(self):
+        return {"EXCEL_MAX_ROWS": 300}
+
+    @pytest.mark.parametrize(
+        "make, message",
+        [
+            (_bomb, "解压后超过"),
+            (_many_parts, "部件"),
+            (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048, "不是有效的 Excel"),
+            (lambda: "姓名,支部\n张三,b1\n".encode(), "不是有效的 Excel"),
+            (lambda: _many_rows(400), "超过 300 行"),
+        ],
+        ids=["bomb", "parts", "png", "csv", "rows"],
+    )
+    def test_web_and_cli_refuse_with_bounded_memory(
+        self, unit, make_user, login, client, runner, db, tmp_path, make, message
+    ):
+        data = make()
+        login(make_user("unit_admin", unit))
+        before = _peak_kb()
+        response = _upload(client, data)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+        path = tmp_path / "hostile.xlsx"
+        path.write_bytes(data)
+        result = runner.invoke(main, ["import", "--tenant", "caizhengju", "--kind", "members", str(path)])
+        assert result.exit_code != 0 and message in result.output, result.output
+        assert _peak_kb() - before < MAX_GROWTH_KB
+        assert _count(db, unit) == 0
+
+    def test_huge_cell_is_named(self, unit, make_user, login, client, db):
+        login(make_user("unit_admin", unit))
+        data = _members_file(unit, [_row(note="长" * 100_000)])
+        before = _peak_kb()
+        response = _upload(client, data)
+        assert response.status_code == 400
+        assert ("2", "备注", "内容超过 5000 个字符") in _errors(response), _errors(response)
+        assert _peak_kb() - before < MAX_GROWTH_KB
+        assert _count(db, unit) == 0
+
+
+def test_duplicate_rows_name_both_rows(unit, make_user, login, client, db):
+    login(make_user("unit_admin", unit))
+    data = _members_file(unit, [_row(), _row(name="李四"), _row()])
+    errors = _errors(_upload(client, data))
+    assert ("4", "（整行）", "与第 2 行重复（同一条记录只能出现一次）") in errors, errors
+    assert _count(db, unit) == 0
+
+
+def test_every_error_of_a_row_in_one_pass(unit, make_user, login, client, db):
+    login(make_user("unit_admin", unit))
+    data = _members_file(unit, [_row(branch="zz", phone="123", gender="未知")])
+    columns = {(row, column) for row, column, _message in _errors(_upload(client, data))}
+    assert {("2", "支部代码"), ("2", "手机号"), ("2", "性别")} <= columns, columns
+    assert _count(db, unit) == 0
+
+
+def test_a_good_file_still_imports(unit, make_user, login, client, db):
+    login(make_user("unit_admin", unit))
+    data = _members_file(unit, [_row(), _row(name="李四", joined_on=dt.date(2012, 7, 1))])
+    response = _upload(client, data)
+    assert response.status_code == 200, response.get_data(as_text=True)[-800:]
+    assert _count(db, unit) == 2
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n in range(8)
+) + "parameters: {organ.funding_ratio: *i}\n"
+
+
+def test_yaml_alias_bomb_is_refused_quickly():
+    import yaml
+
+    from core import safe_yaml
+
+    with pytest.raises(yaml.YAMLError, match="别名炸弹"):
+        safe_yaml.load(BILLION_LAUGHS)
+    assert safe_yaml.load("a: &x [1, 2]\nb: *x\n") == {"a": [1, 2], "b": [1, 2]}
+    with pytest.raises(yaml.YAMLError, match="超过"):
+        safe_yaml.load("a: " + "x" * (safe_yaml.MAX_BYTES + 1))
+
+
+def test_override_file_with_an_alias_bomb_is_a_clear_error(tmp_path):
+    from core.scoring.overrides import OverrideFileError, read_override_file
+
+    path = tmp_path / "overrides.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    with pytest.raises(OverrideFileError, match="别名炸弹"):
+        read_override_file(path)
+
+
+def test_standard_file_with_an_alias_bomb_is_a_problem(tmp_path):
+    from core.standards.loader import check_standard_file
+
+    path = tmp_path / "standard.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    problems = check_standard_file(path)
+    assert any("别名炸弹" in p.message for p in problems), problems
