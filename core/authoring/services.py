@@ -18,7 +18,12 @@ import yaml
 from sqlalchemy import event, select
 from sqlalchemy.orm import attributes
 
-from core.authoring.models import CountyStandard, StandardVersion
+from core.authoring.models import (
+    CountyStandard,
+    StandardVersion,
+    UnitItemSwitch,
+    UnitStandardSetting,
+)
 from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
@@ -205,6 +210,8 @@ def copy_shipped(
     document = shipped_document(shipped)
     record = county_standard(unit_type, create_title=shipped.title)
     document["version"] = f"{shipped.version}-县{_next_number(record)}"
+    # The county's versions follow one another: publishing sets where each starts.
+    document.pop("effective_to", None)
     return create_draft(
         unit_type, document, registry, actor=actor,
         based_on=f"插件标准 {shipped.key} {shipped.version}",
@@ -535,3 +542,139 @@ def _follow_points(document: dict[str, Any]) -> None:
     for band in (document.get("grades") or {}).get("bands") or []:
         if Decimal(str(band.get("min", 0))) > total:
             band["min"] = plain(total)
+
+
+# -- unit overrides ----------------------------------------------------------------------------
+
+
+def unit_setting(tenant_id: int) -> UnitStandardSetting | None:
+    """:returns: the unit's local items and bands (call inside the unit's scope)."""
+    return db.session.scalar(select(UnitStandardSetting).where(UnitStandardSetting.tenant_id == tenant_id))
+
+
+def item_switches(tenant_id: int) -> list[UnitItemSwitch]:
+    """:returns: the unit's requests to switch items off, newest first (inside the unit's scope)."""
+    return list(
+        db.session.scalars(
+            select(UnitItemSwitch)
+            .where(UnitItemSwitch.tenant_id == tenant_id)
+            .order_by(UnitItemSwitch.id.desc())
+        )
+    )
+
+
+def unit_override_rows(
+    tenant_ids: Iterable[int],
+) -> dict[int, tuple[list[UnitItemSwitch], UnitStandardSetting | None]]:
+    """Switches and settings of several units in two statements (call inside their scope).
+
+    :returns: by unit id, its switches (oldest first) and its setting.
+    """
+    ids = list(tenant_ids)
+    found: dict[int, tuple[list[UnitItemSwitch], UnitStandardSetting | None]] = {i: ([], None) for i in ids}
+    for switch in db.session.scalars(
+        select(UnitItemSwitch).where(UnitItemSwitch.tenant_id.in_(ids)).order_by(UnitItemSwitch.id)
+    ):
+        found[switch.tenant_id][0].append(switch)
+    for setting in db.session.scalars(select(UnitStandardSetting).where(UnitStandardSetting.tenant_id.in_(ids))):
+        found[setting.tenant_id] = (found[setting.tenant_id][0], setting)
+    return found
+
+
+def switchable_items(unit_type: str) -> list[str] | None:
+    """:returns: the item ids the county lets units switch off; ``None`` when the county has
+    no standard of its own for the type (then any item may be requested, as with the files)."""
+    record = county_standard(unit_type)
+    return None if record is None else list(record.unit_may_disable or [])
+
+
+def request_switch_off(
+    tenant: Tenant, item_id: str, reason: str, *, actor: str, known_items: Iterable[str]
+) -> UnitItemSwitch:
+    """A unit asks to switch an item off; it counts only once a supervisor approves.
+
+    :raises RecordError: without a reason, for an unknown item, or one the county does not allow.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError({"reason": "停用项目须说明理由"})
+    if item_id not in set(known_items):
+        raise RecordError({"item_id": f"评分标准中没有项目「{item_id}」"})
+    allowed = switchable_items(tenant.unit_type)
+    if allowed is not None and item_id not in allowed:
+        raise RecordError({"item_id": f"县委组织部未允许单位停用项目「{item_id}」"})
+    pending = [s for s in item_switches(tenant.id) if s.item_id == item_id and s.status != "rejected"]
+    if pending:
+        raise RecordError({"item_id": f"项目「{item_id}」已有停用申请（{pending[0].status}）"})
+    switch = UnitItemSwitch(tenant_id=tenant.id, item_id=item_id, reason=reason, requested_by=actor)
+    db.session.add(switch)
+    db.session.flush()
+    return switch
+
+
+def decide_switch(switch: UnitItemSwitch, *, approve: bool, actor: str, on: dt.date) -> UnitItemSwitch:
+    """The supervisor approves or rejects a unit's request to switch an item off.
+
+    :raises RecordError: when it was already decided.
+    """
+    if switch.status != "requested":
+        raise RecordError({"status": "该申请已处理"})
+    switch.status = "approved" if approve else "rejected"
+    switch.decided_by, switch.decided_on = actor, on
+    db.session.flush()
+    return switch
+
+
+def set_unit_setting(
+    tenant: Tenant, *, extra_items: Mapping[str, list[dict[str, Any]]] | None = None,
+    bands: list[dict[str, Any]] | None = None,
+) -> UnitStandardSetting:
+    """Store a unit's local items and grade bands.
+
+    :raises RecordError: when the unit adds items and the county does not allow it.
+    """
+    record = county_standard(tenant.unit_type)
+    if extra_items and record is not None and not record.units_may_add_items:
+        raise RecordError({"extra_items": "县委组织部未允许单位增加评分项目"})
+    setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={})
+    setting.extra_items = plain(dict(extra_items or {}))
+    setting.bands = plain(bands) if bands is not None else None
+    db.session.add(setting)
+    db.session.flush()
+    return setting
+
+
+def import_override_file(tenant: Tenant, data: Mapping[str, Any], *, actor: str) -> dict[str, int]:
+    """Store what a ``tenants/overrides/<slug>.yaml`` file says in the database.
+
+    Parameters go on the unit; switched-off items become approved switches (the county put the
+    file there, as its approval); extra items and bands become the unit's setting.
+
+    :returns: counts of what was stored.
+    """
+    parameters = dict(tenant.parameters or {})
+    parameters.update(data.get("parameters") or {})
+    tenant.parameters = parameters
+    existing = {s.item_id for s in item_switches(tenant.id) if s.status == "approved"}
+    switched = 0
+    for item_id, reason in (data.get("disabled_items") or {}).items():
+        if item_id in existing:
+            continue
+        db.session.add(
+            UnitItemSwitch(
+                tenant_id=tenant.id, item_id=str(item_id), reason=str(reason or "由文件导入"),
+                requested_by=actor, status="approved", decided_by=actor, decided_on=dt.date.today(),
+            )
+        )
+        switched += 1
+    if data.get("extra_items") or data.get("bands") is not None:
+        setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={})
+        setting.extra_items = plain(dict(data.get("extra_items") or {}))
+        setting.bands = plain(data.get("bands")) if data.get("bands") is not None else None
+        db.session.add(setting)
+    db.session.flush()
+    return {
+        "parameters": len(data.get("parameters") or {}),
+        "disabled_items": switched,
+        "extra_items": sum(len(v) for v in (data.get("extra_items") or {}).values()),
+    }

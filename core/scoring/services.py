@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.authoring.services import effective_standards
+from core.authoring.services import effective_standards, unit_override_rows
 from core.extensions import db
 from core.host.models import Tenant
 from core.organizations.models import Organization
@@ -182,7 +182,10 @@ def score_units(
         }
         manual, exemptions = _inputs_for(year)
         county = county_parameter_rows()
-    overrides = {tid: overrides_for(o.tenant, county_rows=county) for tid, o in scored.items()}
+        unit_rows = unit_override_rows(ids)
+    overrides = {
+        tid: overrides_for(o.tenant, county_rows=county, unit_rows=unit_rows[tid]) for tid, o in scored.items()
+    }
     unit_types = {o.tenant.unit_type for o in scored.values()}
     chosen = effective_standards(unit_types - set(standards or {}), on=period.end, registry=registry)
     chosen.update(standards or {})
