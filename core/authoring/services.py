@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import attributes
 
 from core.authoring.models import (
+    VERSION_STATUSES,
     CountyStandard,
     StandardVersion,
     UnitItemSwitch,
@@ -38,6 +39,9 @@ from core.validation import RecordError
 
 if TYPE_CHECKING:
     from core.plugins.manager import PluginRegistry
+
+#: Labels of the version statuses, for pages.
+VERSION_STATUS_LABELS = VERSION_STATUSES
 
 #: The document fields a published version may never change.
 FROZEN_FIELDS = ("document", "key", "version", "effective_from", "number", "county_standard_id")
@@ -529,8 +533,11 @@ def _follow_points(document: dict[str, Any]) -> None:
         return
     total = Decimal(0)
     for block in document.get("blocks") or []:
+        items = block.get("items") or []
+        if not all(_is_number(i.get("max", 0)) for i in items) or not _is_number(block.get("max", 0)):
+            return  # the checker will name the bad value; nothing to follow
         scored = sum(
-            (Decimal(str(i.get("max", 0))) for i in block.get("items") or []
+            (Decimal(str(i.get("max", 0))) for i in items
              if i.get("kind") in RULE_KINDS and not RULE_KINDS[i.get("kind")].bonus),
             Decimal(0),
         )
@@ -678,3 +685,7 @@ def import_override_file(tenant: Tenant, data: Mapping[str, Any], *, actor: str)
         "disabled_items": switched,
         "extra_items": sum(len(v) for v in (data.get("extra_items") or {}).values()),
     }
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from typing import Any
+from zipfile import BadZipFile
 
 import yaml
 from openpyxl import Workbook, load_workbook
@@ -223,7 +224,7 @@ def read_workbook(data: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, int
     """
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as error:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as error:
         raise WorkbookProblems([Problem("工作簿", 0, 0, "", f"不是有效的 Excel 文件（.xlsx）：{error}")]) from None
     sheets = _Sheets(book)
     document: dict[str, Any] = {}
