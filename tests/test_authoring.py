@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask import g
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from core.scoring.models import Scorecard
 from core.scoring.services import score_unit, store_scorecards
 from core.standards.loader import load_standard, load_standard_text
 from core.tenancy import use_tenant
+from tests.conftest import TEST_PASSWORD
 
 ORGAN = Path("plugins/organ/standards/organ-2025.yaml")
 NEW_ITEM = {
@@ -332,3 +334,33 @@ def test_two_app_instances_see_the_same_configuration(app, db, database_url, ten
         assert items["org.branch_size"].max == 3 and "support.facilities" not in items
         other_db.session.remove()
         other_db.engine.dispose()
+
+
+def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user, tenant, branch):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="t")
+    services.publish(draft, registry, effective_from=dt.date(2000, 1, 1), actor="t")
+    draft.county_standard.unit_may_disable = ["support.facilities"]
+    db.session.commit()
+    admin = make_user("unit_admin", tenant=tenant)
+    supervisor = make_user("supervisor", username="jg-dudao", scope_unit_types=["organ"])
+    login(admin)
+    page = client.get(f"/units/{tenant.slug}/standard").get_data(as_text=True)
+    # Only what the county allows is offered.
+    assert 'value="support.facilities">活动阵地（六有）' in page and 'value="dues.on_time"' not in page
+    refused = client.post(f"/units/{tenant.slug}/standard", data={"item_id": "support.facilities", "reason": ""})
+    assert refused.status_code == 400 and "停用项目须说明理由" in refused.get_data(as_text=True)
+    sent = client.post(f"/units/{tenant.slug}/standard", data={"item_id": "support.facilities", "reason": "与县委党校共用活动场所"})
+    assert sent.status_code == 302
+    with use_tenant(tenant.id):
+        switch = db.session.scalars(select(UnitItemSwitch)).one()
+        assert switch.status == "requested"
+    assert client.post(f"/units/{tenant.slug}/standard/switches/{switch.id}/decide", data={"decision": "approve"}).status_code == 403
+    # Requests share the test's app context, so Flask-Login's cached user must be forgotten.
+    g.pop("_login_user", None)
+    other = app.test_client()
+    assert other.post("/login", data={"username": supervisor.username, "password": TEST_PASSWORD}).status_code == 302
+    decided = other.post(f"/units/{tenant.slug}/standard/switches/{switch.id}/decide", data={"decision": "approve"})
+    assert decided.status_code == 302
+    outcome = score_unit(tenant, dt.date.today().year, registry)
+    assert any("已停用" in w and "与县委党校共用活动场所" in w for w in outcome.warnings)
