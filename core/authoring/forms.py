@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 from core.plugins.types import PERIODS
 from core.standards.facts import METRIC_LABELS
@@ -19,7 +20,11 @@ from core.standards.rules import RULE_KINDS, ParamSpec
 
 #: Item fields other than params, in form order.
 ITEM_FIELDS = ("id", "title", "rule", "max", "citation", "article", "applies_when", "when_missing", "advice")
-WHEN_MISSING = {"failed": "按未达到计", "pending": "待补录（暂不计）", "not_applicable": "不适用（按满分计）"}
+WHEN_MISSING = {
+    "failed": _l("按未达到计"),
+    "pending": _l("待补录（暂不计）"),
+    "not_applicable": _l("不适用（按满分计）"),
+}
 PARAM_PREFIX = "param."
 
 
