@@ -232,7 +232,7 @@ def copy_version(version: StandardVersion, registry: PluginRegistry, *, actor: s
     )
 
 
-def _require_draft(version: StandardVersion) -> None:
+def require_draft(version: StandardVersion) -> None:
     if version.status != "draft":
         raise VersionFrozen({"status": "已发布或已停用的版本不能修改；请以它为底稿新建草稿"})
 
@@ -245,7 +245,7 @@ def update_draft(
     :raises VersionFrozen: when the version is not a draft.
     :raises DocumentProblems: when the document does not pass the checks (nothing changed).
     """
-    _require_draft(version)
+    require_draft(version)
     document = plain(document)
     standard = build_standard(document, version.unit_type, registry)
     version.document = document
@@ -271,7 +271,7 @@ def publish(
     :raises VersionFrozen: when the version is not a draft.
     :raises RecordError: when its label is already used or the day is before an earlier version's.
     """
-    _require_draft(version)
+    require_draft(version)
     if (version.key, version.version) in _labels_in_use(version, registry):
         raise RecordError({"version": f"版本号「{version.version}」已被其他版本使用，请改一个版本号"})
     later = [
@@ -309,7 +309,7 @@ def retire(version: StandardVersion, *, actor: str) -> list[int]:
 
 def delete_draft(version: StandardVersion) -> None:
     """Throw a draft away. :raises VersionFrozen: when it is not a draft."""
-    _require_draft(version)
+    require_draft(version)
     db.session.delete(version)
     db.session.flush()
 

@@ -197,7 +197,7 @@ def edit(version_id: int):
     if request.method == "POST":
         services_error = None
         try:
-            services._require_draft(version)
+            services.require_draft(version)
         except RecordError as error:
             services_error = error
         if services_error is not None:

@@ -52,10 +52,6 @@ def county_parameters(
     return values
 
 
-def override_file(slug: str) -> Path:
-    return Path(current_app.config["TENANTS_DIR"]) / "overrides" / f"{slug}.yaml"
-
-
 def read_override_file(path: Path) -> dict[str, Any]:
     """The mapping in an override file, or an empty one when there is no file.
 
