@@ -57,6 +57,9 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
 
     # A new item with a condition on when it applies.
     page.locator("#block-organization a", has_text="在本块增加项目").click()
+    with page.expect_navigation():  # the form is rebuilt for the chosen kind's params
+        page.locator("#kind-choice").select_option("threshold")
+    assert page.locator("[name='param.op']").count() == 1
     page.locator("#f-id").fill("org.local_register")
     page.locator("#f-title").fill("党员名册建立")
     page.locator("#f-rule").fill("党支部应建立党员名册（县里自定）。")
@@ -97,7 +100,8 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
     assert "党员名册建立" in page.content()  # the live card lists the new item
 
     # A unit admin switches 活动阵地 off; only the supervisor's approval makes it count.
-    unit = context.new_page()
+    unit_context = context.browser.new_context(base_url=live_server.base_url, locale="zh-CN")
+    unit = unit_context.new_page()
     log_in(unit, "caizheng-admin")
     unit.goto("/units/caizheng/standard")
     unit.locator("#item_id").select_option("support.facilities")
@@ -109,7 +113,7 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
     assert "待审批" in unit.locator("#switches").inner_text()
     unit.goto("/units/caizheng/branches/cz-b1")
     assert "已停用" not in unit.inner_text("body")
-    unit.close()
+    unit_context.close()
 
     supervisor = context.browser.new_context(base_url=live_server.base_url, locale="zh-CN")
     try:
