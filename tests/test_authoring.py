@@ -211,6 +211,12 @@ def test_copy_edit_check_preview_publish_in_the_web(db, client, login, host, ten
         },
     )
     assert added.status_code == 302, added.get_data(as_text=True)
+    renamed = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": "组织设置"})
+    assert renamed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(StandardVersion, version.id).document["blocks"][0]["title"] == "组织设置"
+    emptied = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": ""})
+    assert "应为非空文本" in client.get(emptied.location).get_data(as_text=True)
     preview = client.get(f"/host/standards/{version.id}/preview?year=2026").get_data(as_text=True)
     assert "机关第一党支部" in preview and "党员名册建立" in preview and "支部规模适当" in preview
     workbook = client.get(f"/host/standards/{version.id}/export.xlsx")

@@ -512,6 +512,18 @@ def with_item(
     return document
 
 
+def with_block(document: Mapping[str, Any], block_id: str, *, title: str, weight: Any = None) -> dict[str, Any]:
+    """:returns: a copy of the document with a block's title (and weight, when weighted) changed."""
+    document = json.loads(json.dumps(plain(document)))
+    for block in document.get("blocks") or []:
+        if block.get("id") == block_id:
+            block["title"] = title
+            if weight not in (None, ""):
+                block["weight"] = weight
+            return document
+    raise RecordError({"block": f"没有编号为「{block_id}」的块"})
+
+
 def without_item(document: Mapping[str, Any], item_id: str) -> dict[str, Any]:
     """:returns: a copy of the document without the item."""
     document = json.loads(json.dumps(plain(document)))

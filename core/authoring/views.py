@@ -240,6 +240,30 @@ def check(version_id: int):
     return jsonify({"ok": document is not None, "fields": errors, "general": general})
 
 
+@bp.route("/<int:version_id>/block", methods=["POST"])
+def edit_block(version_id: int):
+    """A block's title and weight; its points follow its items."""
+    version = _version_or_404(version_id)
+    raw_weight = (request.form.get("weight") or "").strip()
+    try:
+        weight = float(raw_weight) if raw_weight else None
+    except ValueError:
+        flash(_("权重应为数字，如 0.2。"), "error")
+        return redirect(url_for("authoring.edit", version_id=version.id))
+    try:
+        document = services.with_block(
+            version.document, request.form.get("block", ""), title=(request.form.get("title") or "").strip(), weight=weight
+        )
+        services.update_draft(version, document, get_registry(), actor=_actor())
+    except RecordError as error:
+        db.session.rollback()
+        flash("；".join(_problem_lines(error)), "error")
+    else:
+        db.session.commit()
+        flash(_("已保存块。"), "info")
+    return redirect(url_for("authoring.edit", version_id=version.id))
+
+
 @bp.route("/<int:version_id>/remove-item", methods=["POST"])
 def remove_item(version_id: int):
     version = _version_or_404(version_id)
