@@ -67,7 +67,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 #: Monthly kinds and how many a branch holds per month; quarterly kinds in the quarter's middle month.
 MONTHLY = ("committee_meeting", "theme_day", "study_session")
 QUARTERLY = ("general_meeting", "party_lesson")
-#: Kinds whose attendance the metrics read (core.scoring.metrics.ATTENDANCE_KINDS).
+#: Kinds whose attendance the metrics read (core.metrics.meetings.ATTENDANCE_KINDS).
 ATTENDANCE_KINDS = ("general_meeting", "theme_day", "party_lesson")
 #: Heart-to-heart talks per member per year: with the meetings, ~250 events per branch.
 HEART_TALKS_PER_MEMBER = 15

@@ -90,7 +90,9 @@ def register_plugins(app: Flask) -> None:
         from core.plugins.manager import init_app
     except ImportError:  # plugin system not installed in this build
         return
-    init_app(app)
+    from core.metrics.registry import static_vocabularies
+
+    init_app(app, metric_vocabularies=static_vocabularies())
 
 
 def register_request_context(app: Flask) -> None:
@@ -142,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.funding.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
+    app.register_blueprint(__import__("core.findings.views", fromlist=["bp"]).bp)  # findings, honours
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -13,6 +13,7 @@ from core.authoring.models import (
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
 from core.facilities.models import FacilityCheck
+from core.findings.models import FindingKind
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.jobs.models import Job
@@ -45,6 +46,7 @@ __all__ = [
     "FacilityCheck",
     "FiscalBasis",
     "Finding",
+    "FindingKind",
     "FundingRecord",
     "Host",
     "HostParameter",

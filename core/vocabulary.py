@@ -165,14 +165,6 @@ EXEMPTION_STATUSES = {"requested": _l("待审批"), "approved": _l("已批准"),
 
 RECTIFICATION_STATUSES = {"open": _l("整改中"), "closed": _l("已销号")}
 
-#: Findings a higher Party organization records about a branch; each may trigger a veto
-#: (一票否决) in the unit type's standard (metric ``flags.<code>``).
-FINDINGS = {
-    "leadership_discipline_violation": _l("班子成员违法违纪"),
-    "weak_and_lax": _l("被认定为软弱涣散党组织"),
-    "records_seriously_missing": _l("基础工作严重不规范、档案严重缺失"),
-    "teacher_ethics_violation": _l("严重违反师德且监管不力"),
-    "medical_ethics_violation": _l("严重违反医德且监管不力"),
-}
+#: The kinds of finding (veto grounds) are county data: :mod:`core.findings.kinds`.
 
 HONOUR_LEVELS = {"county": _l("县级"), "city": _l("市级"), "province": _l("省级"), "national": _l("全国")}

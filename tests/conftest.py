@@ -69,6 +69,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
         upgrade()
         _db.engine.dispose()
+    _remember_seeded_rows(url)
     yield url
 
 
@@ -80,6 +81,24 @@ def owner_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+#: Tables the migrations fill (the county's built-in finding kinds): their rows as migrated,
+#: put back after each test empties the database, so every test starts from a fresh migration.
+SEEDED_TABLES = ("finding_kind",)
+_seeded_rows: dict[str, list[dict[str, Any]]] = {}
+
+
+def _remember_seeded_rows(url: str) -> None:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        for name in SEEDED_TABLES:
+            rows = conn.execute(text(f"SELECT * FROM {name}")).mappings()
+            # Timestamps come back as text on SQLite; the server default sets them again.
+            _seeded_rows[name] = [
+                {k: v for k, v in row.items() if k not in ("created_at", "updated_at")} for row in rows
+            ]
+    engine.dispose()
+
+
 def _empty_all_tables(engine: Engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
@@ -88,6 +107,13 @@ def _empty_all_tables(engine: Engine) -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+        for name, rows in _seeded_rows.items():
+            if rows:
+                conn.execute(Base.metadata.tables[name].insert(), rows)
+            if rows and engine.dialect.name == "postgresql":
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                )
 
 
 @pytest.fixture

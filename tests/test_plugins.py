@@ -21,7 +21,7 @@ from core.plugins import (
     hookspecs,
     init_app,
 )
-from core.plugins.types import Formula, Source, UnitType
+from core.standards.types import Formula, Source, UnitType
 
 ORGAN_RUBRIC = Path(__file__).parents[1] / "plugins" / "organ" / "standards" / "organ-2025.yaml"
 SOURCE = Source("测试文件", "L")

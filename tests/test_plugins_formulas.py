@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.plugins import create_registry
-from core.plugins.formulas import FormulaInputError
+from core.standards.formulas import FormulaInputError, evaluate_formula
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def registry():
 
 
 def required(registry, unit_type: str, name: str, inputs: dict, parameters: dict | None = None):
-    return registry.evaluate_formula(unit_type, name, inputs, parameters)
+    return evaluate_formula(registry.formula(unit_type, name), inputs, parameters)
 
 
 def test_organ_funding_is_3_5_percent_of_operating_expenses(registry) -> None:

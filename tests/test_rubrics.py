@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.plugins import create_registry
-from core.standards import ManualScore, TenantOverrides, check_standard_file
+from core.standards import ManualScore, TenantOverrides, check_standard_file, evaluate
+from core.standards.formulas import evaluate_formula
 from core.standards.rules import RULE_KINDS
 from tests.standards_fixtures import YEAR_END, good_branch, quarterly
 
@@ -33,6 +34,14 @@ def hospital_module():
 @pytest.fixture(scope="module")
 def registry(hospital_module):
     return create_registry(load_entry_points=False, extra_plugins=[hospital_module])
+
+
+def score(registry, unit_type: str, facts, *, on: dt.date, overrides=None, **inputs):
+    """Score facts with the unit type's standard in effect on ``on`` and its formulas."""
+    return evaluate(
+        registry.standard(unit_type, on=on), overrides, facts, on=on,
+        formulas=registry.formula_table(unit_type), **inputs,
+    )
 
 
 def unit_type_keys() -> list[str]:
@@ -96,7 +105,7 @@ def test_a_branch_that_keeps_its_records_gets_five_stars(registry, key: str) -> 
             "staffing.full_time_deputy_secretary": 0,
         }
     )
-    result = registry.evaluate(key, facts, on=YEAR_END, manual_scores=FULL_ONSITE)
+    result = score(registry, key, facts, on=YEAR_END, manual_scores=FULL_ONSITE)
     lost = {item.id: item.explanation for item in result.items() if item.lost}
     assert lost == {}
     assert (result.total, result.grade, result.status) == (Decimal("100.00"), "五星", "rated")
@@ -111,7 +120,7 @@ def test_weak_organ_branch_is_explained_item_by_item(registry) -> None:
             "facilities.items": {"site": {"met": True}},
         }
     )
-    result = registry.evaluate("organ", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
+    result = score(registry, "organ", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
     meetings = result.item("life.general_meeting")
     assert meetings.score == Decimal("2.00")
     assert [e.period for e in meetings.evidence if e.period] == ["2025-Q2", "2025-Q3"]
@@ -127,8 +136,8 @@ def test_weak_organ_branch_is_explained_item_by_item(registry) -> None:
 
 def test_institution_shares_the_organ_rubric_with_its_own_funding_ratio(registry) -> None:
     facts = good_branch(**{"funding.budgeted": 20_000})
-    organ = registry.evaluate("organ", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
-    institution = registry.evaluate("institution", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
+    organ = score(registry, "organ", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
+    institution = score(registry, "institution", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
     assert organ.standard_key == institution.standard_key == "organ-2025"
     assert organ.item("support.funding").status == "partial"
     assert institution.item("support.funding").status == "met"
@@ -136,7 +145,7 @@ def test_institution_shares_the_organ_rubric_with_its_own_funding_ratio(registry
 
 def test_soe_blocks_are_weighted_seventy_thirty(registry) -> None:
     facts = good_branch(**{"staffing.full_time": 2, "funding.budgeted": 100_000})
-    result = registry.evaluate(
+    result = score(registry,
         "soe", facts, on=YEAR_END, manual_scores={"inspect.records": ManualScore(Decimal(5))}
     )
     # the on-site block (weight 0.3) is half scored: 70 + 15
@@ -149,7 +158,7 @@ def test_two_new_county_training_hours_are_flagged_below_the_national_floor(regi
         parameters={"training_hours_member": 24, "training_hours_leader": 40}
     )
     facts = good_branch(**{"training.hours_by_member": {f"m{i}": 40 for i in range(1, 13)}})
-    result = registry.evaluate(
+    result = score(registry,
         "two_new", facts, on=YEAR_END, overrides=overrides, manual_scores=FULL_ONSITE
     )
     assert result.item("edu.training").status == "met"
@@ -163,18 +172,18 @@ def test_two_new_county_training_hours_are_flagged_below_the_national_floor(regi
 
 def test_school_veto_for_teacher_ethics_caps_at_two_stars(registry) -> None:
     facts = good_branch(**{"flags.teacher_ethics_violation": True, "staffing.full_time": 1})
-    result = registry.evaluate("school", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
+    result = score(registry, "school", facts, on=YEAR_END, manual_scores=FULL_ONSITE)
     assert (result.band_grade, result.grade) == ("五星", "二星")
 
 
 def test_hospital_plugin_follows_the_school_rules(registry) -> None:
     hospital = registry.unit_type("hospital")
     assert hospital.name_zh == "医院"
-    funding = registry.evaluate_formula("hospital", "funding", {"staffing.unit_member_count": 40})
+    funding = evaluate_formula(registry.formula("hospital", "funding"), {"staffing.unit_member_count": 40})
     assert funding.value == Decimal("2000.00")
     assert "seeds/004" in funding.source.note
     facts = good_branch(**{"funding.budgeted": 0, "meetings.study_session": {}})
-    result = registry.evaluate(
+    result = score(registry,
         "hospital", facts, on=dt.date(2025, 12, 31), manual_scores=FULL_ONSITE
     )
     assert result.standard_key == "hospital-2025"

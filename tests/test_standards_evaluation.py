@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from core.plugins.types import Parameter, Source
 from core.standards import (
     Exemption,
     ManualScore,
@@ -20,6 +19,7 @@ from core.standards import (
     evaluate,
     load_standard,
 )
+from core.standards.types import Parameter, Source
 
 ON = dt.date(2025, 12, 31)
 FLOOR_SOURCE = Source("《中国共产党党员教育管理工作条例》", "V-full", article="第二十条")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.plugins.types import Parameter, Source
 from core.standards import check_standard_file
+from core.standards.types import Parameter, Source
 
 GOOD = """\
 key: t-2025

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from core.plugins.types import Computation, Formula, Source
 from core.standards.model import Item
 from core.standards.rules import RULE_KINDS, ManualScore, MissingMetric, RuleContext, RuleOutcome
+from core.standards.types import Computation, Formula, Source
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 
@@ -314,7 +314,7 @@ def funding_formula(
         values["fiscal.public_operating_expenses"] * values["funding_ratio"] / 100
     ),
 ):
-    from core.plugins.types import Parameter
+    from core.standards.types import Parameter
 
     return Formula(
         name="funding",

@@ -40,6 +40,9 @@ from core.tenancy import set_tenant
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Roles that keep records; supervisors only read.
 WRITER_ROLES = ("host_admin", "unit_admin", "secretary")
+#: API blueprints whose writes are the supervisors' (findings, honours): their views decide who
+#: may write (:func:`core.findings.services.can_record`), not the unit's editors rule.
+SUPERVISOR_WRITES = {"findings", "honours"}
 
 
 def _bearer_token() -> str | None:
@@ -101,7 +104,11 @@ def resolve_unit(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None or not can_view_tenant(user, tenant):
         abort(404, message=_("单位不存在"))
-    if request.method not in SAFE_METHODS and not can_edit_tenant(user, tenant):
+    if (
+        request.method not in SAFE_METHODS
+        and request.blueprint not in SUPERVISOR_WRITES
+        and not can_edit_tenant(user, tenant)
+    ):
         abort(403, message=_("您只能查看此单位的记录，不能修改"))
     set_tenant(tenant.id)
     g.unit = tenant

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from core.plugins.types import PERIODS
-from core.standards.facts import METRIC_LABELS
+from core.plugins.manager import get_registry
 from core.standards.rules import RULE_KINDS, ParamSpec
+from core.standards.types import PERIODS
 
 #: Item fields other than params, in form order.
 ITEM_FIELDS = ("id", "title", "rule", "max", "citation", "article", "applies_when", "when_missing", "advice")
@@ -29,11 +29,9 @@ PARAM_PREFIX = "param."
 
 
 def metric_names() -> dict[str, str]:
-    """The metric pick list: name → Chinese label.
-
-    The one place the editor reads metric names; it reads the metric catalogue's labels.
-    """
-    return dict(sorted(METRIC_LABELS.items()))
+    """The metric pick list: name → Chinese label, from the registry's metric catalogue
+    (built-in and plugin families), the same catalogue the checker accepts names from."""
+    return dict(sorted(get_registry().metric_catalogue().labels().items()))
 
 
 @dataclass

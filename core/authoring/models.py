@@ -94,7 +94,8 @@ class UnitItemSwitch(TenantScoped, Timestamped, Base):
 
 
 class UnitStandardSetting(TenantScoped, Timestamped, Base):
-    """A unit's local items and grade bands (one row per unit; parameters live on the unit)."""
+    """A unit's local items, grade bands, sources and vetoes (one row per unit; parameters live on
+    the unit)."""
 
     __tablename__ = "unit_standard_setting"
     __table_args__ = (UniqueConstraint("tenant_id"),)
@@ -104,3 +105,6 @@ class UnitStandardSetting(TenantScoped, Timestamped, Base):
     extra_items: Mapped[dict[str, list[dict[str, Any]]]] = mapped_column(json_type(), default=dict)
     #: Replacement grade bands ``[{grade, min}]`` or ``None``.
     bands: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type())
+    #: Rubric-format sources the local items and vetoes cite, and vetoes of the unit's own.
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(json_type(), default=list)
+    vetoes: Mapped[list[dict[str, Any]]] = mapped_column(json_type(), default=list)

@@ -101,6 +101,7 @@ def _unit_type_checks(unit_type: str, registry: PluginRegistry) -> dict[str, Any
         "parameters": record.parameters,
         "formulas": {f.name for f in registry.formulas(unit_type)},
         "facility_keys": {i.key for i in record.facility_checklist},
+        "metrics": registry.metric_catalogue(),
     }
 
 
@@ -655,7 +656,7 @@ def set_unit_setting(
     record = county_standard(tenant.unit_type)
     if extra_items and record is not None and not record.units_may_add_items:
         raise RecordError({"extra_items": "县委组织部未允许单位增加评分项目"})
-    setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={})
+    setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={}, sources=[], vetoes=[])
     setting.extra_items = plain(dict(extra_items or {}))
     setting.bands = plain(bands) if bands is not None else None
     db.session.add(setting)
@@ -686,10 +687,12 @@ def import_override_file(tenant: Tenant, data: Mapping[str, Any], *, actor: str)
             )
         )
         switched += 1
-    if data.get("extra_items") or data.get("bands") is not None:
+    if any(data.get(k) for k in ("extra_items", "sources", "vetoes")) or data.get("bands") is not None:
         setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={})
         setting.extra_items = plain(dict(data.get("extra_items") or {}))
         setting.bands = plain(data.get("bands")) if data.get("bands") is not None else None
+        setting.sources = plain(list(data.get("sources") or []))
+        setting.vetoes = plain(list(data.get("vetoes") or []))
         db.session.add(setting)
     db.session.flush()
     return {

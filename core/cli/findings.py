@@ -11,11 +11,12 @@ from sqlalchemy import select
 from core.audit.recorder import acting_as
 from core.cli.common import tenant_by_slug
 from core.extensions import db
+from core.findings.kinds import finding_kinds
+from core.findings.services import record_finding, record_honour
 from core.organizations.models import Organization
-from core.scoring.actions import record_finding, record_honour
 from core.tenancy import use_tenant
 from core.validation import RecordError
-from core.vocabulary import FINDINGS, HONOUR_LEVELS
+from core.vocabulary import HONOUR_LEVELS
 
 
 def _branch(slug: str, code: str) -> tuple[int, Organization]:
@@ -48,7 +49,7 @@ def finding() -> None:
 @click.option("--tenant", "slug", required=True, help="单位代码 (unit slug).")
 @click.option("--branch", "code", required=True, help="支部代码 (branch code).")
 @click.option("--year", required=True, type=int, help="考核年度 (year).")
-@click.option("--finding", "code_", required=True, type=click.Choice(list(FINDINGS)), help="认定类别 (finding).")
+@click.option("--finding", "code_", required=True, help="认定类别代码，见 finding kinds (finding kind code).")
 @click.option("--decided-on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="认定日期 (date).")
 @click.option("--document", required=True, help="依据文件文号 (document).")
 @click.option("--note", default=None, help="说明 (note).")
@@ -63,6 +64,14 @@ def add_finding(slug, code, year, code_, decided_on: dt.datetime, document, note
             document=document, note=note, recorded_by="cli",
         ),
     )
+
+
+@finding.command("kinds", help="列出县里的认定类别 (list the county's finding kinds).")
+@with_appcontext
+def list_kinds() -> None:
+    for kind in finding_kinds():
+        state = "" if kind.active else "（已停用）"
+        click.echo(f"{kind.code}\t{kind.label_zh}{state}\t{kind.source}")
 
 
 @click.group(help="支部获得的表彰，加分项依据 (honours: bonus items).")

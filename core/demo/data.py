@@ -17,7 +17,9 @@ from typing import Any
 import yaml
 
 from core.dues.calculator import DuesInputError, calculate_monthly_dues
+from core.members.roll import roll_start
 from core.paths import PROJECT_ROOT
+from core.standards.periods import add_years
 from core.vocabulary import (
     APPRAISAL_RESULTS,
     COMMITTEE_ROLES,
@@ -461,7 +463,7 @@ class MemberSpec:
     @property
     def start(self) -> dt.date:
         """The day the member began to belong to this branch."""
-        return self.transferred_in_on or self.joined_on
+        return roll_start(self)
 
 
 @dataclass
@@ -1049,10 +1051,10 @@ def _read_member(
         check.fail("预备党员不应有转正日期", line=line, field="full_on")
     if full_on is not None and full_on < joined_on:
         check.fail("转正日期早于入党日期", line=line, field="full_on")
-    if status == "probationary" and (as_of - joined_on).days > 365 * 2:
+    if status == "probationary" and add_years(joined_on, 2) < as_of:
         check.fail("预备期一般为一年（最长延长至两年），入党日期过早", line=line, field="joined_on")
     birth = date_of("birth_date")
-    if birth is not None and (joined_on - birth).days < 18 * 365:
+    if birth is not None and add_years(birth, 18) > joined_on:
         check.fail("入党时未满18岁", line=line, field="joined_on")
     gender = word("gender", GENDER_WORDS, required=False) if row.get("gender") else None
     id_number = row.get("id_number") or None

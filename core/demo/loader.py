@@ -44,6 +44,7 @@ from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Mem
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
+from core.standards.periods import add_years
 from core.tenancy import host_scope
 from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
 
@@ -258,16 +259,18 @@ class _Load:
         """Veto grounds and honours from ``assessments.yaml`` (optional file)."""
         import yaml
 
+        from core.findings.kinds import finding_codes
         from core.scoring.models import Finding, Honour
-        from core.vocabulary import FINDINGS, HONOUR_LEVELS
+        from core.vocabulary import HONOUR_LEVELS
 
         path = self.data.folder / "assessments.yaml"
         if not path.exists():
             return
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        self._finding_kinds(data.get("finding_kinds") or [], path.name)
         slugs = {u.slug for u in units}
         rows: dict[str, list[dict[str, Any]]] = {"findings": [], "honours": []}
-        for section, codes, code_field in (("findings", FINDINGS, "finding"), ("honours", HONOUR_LEVELS, "level")):
+        for section, codes, code_field in (("findings", finding_codes(), "finding"), ("honours", HONOUR_LEVELS, "level")):
             for index, entry in enumerate(data.get(section) or [], start=1):
                 where = f"{path.name} {section} 第 {index} 项"
                 slug, _, code = str(entry.get("branch", "")).partition("/")
@@ -283,6 +286,22 @@ class _Load:
                 rows[section].append(row)
         self._insert(Finding, rows["findings"])
         self._insert(Honour, rows["honours"])
+
+    def _finding_kinds(self, entries: list[dict[str, Any]], file: str) -> None:
+        """The county's own finding kinds (beside the built-in ones the migration seeds);
+        a kind whose code exists is left as it is. Through the ORM, so each is audited."""
+        from core.findings.services import create_kind, kind_by_code
+        from core.validation import RecordError
+
+        for index, entry in enumerate(entries, start=1):
+            if kind_by_code(str(entry.get("code", ""))) is not None:
+                continue
+            try:
+                create_kind(**{k: entry.get(k) for k in ("code", "label_zh", "label_en", "source", "effect")})
+            except RecordError as error:
+                field, message = next(iter(error.errors.items()))
+                raise DemoDataError(file, f"finding_kinds 第 {index} 项：{message}", field=field) from None
+            self.counts["finding_kind"] += 1
 
     def _onsite_scores(self, units: list[UnitSpec]) -> None:
         """Last year's on-site inspection (现场检查) scores, entered by the supervisors in January.
@@ -460,7 +479,7 @@ class _Load:
                             "organization_id": org_id,
                             "elected_on": term.elected_on,
                             "started_on": term.elected_on,
-                            "ends_on": _add_years(term.elected_on, term.years),
+                            "ends_on": add_years(term.elected_on, term.years),
                             "years": term.years,
                             "note": None,
                         }
@@ -846,8 +865,3 @@ class _Load:
         return logins
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -9,7 +9,6 @@ nothing.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -22,7 +21,9 @@ from core.dues.calculator import DuesAssessment, DuesInputError, calculate_month
 from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Member
+from core.members.roll import on_branch_roll_during
 from core.organizations.models import Organization
+from core.standards.periods import month_bounds
 from core.validation import RecordError
 
 MONTH_FIELDS = {"amount_due", "amount_paid", "paid_on", "paid_by_proxy", "proxy_name", "note"}
@@ -30,16 +31,9 @@ MONTH_FIELDS = {"amount_due", "amount_paid", "paid_on", "paid_by_proxy", "proxy_
 MAX_AMOUNT = Decimal("100000")
 
 
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    """First and last day of a month."""
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def belongs_in_month(member: Member, year: int, month: int) -> bool:
     """Whether the member belonged to the branch on any day of the month (and so owes it)."""
-    first, last = month_bounds(year, month)
-    start = member.transferred_in_on or member.joined_on
-    return start <= last and (member.left_on is None or member.left_on > first)
+    return on_branch_roll_during(member, *month_bounds(year, month))
 
 
 def calculated_due(member: Member) -> DuesAssessment:

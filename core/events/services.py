@@ -15,11 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
+from core.members.roll import on_roll_clause
 from core.organizations.models import Organization
 from core.validation import RecordError
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
@@ -37,14 +38,9 @@ AttendanceEntry = tuple[str, str | None]
 
 def roster_query(organization_id: int, on: dt.date):
     """Members of a branch who belonged to it on ``on`` (joined or transferred in, not yet left)."""
-    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     return (
         select(Member)
-        .where(
-            Member.organization_id == organization_id,
-            start <= on,
-            or_(Member.left_on.is_(None), Member.left_on > on),
-        )
+        .where(Member.organization_id == organization_id, on_roll_clause(on))
         .order_by(Member.name, Member.id)
     )
 

@@ -24,6 +24,7 @@ from core.events.models import Attendance, Event, TrainingRecord
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.members.roll import on_roll_during_clause
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import (
@@ -256,13 +257,11 @@ def training(slug: str, code: str):
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code)
     year = year_arg()
-    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     members = db.session.scalars(
         select(Member)
         .where(
             Member.organization_id == organization.id,
-            start <= dt.date(year, 12, 31),
-            or_(Member.left_on.is_(None), Member.left_on > dt.date(year, 1, 1)),
+            on_roll_during_clause(dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
         .order_by(Member.name, Member.id)
     ).all()

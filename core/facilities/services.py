@@ -83,7 +83,11 @@ def evidence_path(stored: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def _read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | None:
+def read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | None:
+    """Read and check an evidence upload (type by content, size); on a problem set ``errors["evidence"]``.
+
+    :returns: the bytes and the suffix to store them under, or ``None``.
+    """
     name = (upload.filename or "").strip()
     suffix = Path(name).suffix.lower()
     if suffix not in EVIDENCE_TYPES:
@@ -101,6 +105,21 @@ def _read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | 
         errors["evidence"] = _("文件内容与扩展名不符，只接受 PDF、JPG 或 PNG")
         return None
     return data, ".jpg" if suffix == ".jpeg" else suffix
+
+
+def store_upload(content: tuple[bytes, str], *, tenant_id: int, folder: str, prefix: str) -> str:
+    """Write a checked upload as ``uploads/<tenant id>/<folder>/<prefix>-<random><suffix>``.
+
+    The uploaded name is never used as a path. :returns: the path to store on the record,
+    relative to the instance folder (what :func:`evidence_path` reads back).
+    """
+    data, suffix = content
+    relative = Path("uploads") / str(tenant_id) / folder
+    target = Path(current_app.instance_path) / relative
+    target.mkdir(parents=True, exist_ok=True)
+    name = f"{prefix}-{uuid.uuid4().hex}{suffix}"
+    (target / name).write_bytes(data)
+    return (relative / name).as_posix()
 
 
 def record_facility_check(
@@ -141,18 +160,15 @@ def record_facility_check(
         errors["evidence_note"] = _("不能超过 %(limit)d 个字符", limit=2000)
     content = None
     if evidence is not None and (evidence.filename or "").strip():
-        content = _read_upload(evidence, errors)
+        content = read_upload(evidence, errors)
     if errors:
         raise RecordError(errors)
     stored = None
     if content is not None:
-        data, suffix = content
-        relative = Path("uploads") / str(organization.tenant_id) / "facilities"
-        folder = Path(current_app.instance_path) / relative
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{organization.id}-{item}-{uuid.uuid4().hex}{suffix}"
-        (folder / name).write_bytes(data)
-        stored = (relative / name).as_posix()
+        stored = store_upload(
+            content, tenant_id=organization.tenant_id, folder="facilities",
+            prefix=f"{organization.id}-{item}",
+        )
     check = FacilityCheck(
         organization_id=organization.id,
         item=item,

@@ -15,11 +15,11 @@ from core.accounts.services import AccountError, create_user
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import UnknownUnitType, get_registry
-from core.plugins.types import Parameter
 from core.scoring.county import RANKING_RULES_KEY, rank_county
 from core.scoring.models import Scorecard
 from core.scoring.services import store_scorecards
 from core.standards.overrides import parameter_warnings
+from core.standards.types import Parameter
 from core.tenancy import host_scope
 from core.validation import RecordError
 

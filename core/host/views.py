@@ -19,9 +19,9 @@ from core.host import services
 from core.host.forms import AuditFilters, int_list
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import get_registry
-from core.plugins.types import Parameter
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
+from core.standards.types import Parameter
 from core.validation import RecordError
 from core.vocabulary import ROLES
 

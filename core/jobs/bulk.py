@@ -44,9 +44,9 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.jobs.huey_app import jobs_dir
 from core.jobs.models import Job
+from core.metrics import BRANCH_KINDS, Period
 from core.organizations.models import Organization
 from core.plugins.manager import UnknownUnitType, get_registry
-from core.scoring.metrics import BRANCH_KINDS, Period
 from core.scoring.models import Scorecard
 from core.tenancy import host_scope, use_tenant
 from core.vocabulary import SCORECARD_STATUSES, label

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.validation import RecordError
 from core.vocabulary import (
@@ -186,10 +187,6 @@ def update_member(member: Member, **changes: Any) -> Member:
     return member
 
 
-def _start_of(member: Member) -> dt.date:
-    return member.transferred_in_on or member.joined_on
-
-
 def transfer_member(member: Member, organization: Organization, on: dt.date) -> Member:
     """Move a member to another branch of the same unit from ``on``.
 
@@ -209,7 +206,7 @@ def transfer_member(member: Member, organization: Organization, on: dt.date) -> 
         errors["transferred_in_on"] = _("请填写转入日期")
     elif on > dt.date.today():
         errors["transferred_in_on"] = _("日期不能晚于今天")
-    elif on < _start_of(member):
+    elif on < roll_start(member):
         errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
     if errors:
         raise MemberError(errors)
@@ -233,7 +230,7 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
         errors["left_on"] = _("请填写离开日期")
     elif left_on > dt.date.today():
         errors["left_on"] = _("日期不能晚于今天")
-    elif left_on < _start_of(member):
+    elif left_on < roll_start(member):
         errors["left_on"] = _("离开日期不能早于入党或转入日期")
     if member.left_on is not None:
         errors["left_on"] = _("该党员已于 %(day)s 离开", day=member.left_on.isoformat())
@@ -407,13 +404,6 @@ def close_development_case(case: DevelopmentCase, note: str) -> DevelopmentCase:
 # --- democratic appraisal (民主评议党员) ----------------------------------------------------
 
 
-def _belonged_in_year(member: Member, year: int) -> bool:
-    start = _start_of(member)
-    return start <= dt.date(year, 12, 31) and (
-        member.left_on is None or member.left_on > dt.date(year, 1, 1)
-    )
-
-
 def set_appraisals(
     organization: Organization,
     year: int,
@@ -447,7 +437,7 @@ def set_appraisals(
         result = results[member_id] or None
         if member is None or member.organization_id != organization.id:
             errors[str(member_id)] = _("编号为 %(id)s 的党员不属于本支部", id=member_id)
-        elif "year" not in errors and not _belonged_in_year(member, year):
+        elif "year" not in errors and not on_branch_roll_during(member, dt.date(year, 1, 1), dt.date(year, 12, 31)):
             errors[str(member_id)] = _("%(name)s 在 %(year)d 年不属于本支部", name=member.name, year=year)
         elif result is not None and result not in APPRAISAL_RESULTS:
             errors[str(member_id)] = _("%(name)s 的评议结果无效", name=member.name)

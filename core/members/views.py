@@ -31,6 +31,7 @@ from core.members.forms import (
     appraisal_form,
 )
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.roll import on_roll_during_clause
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization, PartyGroup
 from core.organizations.views import (
@@ -375,13 +376,11 @@ def appraisals(slug: str, code: str):
     tenant = unit_or_404(slug)
     organization = organization_or_404(tenant, code, edit=request.method == "POST")
     year = year_arg(dt.date.today().year - 1)
-    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     members = db.session.scalars(
         select(Member)
         .where(
             Member.organization_id == organization.id,
-            start <= dt.date(year, 12, 31),
-            (Member.left_on.is_(None)) | (Member.left_on > dt.date(year, 1, 1)),
+            on_roll_during_clause(dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
         .order_by(Member.name, Member.id)
     ).all()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.standards.periods import add_years
 from core.validation import RecordError
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
@@ -237,14 +238,6 @@ def default_term_years(organization: Organization, unit_type: str | None = None)
     if organization.kind == "committee":
         return organization_rule("committee_term_years", unit_type)
     return organization_rule("branch_term_years", unit_type)
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same calendar day ``years`` later (28 February for a 29 February start)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def _check_term(

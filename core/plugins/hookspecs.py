@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from core.plugins.types import Formula, UnitType
+    from core.standards.catalogue import MetricFamily
+    from core.standards.types import Formula, UnitType
 
 PROJECT_NAME = "branchmark"
 
@@ -26,7 +27,7 @@ def branchmark_unit_types() -> Iterable[UnitType] | None:
 
     Called once per registry, before :func:`branchmark_formulas`. Nothing is passed.
 
-    :returns: an iterable of :class:`~core.plugins.types.UnitType` records. Each record's ``key``
+    :returns: an iterable of :class:`~core.standards.types.UnitType` records. Each record's ``key``
         must be unique across all plugins; on a clash the registry refuses to start and names
         every plugin that supplied the key. The standard files a unit type lists are loaded and
         checked at the same time. ``None`` (or an empty iterable) means the plugin defines no unit
@@ -44,7 +45,7 @@ def branchmark_formulas() -> Iterable[Formula] | None:
 
     Called once per registry, after :func:`branchmark_unit_types`. Nothing is passed.
 
-    :returns: an iterable of :class:`~core.plugins.types.Formula` records. ``(unit_type, name)``
+    :returns: an iterable of :class:`~core.standards.types.Formula` records. ``(unit_type, name)``
         must be unique across all plugins, and ``unit_type`` must be the key of a registered
         unit type (possibly another plugin's). Rubric items of kind ``formula`` name a formula of
         their own unit type. ``None`` means the plugin supplies no formula.
@@ -52,6 +53,29 @@ def branchmark_formulas() -> Iterable[Formula] | None:
     Results of all plugins are collected; this is not a ``firstresult`` hook.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def branchmark_metric_families() -> Iterable[MetricFamily] | None:
+    """Supply metric families: metrics a standard may read, declared and computed together.
+
+    Called once per registry, after :func:`branchmark_formulas`. Nothing is passed.
+
+    :returns: an iterable of :class:`~core.standards.catalogue.MetricFamily` records, each a
+        :class:`~core.standards.catalogue.FamilySpec` (key, Chinese label, the records it reads,
+        a docstring and one :class:`~core.standards.catalogue.MetricSpec` per metric: name,
+        label, value type, level, unit) bound to a ``compute(scope)`` function. ``compute``
+        receives a :class:`core.metrics.scope.Scope` (the period, the branches and a
+        ``scoped()`` query helper) and returns branch id → metric name → value for every branch
+        of the scope, using a constant number of statements however large the scope is. Family
+        keys and metric names must be unique across the built-in families and all plugins; on a
+        clash the registry refuses to start. Rubric files may then read the new metrics, and
+        ``branchmark standard metrics`` lists them. ``None`` means the plugin adds no metric.
+
+    Results of all plugins are collected; this is not a ``firstresult`` hook.
+
+    .. versionadded:: 0.2
     """
 
 

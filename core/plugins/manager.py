@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 
 from core.plugins import hookspecs
-from core.plugins.formulas import evaluate_formula
-from core.plugins.types import Formula, FormulaResult, UnitType
-from core.standards.evaluation import BranchResult, evaluate
+from core.standards.catalogue import BUILTIN_FAMILIES, Catalogue, MetricFamily, default_catalogue
 from core.standards.loader import StandardFileError, load_standard
 from core.standards.model import Standard
-from core.standards.overrides import Exemption, TenantOverrides
-from core.standards.rules import ManualScore
+from core.standards.types import Formula, UnitType
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -87,33 +84,44 @@ def create_plugin_manager(
 
 
 def create_registry(
-    *, load_entry_points: bool = True, extra_plugins: Iterable[object] = ()
+    *,
+    load_entry_points: bool = True,
+    extra_plugins: Iterable[object] = (),
+    metric_vocabularies: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> PluginRegistry:
     """Build the registry without Flask (CLI, jobs, tests).
 
     :param load_entry_points: also load third-party plugins installed in the environment.
     :param extra_plugins: further plugin modules or objects.
+    :param metric_vocabularies: codes of the metric placeholders (event kinds …) the standard
+        files are checked against; without them any well-formed code is accepted.
     :returns: a registry whose records and standards have all been checked.
     :raises PluginError: on a name clash, a bad record or a rubric file with problems.
     """
     pm, distributions = create_plugin_manager(
         load_entry_points=load_entry_points, extra_plugins=extra_plugins
     )
-    return PluginRegistry(pm, distributions=distributions)
+    return PluginRegistry(pm, distributions=distributions, metric_vocabularies=metric_vocabularies)
 
 
-def init_app(app: Flask, registry: PluginRegistry | None = None) -> PluginRegistry:
+def init_app(
+    app: Flask,
+    registry: PluginRegistry | None = None,
+    *,
+    metric_vocabularies: Mapping[str, Mapping[str, Any]] | None = None,
+) -> PluginRegistry:
     """Create the registry for a Flask app and keep it in ``app.extensions``.
 
     ``BRANCHMARK_LOAD_ENTRY_POINTS`` (default true) in the app config decides whether installed
     third-party plugins are loaded.
 
     :param registry: an already-built registry to use instead (tests).
+    :param metric_vocabularies: see :func:`create_registry`.
     :returns: the registry stored under ``app.extensions["branchmark_plugins"]``.
     """
     if registry is None:
         load = bool(app.config.get("BRANCHMARK_LOAD_ENTRY_POINTS", True))
-        registry = create_registry(load_entry_points=load)
+        registry = create_registry(load_entry_points=load, metric_vocabularies=metric_vocabularies)
     app.extensions[EXTENSION_KEY] = registry
     return registry
 
@@ -138,9 +146,27 @@ class PluginRegistry:
     and every standard file is loaded and checked then, so a bad plugin fails at start-up.
     """
 
-    def __init__(self, pm: pluggy.PluginManager, *, distributions: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        *,
+        distributions: Mapping[str, str] | None = None,
+        metric_vocabularies: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
         self._pm = pm
         self._distributions = dict(distributions or {})
+        families = self._collect("branchmark_metric_families", MetricFamily, lambda f: f.spec.key)
+        builtin = {family.key for family in BUILTIN_FAMILIES}
+        for key, (_, plugin) in families.items():
+            if key in builtin:
+                raise PluginError(f"metric family {key!r} from plugin {plugin} is a built-in family")
+        self._metric_families: tuple[MetricFamily, ...] = tuple(f for f, _ in families.values())
+        try:
+            self._metrics = default_catalogue(
+                (family.spec for family in self._metric_families), metric_vocabularies
+            )
+        except ValueError as error:
+            raise PluginError(f"branchmark_metric_families: {error}") from error
         unit_types = self._collect("branchmark_unit_types", UnitType, lambda record: record.key)
         self._unit_types: dict[str, UnitType] = {key: ut for key, (ut, _) in unit_types.items()}
         formulas = self._collect("branchmark_formulas", Formula, lambda f: (f.unit_type, f.name))
@@ -221,6 +247,7 @@ class PluginRegistry:
                         parameters=unit_type.parameters,
                         formulas=set(self._formulas[unit_type.key]),
                         facility_keys={item.key for item in unit_type.facility_checklist},
+                        metrics=self._metrics,
                     )
                 )
             except StandardFileError as error:
@@ -256,6 +283,23 @@ class PluginRegistry:
         self.unit_type(unit_type)
         return tuple(self._formulas[unit_type].values())
 
+    def formula_table(self, unit_type: str) -> Mapping[str, Formula]:
+        """:returns: the formulas of a unit type by name, as :func:`core.standards.evaluate` takes them."""
+        self.unit_type(unit_type)
+        return dict(self._formulas[unit_type])
+
+    def metric_families(self) -> tuple[MetricFamily, ...]:
+        """:returns: the metric families plugins supply (the built-in ones are not included)."""
+        return self._metric_families
+
+    def metric_catalogue(self, vocabularies: Mapping[str, Mapping[str, Any]] | None = None) -> Catalogue:
+        """:param vocabularies: the codes of the placeholders; by default those the registry was
+            built with.
+        :returns: the built-in and plugin metric families as one catalogue."""
+        if vocabularies is None:
+            return self._metrics
+        return default_catalogue((family.spec for family in self._metric_families), vocabularies)
+
     def formula(self, unit_type: str, name: str) -> Formula:
         """:returns: one formula.
         :raises KeyError: when the unit type has no formula of that name."""
@@ -289,39 +333,3 @@ class PluginRegistry:
     def plugins(self) -> list[str]:
         """:returns: the registered plugins' names, with distribution for entry-point plugins."""
         return [self._plugin_label(plugin) for _, plugin in self._pm.list_name_plugin()]
-
-    # -- calculations -----------------------------------------------------------------------
-
-    def evaluate_formula(
-        self,
-        unit_type: str,
-        name: str,
-        inputs: Mapping[str, Any],
-        parameters: Mapping[str, Any] | None = None,
-    ) -> FormulaResult:
-        """Evaluate one formula (see :func:`core.plugins.formulas.evaluate_formula`)."""
-        return evaluate_formula(self.formula(unit_type, name), inputs, parameters)
-
-    def evaluate(
-        self,
-        unit_type: str,
-        facts: Mapping[str, Any],
-        *,
-        on: dt.date,
-        overrides: TenantOverrides | None = None,
-        manual_scores: Mapping[str, ManualScore] | None = None,
-        exemptions: Iterable[Exemption] = (),
-    ) -> BranchResult:
-        """Score one branch with the standard in effect on ``on`` and the unit type's formulas.
-
-        :param on: the assessment day (normally the last day of the period assessed).
-        """
-        return evaluate(
-            self.standard(unit_type, on=on),
-            overrides,
-            facts,
-            manual_scores=manual_scores,
-            exemptions=exemptions,
-            on=on,
-            formulas=self._formulas[unit_type],
-        )

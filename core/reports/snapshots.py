@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
-from core.scoring.metrics import BRANCH_KINDS
 from core.scoring.models import Rectification, Scorecard
 from core.scoring.services import UnitScore, score_unit, store_scorecards
 from core.tenancy import use_tenant

@@ -17,10 +17,10 @@ from core.accounts.models import User
 from core.authoring.services import effective_standard
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
-from core.scoring.metrics import BRANCH_KINDS
-from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification
+from core.scoring.models import Exemption, ManualScore, Rectification
 from core.standards.model import Item
 from core.validation import RecordError
 
@@ -250,78 +250,3 @@ def set_plugin_enabled(
     tenant.plugin_enabled = enabled
     db.session.flush()
     return tenant
-
-
-def record_finding(
-    organization: Organization,
-    *,
-    year: int,
-    finding: str,
-    decided_on: dt.date,
-    document: str,
-    recorded_by: str,
-    note: str | None = None,
-) -> Finding:
-    """Record a higher organization's finding about a branch (veto grounds); the caller commits.
-
-    :raises RecordError: naming every bad field in Chinese; nothing is added.
-    """
-    from core.vocabulary import FINDINGS
-
-    errors: dict[str, str] = {}
-    if organization.kind not in BRANCH_KINDS:
-        errors["branch"] = "只能对党支部（含联合党支部）记录认定"
-    if finding not in FINDINGS:
-        errors["finding"] = "认定类别须为：" + "、".join(f"{k}（{v}）" for k, v in FINDINGS.items())
-    if not (document or "").strip():
-        errors["document"] = "请填写认定所依据的文件（文号）"
-    if decided_on > dt.date.today():
-        errors["decided_on"] = "认定日期不能晚于今天"
-    if decided_on.year not in (year, year + 1):
-        errors["year"] = f"认定日期 {decided_on} 与考核年度 {year} 不符"
-    if errors:
-        raise RecordError(errors)
-    record = Finding(
-        organization_id=organization.id, year=year, finding=finding, decided_on=decided_on,
-        document=document.strip(), note=note, recorded_by=recorded_by,
-    )
-    db.session.add(record)
-    db.session.flush()
-    return record
-
-
-def record_honour(
-    organization: Organization,
-    *,
-    year: int,
-    name: str,
-    level: str,
-    awarded_on: dt.date,
-    awarded_by: str,
-) -> Honour:
-    """Record a commendation of a branch (read by bonus items); the caller commits.
-
-    :raises RecordError: naming every bad field in Chinese; nothing is added.
-    """
-    from core.vocabulary import HONOUR_LEVELS
-
-    errors: dict[str, str] = {}
-    if not (name or "").strip():
-        errors["name"] = "请填写表彰名称"
-    if level not in HONOUR_LEVELS:
-        errors["level"] = "表彰级别须为：" + "、".join(f"{k}（{v}）" for k, v in HONOUR_LEVELS.items())
-    if not (awarded_by or "").strip():
-        errors["awarded_by"] = "请填写表彰机关"
-    if awarded_on.year != year:
-        errors["awarded_on"] = f"表彰日期 {awarded_on} 不在 {year} 年"
-    if awarded_on > dt.date.today():
-        errors["awarded_on"] = "表彰日期不能晚于今天"
-    if errors:
-        raise RecordError(errors)
-    record = Honour(
-        organization_id=organization.id, year=year, name=name.strip(), level=level,
-        awarded_on=awarded_on, awarded_by=awarded_by.strip(),
-    )
-    db.session.add(record)
-    db.session.flush()
-    return record

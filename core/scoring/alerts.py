@@ -1,7 +1,7 @@
 """What each branch has due or overdue, from the same records and rules the scorecard reads.
 
 Alerts look forward (this month's meetings, elections within 90 days, probation ending) where
-the scorecard looks back; both come from :func:`core.scoring.metrics.compute_metrics` and the
+the scorecard looks back; both come from :func:`core.metrics.compute_metrics` and the
 unit type's cadences and targets, so a branch is never told two different things.
 """
 
@@ -18,10 +18,18 @@ from core.authoring.services import effective_standard
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.metrics import Period, compute_metrics
+from core.metrics.dues import DUES_LAPSE_MONTHS
 from core.plugins.manager import PluginRegistry, UnknownUnitType
-from core.scoring.metrics import DUES_LAPSE_MONTHS, Period, compute_metrics
 from core.scoring.overrides import overrides_for
 from core.standards.overrides import resolve_parameters
+from core.standards.periods import (
+    add_years,
+    month_end,
+    month_of,
+    months_of,
+    months_of_period_holding,
+)
 from core.tenancy import use_tenant
 from core.vocabulary import EVENT_KINDS
 
@@ -47,16 +55,6 @@ class Alert:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-def _quarter_months(day: dt.date) -> list[str]:
-    first = (day.month - 1) // 3 * 3 + 1
-    return [f"{day.year}-{m:02d}" for m in range(first, first + 3)]
-
-
-def _month_end(day: dt.date) -> dt.date:
-    nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
 def _held(facts: dict[str, Any], kind: str, months: list[str]) -> int:
     per_month = facts.get(f"meetings.{kind}", {})
     return sum(per_month.get(m, 0) for m in months)
@@ -65,25 +63,25 @@ def _held(facts: dict[str, Any], kind: str, months: list[str]) -> int:
 def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict[str, Decimal]) -> list[Alert]:
     """Alerts for one branch from its metric values.
 
-    :param cadences: the unit type's :class:`~core.plugins.types.Cadence` records.
+    :param cadences: the unit type's :class:`~core.standards.types.Cadence` records.
     :param targets: training hours by role (``member``, ``leader``), tenant overrides applied.
     """
     alerts: list[Alert] = []
-    this_month = f"{as_of.year}-{as_of.month:02d}"
+    this_month = month_of(as_of)
     for cadence in cadences:
         name = str(EVENT_KINDS.get(cadence.kind, cadence.label_zh))
         if cadence.period == "month":
             if _held(facts, cadence.kind, [this_month]) < cadence.minimum:
                 if cadence.kind == "group_meeting" and not facts.get("organization.group_count"):
                     continue
-                alerts.append(Alert("meeting", "due", f"本月尚未召开{name}", _month_end(as_of).isoformat()))
+                alerts.append(Alert("meeting", "due", f"本月尚未召开{name}", month_end(as_of).isoformat()))
         elif cadence.period == "quarter":
-            months = _quarter_months(as_of)
+            months = months_of_period_holding(as_of, "quarter")
             if _held(facts, cadence.kind, months) < cadence.minimum:
-                end = _month_end(dt.date(as_of.year, int(months[-1][5:]), 1))
+                end = month_end(dt.date(as_of.year, int(months[-1][5:]), 1))
                 alerts.append(Alert("meeting", "due", f"本季度尚未召开{name}", end.isoformat()))
         elif cadence.period == "year" and as_of.month >= 10:
-            months = [f"{as_of.year}-{m:02d}" for m in range(1, 13)]
+            months = months_of(str(as_of.year), "year")
             if _held(facts, cadence.kind, months) < cadence.minimum:
                 alerts.append(Alert("meeting", "due", f"今年尚未开展{name}", f"{as_of.year}-12-31"))
 
@@ -182,7 +180,7 @@ def unit_alerts(
         ).all()
     ending: dict[int, list[dict[str, Any]]] = {}
     for member_id, organization_id, name, joined_on in probation:
-        ends = joined_on.replace(year=joined_on.year + 1) if not (joined_on.month == 2 and joined_on.day == 29) else dt.date(joined_on.year + 1, 3, 1)
+        ends = add_years(joined_on, 1)  # 预备期一年
         if (ends - as_of).days <= PROBATION_NOTICE_DAYS:
             ending.setdefault(organization_id, []).append(
                 {"member_id": member_id, "name": name, "ends_on": ends.isoformat()}

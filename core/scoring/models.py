@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type
 from core.vocabulary import (
     EXEMPTION_STATUSES,
-    FINDINGS,
     HONOUR_LEVELS,
     RECTIFICATION_STATUSES,
     SCORECARD_STATUSES,
@@ -124,7 +123,8 @@ class Finding(TenantScoped, Timestamped, Base):
     """A determination by a higher Party organization about a branch in a year (veto grounds).
 
     Recorded by a supervisor or the county with the document it rests on; the standard decides
-    what it does to the grade.
+    what it does to the grade (it reads ``flags.<code>``). A revoked finding stays, with who
+    revoked it and why, and no longer counts.
     """
 
     __tablename__ = "finding"
@@ -134,16 +134,25 @@ class Finding(TenantScoped, Timestamped, Base):
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     year: Mapped[int] = mapped_column(Integer, index=True)
-    finding: Mapped[str] = mapped_column(code_column_type(FINDINGS, "finding_code"))
+    #: The kind's code (:class:`core.findings.models.FindingKind`), the county's list.
+    finding: Mapped[str] = mapped_column(String(64), ForeignKey("finding_kind.code"), index=True)
     decided_on: Mapped[dt.date] = mapped_column(Date)
-    #: The decision or notice it rests on (文号), so the card can cite it.
+    #: The decision or notice it rests on (文件名称/文号), so the card can cite it.
     document: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100))
+    #: The deciding document as a file (PDF/JPG/PNG) under ``<instance>/uploads``.
+    evidence_file: Mapped[str | None] = mapped_column(String(500))
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Honour(TenantScoped, Timestamped, Base):
-    """A commendation a branch received (先进基层党组织 …): a bonus item reads these."""
+    """A commendation a branch received (先进基层党组织 …): a bonus item reads these.
+
+    Revoked like a finding: the row stays with the reason and no longer counts.
+    """
 
     __tablename__ = "honour"
 
@@ -156,3 +165,11 @@ class Honour(TenantScoped, Timestamped, Base):
     level: Mapped[str] = mapped_column(code_column_type(HONOUR_LEVELS, "honour_level"))
     awarded_on: Mapped[dt.date] = mapped_column(Date)
     awarded_by: Mapped[str] = mapped_column(String(200))
+    #: The commendation document (文件名称/文号).
+    document: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(100))
+    evidence_file: Mapped[str | None] = mapped_column(String(500))
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)

@@ -65,7 +65,7 @@ def read_override_file(path: Path) -> dict[str, Any]:
         raise OverrideFileError(f"{path}: YAML 格式错误：{error}") from error
     if not isinstance(data, dict):
         raise OverrideFileError(f"{path}: 应为键值映射")
-    unknown = set(data) - {"parameters", "disabled_items", "extra_items", "bands"}
+    unknown = set(data) - {"parameters", "disabled_items", "extra_items", "bands", "sources", "vetoes"}
     if unknown:
         raise OverrideFileError(f"{path}: 不认识的项 {', '.join(sorted(unknown))}")
     return data
@@ -113,5 +113,7 @@ def overrides_for(
         disabled_items=disabled,
         extra_items=(setting.extra_items if setting else None) or {},
         bands=setting.bands if setting else None,
+        sources=(setting.sources if setting else None) or (),
+        vetoes=(setting.vetoes if setting else None) or (),
         origin="单位设置",
     )

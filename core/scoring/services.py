@@ -13,9 +13,9 @@ from sqlalchemy import select
 from core.authoring.services import effective_standards, unit_override_rows
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import Period, compute_metrics
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
-from core.scoring.metrics import Period, compute_metrics
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.scoring.overrides import county_parameter_rows, overrides_for
 from core.standards.evaluation import BranchResult, evaluate
@@ -189,7 +189,6 @@ def score_units(
     unit_types = {o.tenant.unit_type for o in scored.values()}
     chosen = effective_standards(unit_types - set(standards or {}), on=period.end, registry=registry)
     chosen.update(standards or {})
-    formulas = {t: {f.name: f for f in registry.formulas(t)} for t in unit_types}
     for organization_id in sorted(facts_by_branch, key=lambda i: (organizations[i].tenant_id, organizations[i].code)):
         organization = organizations[organization_id]
         if branch_code and organization.code != branch_code:
@@ -203,7 +202,7 @@ def score_units(
             manual_scores=manual.get(organization_id, {}),
             exemptions=exemptions.get(organization_id, []),
             on=period.end,
-            formulas=formulas[unit_type],
+            formulas=registry.formula_table(unit_type),
         )
         outcome.branches.append(
             BranchScore(organization=organization, result=result, facts=facts_by_branch[organization_id])

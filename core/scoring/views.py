@@ -12,10 +12,10 @@ from sqlalchemy import select
 from core.accounts.access import can_view_organization, visible_tenants_query
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.scoring import actions
-from core.scoring.metrics import BRANCH_KINDS
 from core.scoring.models import Exemption, ManualScore, Rectification
 from core.tenancy import host_scope
 from core.validation import RecordError

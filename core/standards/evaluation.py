@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from core.plugins.types import Formula, Source
 from core.standards.model import Block, Item, ItemStatus, ParameterRef, Standard
 from core.standards.overrides import (
     NO_OVERRIDES,
@@ -28,6 +27,7 @@ from core.standards.rules import (
     fmt,
     points,
 )
+from core.standards.types import Formula, Source
 
 BranchStatus = Literal["rated", "provisional", "not_rated"]
 

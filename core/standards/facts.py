@@ -6,26 +6,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-#: Metrics as a branch secretary would name them, for conditions shown on a card.
-METRIC_LABELS: dict[str, str] = {
-    "period.complete": "考核年度已结束",
-    "organization.age_days": "党支部成立天数",
-    "organization.member_count": "党员人数",
-    "organization.full_member_count": "正式党员人数",
-    "organization.committee_size": "支部委员人数",
-    "organization.has_committee": "设立支部委员会",
-    "organization.term_overdue": "届期已满未换届",
-    "organization.group_count": "党小组数",
-    "organization.kind": "组织类别",
-    "dues.max_consecutive_unpaid": "连续未交党费月数",
-    "attendance.ratio": "党员到会率",
-    "flags.leadership_discipline_violation": "班子成员违法违纪",
-    "flags.weak_and_lax": "被认定为软弱涣散党组织",
-    "flags.records_seriously_missing": "档案严重缺失",
-    "flags.teacher_ethics_violation": "严重违反师德",
-    "flags.medical_ethics_violation": "严重违反医德",
-    "staffing.unit_member_count": "本单位党员人数",
-}
+from core.standards.catalogue import default_catalogue
+
+#: Metrics as a branch secretary would name them, for conditions shown on a card (from the
+#: metric catalogue, where each label is declared once).
+METRIC_LABELS: dict[str, str] = default_catalogue().labels()
 
 
 class _Missing:

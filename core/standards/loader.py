@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from core.plugins.types import CONFIDENCE_TAGS, PERIODS, Parameter, Source
+from core.standards.catalogue import METRIC_NAME, Catalogue, default_catalogue
 from core.standards.model import (
     CONDITION_OPERATORS,
     Block,
@@ -26,8 +25,8 @@ from core.standards.model import (
     VetoRule,
 )
 from core.standards.rules import RULE_KINDS, ParamSpec
+from core.standards.types import CONFIDENCE_TAGS, PERIODS, Parameter, Source
 
-METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ROOT_FIELDS = {
     "key": True,
     "version": True,
@@ -88,6 +87,7 @@ def check_standard_file(
     parameters: Iterable[Parameter] | None = None,
     formulas: Collection[str] | None = None,
     facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
 ) -> list[Problem]:
     """Check a rubric file without raising.
 
@@ -97,9 +97,11 @@ def check_standard_file(
     :param formulas: names of the unit type's formulas; when given, ``formula`` items must use one.
     :param facility_keys: keys of the unit type's 六有 checklist; when given, ``checklist`` entries
         must use them.
+    :param metrics: the metric catalogue metric names must come from; by default the built-in
+        families (:func:`~core.standards.catalogue.default_catalogue`).
     :returns: the problems found, empty when the file is good.
     """
-    _, problems = _read(Path(path), parameters, formulas, facility_keys)
+    _, problems = _read(Path(path), parameters, formulas, facility_keys, metrics)
     return problems
 
 
@@ -109,6 +111,7 @@ def load_standard(
     parameters: Iterable[Parameter] = (),
     formulas: Collection[str] | None = None,
     facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
 ) -> Standard:
     """Load a rubric file.
 
@@ -116,7 +119,7 @@ def load_standard(
     :returns: the standard.
     :raises StandardFileError: listing every problem, when the file has any.
     """
-    standard, problems = _read(Path(path), parameters, formulas, facility_keys)
+    standard, problems = _read(Path(path), parameters, formulas, facility_keys, metrics)
     if problems or standard is None:
         raise StandardFileError(problems)
     return standard
@@ -129,12 +132,13 @@ def check_standard_text(
     parameters: Iterable[Parameter] | None = None,
     formulas: Collection[str] | None = None,
     facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
 ) -> list[Problem]:
     """Check a rubric given as YAML text (a standard stored in the database, an upload).
 
     The same checks as :func:`check_standard_file`; ``origin`` names it in the problems.
     """
-    reader = _Reader(text, origin, parameters, formulas, facility_keys)
+    reader = _Reader(text, origin, parameters, formulas, facility_keys, metrics)
     reader.standard(None)
     return reader.problems
 
@@ -146,12 +150,13 @@ def load_standard_text(
     parameters: Iterable[Parameter] = (),
     formulas: Collection[str] | None = None,
     facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
 ) -> Standard:
     """Load a rubric given as YAML text; see :func:`load_standard`.
 
     :raises StandardFileError: listing every problem, when the text has any.
     """
-    reader = _Reader(text, origin, parameters, formulas, facility_keys)
+    reader = _Reader(text, origin, parameters, formulas, facility_keys, metrics)
     standard = reader.standard(None)
     if reader.problems or standard is None:
         raise StandardFileError(reader.problems)
@@ -163,6 +168,7 @@ def parse_items(
     standard: Standard,
     *,
     origin: str,
+    metrics: Catalogue | None = None,
 ) -> tuple[list[Item], list[Problem]]:
     """Check and build items given as plain data (a tenant's extra items).
 
@@ -172,7 +178,7 @@ def parse_items(
     :returns: the good items and the problems of the bad ones.
     """
     text = yaml.safe_dump(list(raw_items), allow_unicode=True, sort_keys=False)
-    reader = _Reader(text, origin, standard.parameters, None, None)
+    reader = _Reader(text, origin, standard.parameters, None, None, metrics)
     reader.sources = dict(standard.sources)
     reader.item_ids = {item.id for block in standard.blocks for item in block.items}
     root = reader.root()
@@ -187,17 +193,46 @@ def parse_items(
     return items, reader.problems
 
 
+def parse_sources_and_vetoes(
+    raw_sources: Iterable[Mapping[str, Any]],
+    raw_vetoes: Iterable[Mapping[str, Any]],
+    standard: Standard,
+    *,
+    origin: str,
+) -> tuple[dict[str, Source], list[VetoRule], list[Problem]]:
+    """Check and build a tenant's extra sources and vetoes given as plain data.
+
+    A county's own veto (e.g. on its own finding kind ``flags.<code>``) cites either a source of
+    the standard or one the same overrides add. A veto's cap must be one of the standard's grades.
+
+    :returns: the standard's sources with the added ones, the good vetoes, and the problems.
+    """
+    text = yaml.safe_dump(
+        {"sources": list(raw_sources), "vetoes": list(raw_vetoes)}, allow_unicode=True, sort_keys=False
+    )
+    reader = _Reader(text, origin, standard.parameters, None, None)
+    reader.sources = dict(standard.sources)
+    root = reader.root()
+    if root is None:
+        return dict(standard.sources), [], reader.problems
+    nodes = {str(key.value): value for key, value in root.value}
+    reader.read_sources(nodes.get("sources"))
+    vetoes = reader.read_vetoes(nodes.get("vetoes"), {band.grade for band in standard.bands})
+    return reader.sources, vetoes, reader.problems
+
+
 def _read(
     path: Path,
     parameters: Iterable[Parameter] | None,
     formulas: Collection[str] | None,
     facility_keys: Collection[str] | None,
+    metrics: Catalogue | None = None,
 ) -> tuple[Standard | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         return None, [Problem(str(path), 0, 0, "", f"无法读取文件：{error.strerror}")]
-    reader = _Reader(text, str(path), parameters, formulas, facility_keys)
+    reader = _Reader(text, str(path), parameters, formulas, facility_keys, metrics)
     standard = reader.standard(path)
     return (standard if not reader.problems else None), reader.problems
 
@@ -212,8 +247,10 @@ class _Reader:
         parameters: Iterable[Parameter] | None,
         formulas: Collection[str] | None,
         facility_keys: Collection[str] | None,
+        metrics: Catalogue | None = None,
     ) -> None:
         self.text, self.path = text, path
+        self.metrics = metrics if metrics is not None else default_catalogue()
         self.parameters = tuple(parameters) if parameters is not None else None
         self.parameter_keys = None if parameters is None else {p.key for p in self.parameters}
         self.formulas = formulas
@@ -371,6 +408,10 @@ class _Reader:
         name = self.text_of(node, field)
         if name is not None and not METRIC_NAME.match(name):
             self.problem(node, field, f"指标名「{name}」格式不对，应如 meetings.general_meeting")
+            return None
+        unknown = self.metrics.problem(name) if name is not None else None
+        if unknown is not None:
+            self.problem(node, field, unknown)
             return None
         return name
 

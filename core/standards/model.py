@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from core.plugins.types import Parameter, Source
 from core.standards.facts import MISSING, lookup_metric, to_decimal
+from core.standards.types import Parameter, Source
 
 #: How a condition compares a metric; the keys are what rubric files write.
 CONDITION_OPERATORS: dict[str, str] = {

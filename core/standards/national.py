@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from core.plugins.types import (
+from core.standards.types import (
     Cadence,
     FacilityItem,
     OrganizationRule,

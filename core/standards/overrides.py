@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.plugins.types import Parameter
-from core.standards.loader import parse_items
+from core.standards.loader import parse_items, parse_sources_and_vetoes
 from core.standards.model import GradeBand, Standard
 from core.standards.rules import RULE_KINDS
+from core.standards.types import Parameter
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class TenantOverrides:
     :param disabled_items: item ids switched off, with the reason shown on the card.
     :param extra_items: rubric-format item mappings to add, by block id.
     :param bands: replacement grade bands (``[{grade, min}]``, highest first).
+    :param sources: rubric-format sources the extra items and vetoes may cite.
+    :param vetoes: rubric-format vetoes to add (e.g. on a county's own finding kind).
     :param origin: where the overrides come from (a ``tenants/`` file), quoted in warnings.
     """
 
@@ -44,6 +46,8 @@ class TenantOverrides:
     disabled_items: Mapping[str, str] = field(default_factory=dict)
     extra_items: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     bands: Sequence[Mapping[str, Any]] | None = None
+    sources: Sequence[Mapping[str, Any]] = ()
+    vetoes: Sequence[Mapping[str, Any]] = ()
     origin: str = "单位配置"
 
 
@@ -102,7 +106,7 @@ def parameter_warnings(parameter: Parameter, value: Any) -> list[str]:
 
 
 def apply_overrides(standard: Standard, overrides: TenantOverrides) -> tuple[Standard, list[str]]:
-    """Switch items off, add extra items and replace grade bands.
+    """Switch items off, add sources, extra items and vetoes, and replace grade bands.
 
     Switched-off items leave the standard (block maxima shrink and the total is rescaled to the
     standard's maximum at evaluation); an extra item that does not pass the rubric checks is
@@ -111,6 +115,19 @@ def apply_overrides(standard: Standard, overrides: TenantOverrides) -> tuple[Sta
     :returns: the effective standard and warnings in Chinese.
     """
     warnings: list[str] = []
+    bands = standard.bands
+    if overrides.bands is not None:
+        bands, band_warnings = _bands(overrides.bands, standard)
+        warnings.extend(band_warnings)
+    vetoes = standard.vetoes
+    if overrides.sources or overrides.vetoes:
+        sources, added_vetoes, problems = parse_sources_and_vetoes(
+            overrides.sources, overrides.vetoes, dataclasses.replace(standard, bands=bands),
+            origin=overrides.origin,
+        )
+        warnings.extend(f"增加的来源或一票否决未采用：{problem}" for problem in problems)
+        standard = dataclasses.replace(standard, sources=sources)
+        vetoes = (*standard.vetoes, *added_vetoes)
     known = {item.id for block in standard.blocks for item in block.items}
     for item_id in overrides.disabled_items:
         if item_id not in known:
@@ -136,11 +153,7 @@ def apply_overrides(standard: Standard, overrides: TenantOverrides) -> tuple[Sta
             continue
         scored = sum((i.max for i in items if not RULE_KINDS[i.kind].bonus), Decimal(0))
         blocks.append(dataclasses.replace(block, items=tuple(items), max=scored))
-    bands = standard.bands
-    if overrides.bands is not None:
-        bands, band_warnings = _bands(overrides.bands, standard)
-        warnings.extend(band_warnings)
-    effective = dataclasses.replace(standard, blocks=tuple(blocks), bands=bands)
+    effective = dataclasses.replace(standard, blocks=tuple(blocks), bands=bands, vetoes=tuple(vetoes))
     return effective, warnings
 
 

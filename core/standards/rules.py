@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from core.plugins.types import Formula
 from core.standards.facts import MISSING, lookup_metric, to_decimal
 from core.standards.model import CONDITION_OPERATORS, Item, ItemStatus, compare
+from core.standards.periods import PERIOD_NOUNS, PERIOD_WORDS, months_of, period_label, period_of
+from core.standards.types import Formula
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -153,50 +154,6 @@ def with_advice(item: Item, text: str, status: ItemStatus) -> str:
 # ---------------------------------------------------------------------------------------------
 # cadence
 # ---------------------------------------------------------------------------------------------
-
-PERIOD_WORDS = {"month": "每月", "quarter": "每季度", "half": "每半年", "year": "每年"}
-PERIOD_NOUNS = {"month": "月", "quarter": "季度", "half": "半年", "year": "年度"}
-
-
-def period_of(month: str, period: str) -> str:
-    """:param month: ``YYYY-MM``.
-    :returns: the key of the period holding the month: ``2025-03``, ``2025-Q1``, ``2025-H1``,
-        ``2025``."""
-    year, number = month[:4], int(month[5:7])
-    if period == "month":
-        return month
-    if period == "quarter":
-        return f"{year}-Q{(number - 1) // 3 + 1}"
-    if period == "half":
-        return f"{year}-H{1 if number <= 6 else 2}"
-    return year
-
-
-def months_of(period_key: str, period: str) -> list[str]:
-    """:returns: the ``YYYY-MM`` months a period key covers."""
-    year = period_key[:4]
-    if period == "month":
-        return [period_key]
-    if period == "quarter":
-        first = (int(period_key[-1]) - 1) * 3 + 1
-        return [f"{year}-{m:02d}" for m in range(first, first + 3)]
-    if period == "half":
-        first = 1 if period_key.endswith("H1") else 7
-        return [f"{year}-{m:02d}" for m in range(first, first + 6)]
-    return [f"{year}-{m:02d}" for m in range(1, 13)]
-
-
-def period_label(period_key: str, period: str) -> str:
-    """:returns: the period in Chinese: ``2025年3月``, ``2025年第1季度``, ``2025年上半年``."""
-    year = period_key[:4]
-    if period == "month":
-        return f"{year}年{int(period_key[5:7])}月"
-    if period == "quarter":
-        return f"{year}年第{period_key[-1]}季度"
-    if period == "half":
-        return f"{year}年{'上' if period_key.endswith('H1') else '下'}半年"
-    return f"{year}年"
-
 
 def evaluate_cadence(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
     """Count held events per period; deduct per missed period, capped at the item's max.
@@ -473,7 +430,7 @@ def evaluate_checklist(item: Item, params: Mapping[str, Any], ctx: RuleContext) 
 
 def evaluate_formula_item(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> RuleOutcome:
     """Compare an actual amount with what a named plugin formula requires."""
-    from core.plugins.formulas import evaluate_formula  # the plugins package imports this module
+    from core.standards.formulas import evaluate_formula  # formulas → overrides → loader → rules
 
     name = params["formula"]
     if name not in ctx.formulas:

@@ -29,6 +29,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("scoring.exemptions", _l("豁免"), roles=("unit_admin",), per_unit=True),
     MenuEntry("host.units", _l("单位管理"), roles=("host_admin",)),
     MenuEntry("host.parameters", _l("县级参数"), roles=("host_admin",)),
+    MenuEntry("finding_pages.kinds", _l("认定类别"), roles=("host_admin",)),
     MenuEntry("host.assessment", _l("年度考核"), roles=("host_admin",)),
     MenuEntry("host.audit", _l("审计日志"), roles=("host_admin",)),
     MenuEntry("excel.index", _l("Excel 导入导出"), roles=("unit_admin", "secretary"), per_unit=True),

@@ -12,10 +12,10 @@ from core.accounts.access import can_view_organization, can_view_tenant, visible
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
-from core.scoring.metrics import BRANCH_KINDS
 from core.tenancy import host_scope, set_tenant
 from core.web import dashboards
 

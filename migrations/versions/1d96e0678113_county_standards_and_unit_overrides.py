@@ -1,7 +1,7 @@
 """County standards stored with versions; units' item switches and local settings (RLS).
 
 Revision ID: 1d96e0678113
-Revises: 5d35831aa556
+Revises: da709e5d6946
 Create Date: 2026-12-01 21:31:28.562192
 
 """
@@ -15,7 +15,7 @@ TENANT_TABLES = ("unit_item_switch", "unit_standard_setting")
 
 # revision identifiers, used by Alembic.
 revision = '1d96e0678113'
-down_revision = '5d35831aa556'
+down_revision = 'da709e5d6946'
 branch_labels = None
 depends_on = None
 
@@ -79,6 +79,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('extra_items', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('bands', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('sources', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('vetoes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),

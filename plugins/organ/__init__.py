@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from core.plugins import hookimpl
-from core.plugins.types import (
+from core.standards import national
+from core.standards.types import (
     Computation,
     Formula,
     Parameter,
@@ -17,7 +18,6 @@ from core.plugins.types import (
     SubKind,
     UnitType,
 )
-from core.standards import national
 
 STANDARDS = Path(__file__).parent / "standards"
 STANDARD_FILES = (STANDARDS / "organ-2025.yaml",)

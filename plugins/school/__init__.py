@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from core.plugins import hookimpl
-from core.plugins.types import Computation, Formula, Parameter, Source, SubKind, UnitType
 from core.standards import national
+from core.standards.types import Computation, Formula, Parameter, Source, SubKind, UnitType
 
 STANDARD_FILES = (Path(__file__).parent / "standards" / "school-2025.yaml",)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.plugins import hookimpl
-from core.plugins.types import Formula, Source, SubKind, UnitType
 from core.standards import national
+from core.standards.types import Formula, Source, SubKind, UnitType
 from plugins import school
 
 STANDARD_FILES = (Path(__file__).parent / "standards" / "hospital-2025.yaml",)

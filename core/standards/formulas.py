@@ -1,4 +1,4 @@
-"""Evaluating a plugin :class:`~core.plugins.types.Formula` into an explained, quantized result."""
+"""Evaluating a plugin :class:`~core.standards.types.Formula` into an explained, quantized result."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from core.plugins.types import Computation, Formula, FormulaResult
 from core.standards.facts import to_decimal
 from core.standards.overrides import resolve_parameters
+from core.standards.types import Computation, Formula, FormulaResult
 
 MONEY = Decimal("0.01")
 

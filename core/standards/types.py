@@ -1,4 +1,8 @@
-"""Typed records that unit-type plugins return from the registration hooks."""
+"""Typed records shared by standards and plugins: sources, parameters, formulas, unit types.
+
+They live with the standards, which read them; plugins build them and import them from here
+(``core.standards.types`` re-exports them for plugins written before the move).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Findings (认定) and honours (表彰) about branches, and the county's list of finding kinds."""

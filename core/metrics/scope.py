@@ -1,0 +1,123 @@
+"""The scope a metric family computes for: a period and every branch of some units.
+
+Families share what several of them read (the members on the rolls, the committee seats) through
+cached properties, so each table is still read once per scope whatever the number of families.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+
+from core.extensions import db
+from core.members.models import Member
+from core.members.roll import on_branch_roll, on_roll_during_clause
+from core.organizations.models import CommitteeSeat, Organization
+from core.standards.periods import Period
+
+T = TypeVar("T")
+
+#: Organization kinds scored as branches.
+BRANCH_KINDS = ("branch", "joint_branch")
+
+
+class Scope:
+    """A period and the units whose branches are computed.
+
+    :param period: the year and the day records are read on.
+    :param tenant_ids: restrict to these units (inside ``host_scope()`` for several units);
+        ``None`` means every unit the current tenant filter lets through.
+    """
+
+    def __init__(self, period: Period, tenant_ids: Iterable[int] | None = None) -> None:
+        self.period = period
+        self.tenant_ids = list(tenant_ids) if tenant_ids is not None else None
+        self._shared: dict[str, Any] = {}
+
+    @property
+    def start(self):
+        return self.period.start
+
+    @property
+    def end(self):
+        return self.period.end
+
+    def scoped(self, query: Select, model: Any) -> Select:
+        """:returns: ``query`` restricted to the scope's units (``model.tenant_id``)."""
+        return query if self.tenant_ids is None else query.where(model.tenant_id.in_(self.tenant_ids))
+
+    def shared(self, key: str, load: Callable[[], T]) -> T:
+        """:returns: ``load()``, called once per scope: a read several families need."""
+        if key not in self._shared:
+            self._shared[key] = load()
+        return self._shared[key]
+
+    # -- shared reads -------------------------------------------------------------------------
+
+    @cached_property
+    def organizations(self) -> list[Organization]:
+        """Every organization of the scope's units (branches and those above them)."""
+        return list(db.session.scalars(self.scoped(select(Organization), Organization)).all())
+
+    @cached_property
+    def branches(self) -> list[Organization]:
+        """The branches founded by the end of the period."""
+        end = self.end
+        return [o for o in self.organizations if o.kind in BRANCH_KINDS and o.established_on <= end]
+
+    @cached_property
+    def parent(self) -> dict[int, int | None]:
+        """Organization id → the id of the organization above it."""
+        return {o.id: o.parent_id for o in self.organizations}
+
+    @cached_property
+    def members(self) -> list[Any]:
+        """Rows of every member on a roll of the scope on some day of the period."""
+        return list(
+            db.session.execute(
+                self.scoped(
+                    select(
+                        Member.id, Member.tenant_id, Member.organization_id, Member.name,
+                        Member.status, Member.joined_on, Member.transferred_in_on, Member.left_on,
+                        Member.is_leader,
+                    ).where(on_roll_during_clause(self.start, self.end)),
+                    Member,
+                )
+            ).all()
+        )
+
+    @cached_property
+    def members_by_org(self) -> dict[int, list[Any]]:
+        """Organization id → its rows of :attr:`members`."""
+        found: dict[int, list[Any]] = defaultdict(list)
+        for member in self.members:
+            found[member.organization_id].append(member)
+        return found
+
+    def current_members(self, organization_id: int) -> list[Any]:
+        """:returns: the organization's members on the roll at the end of the period."""
+        end = self.end
+        return [m for m in self.members_by_org.get(organization_id, ()) if on_branch_roll(m, end)]
+
+    @cached_property
+    def seats(self) -> dict[int, list[Any]]:
+        """Organization id → committee seats held at the end of the period."""
+        end = self.end
+        found: dict[int, list[Any]] = defaultdict(list)
+        for seat in db.session.execute(
+            self.scoped(
+                select(CommitteeSeat.organization_id, CommitteeSeat.member_id, CommitteeSeat.role)
+                .where(CommitteeSeat.started_on <= end)
+                .where((CommitteeSeat.ended_on.is_(None)) | (CommitteeSeat.ended_on > end)),
+                CommitteeSeat,
+            )
+        ):
+            found[seat.organization_id].append(seat)
+        return found
+
+
+__all__ = ["BRANCH_KINDS", "Scope"]
