@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -338,8 +339,10 @@ def test_two_app_instances_see_the_same_configuration(app, db, database_url, ten
         items = {i.id: i for i in outcome.branches[0].result.items()}
         assert outcome.branches[0].result.standard_version == draft.version
         assert items["org.branch_size"].max == 3 and "support.facilities" not in items
+        other_db.session.close()
         other_db.session.remove()
         other_db.engine.dispose()
+    gc.collect()  # the second app's connections are gone before the next test starts
 
 
 def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user, tenant, branch):
