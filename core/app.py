@@ -98,11 +98,13 @@ def register_plugins(app: Flask) -> None:
 def register_request_context(app: Flask) -> None:
     """Each request works as the logged-in user and, for unit users, within their unit."""
     from core.accounts.models import User
+    from core.accounts.services import account_usable
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        # A deactivated user, or one of a disabled unit, is logged out on their next request.
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return user if account_usable(user) else None
 
     @app.before_request
     def _bind_user_and_tenant() -> None:
@@ -114,12 +116,31 @@ def register_request_context(app: Flask) -> None:
             audit.recorder.set_actor(current_user.id, current_user.username)
             tenancy.set_tenant(current_user.tenant_id)
         g.tenant = None
+        if current_user.is_authenticated and current_user.must_change_password:
+            return _forced_password_change()
 
     @app.teardown_request
     def _unbind(exc: BaseException | None) -> None:
         # Threads serve many requests: never let one request's unit leak into the next.
         tenancy.set_tenant(None)
         audit.recorder.set_actor(None, "system")
+
+
+#: What a user whose password was reset may still reach before changing it.
+PASSWORD_CHANGE_ENDPOINTS = {"accounts.password", "accounts.logout", "static"}
+
+
+def _forced_password_change() -> Any:
+    """Send a user whose password an admin reset to the change form; the API refuses them."""
+    from flask import redirect, url_for
+    from flask_babel import gettext as _
+
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if request.path.startswith("/api/"):
+        return {"code": 403, "status": "Forbidden",
+                "message": _("管理员已重置您的密码：请先登录网页修改密码")}, 403
+    return redirect(url_for("accounts.password"))
 
 
 def register_blueprints(app: Flask) -> None:

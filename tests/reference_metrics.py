@@ -28,13 +28,14 @@ from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.facilities.models import FacilityCheck
+from core.findings.kinds import finding_codes
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.scoring.models import Finding, Honour
 from core.staffing.models import StaffPost
-from core.vocabulary import EVENT_KINDS, FINDINGS
+from core.vocabulary import EVENT_KINDS
 
 BRANCH_KINDS = ("branch", "joint_branch")
 #: Kinds whose attendance measures members' participation (三会一课 for all members, 主题党日).
@@ -284,14 +285,16 @@ def compute_metrics(
     findings: dict[int, set[str]] = defaultdict(set)
     for organization_id, code in db.session.execute(
         scoped(
-            select(Finding.organization_id, Finding.finding).where(Finding.year == period.year),
+            select(Finding.organization_id, Finding.finding).where(
+                Finding.year == period.year, Finding.revoked_on.is_(None)
+            ),
             Finding,
         )
     ):
         findings[organization_id].add(code)
     honours: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for honour in db.session.scalars(
-        scoped(select(Honour).where(Honour.year == period.year, Honour.awarded_on <= end), Honour)
+        scoped(select(Honour).where(Honour.year == period.year, Honour.awarded_on <= end, Honour.revoked_on.is_(None)), Honour)
     ):
         honours[honour.organization_id].append(
             {"id": honour.id, "date": honour.awarded_on.isoformat(), "name": honour.name}
@@ -453,7 +456,7 @@ def compute_metrics(
                 due = last + dt.timedelta(days=ACTIVIST_ASSESSMENT_DAYS)
                 overdue.append({"case_id": case_id, "name": name, "due_on": due.isoformat()})
         facts["development.overdue_activist_assessments"] = overdue
-        for code in FINDINGS:
+        for code in finding_codes():
             facts[f"flags.{code}"] = code in findings.get(branch.id, set())
         facts["honours.items"] = honours.get(branch.id, [])
         results[branch.id] = facts

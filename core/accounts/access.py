@@ -51,3 +51,18 @@ def can_view_organization(user: User, tenant: Tenant, organization_id: int) -> b
     if user.role == "secretary":
         return user.organization_id == organization_id
     return True
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """Whether ``actor`` may reset the password of, or deactivate, ``target``.
+
+    Host admins: everyone. Unit admins: the unit admins and secretaries of their own unit.
+    """
+    if actor.role == "host_admin":
+        return True
+    return (
+        actor.role == "unit_admin"
+        and actor.tenant_id is not None
+        and target.tenant_id == actor.tenant_id
+        and target.role in ("unit_admin", "secretary")
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamped, code_column_type
@@ -29,8 +29,12 @@ class User(UserMixin, Timestamped, Base):
         ForeignKey("organization.id", ondelete="SET NULL")
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Set when an admin resets the password: nothing but changing it works until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    #: The user's unit, loaded with the user: a disabled unit refuses its users' logins.
+    tenant = relationship("Tenant", lazy="joined")
     scopes: Mapped[list[SupervisorScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )

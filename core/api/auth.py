@@ -80,6 +80,8 @@ def authenticate() -> User:
         user = user_for_token(token)
         if user is None:
             abort(401, message=_("API 令牌无效或已撤销"))
+        # The token's last use (at most one UPDATE a minute) is kept even if the call fails.
+        db.session.commit()
         g.api_auth = "token"
     elif current_user.is_authenticated:
         user = current_user._get_current_object()
@@ -88,6 +90,8 @@ def authenticate() -> User:
             _check_session_write()
     else:
         abort(401, message=_("请提供 API 令牌（Authorization: Bearer …）或先登录"))
+    if user.must_change_password:
+        abort(403, message=_("管理员已重置您的密码：请先登录网页修改密码"))
     g.api_user = user
     set_actor(user.id, user.username)
     set_tenant(user.tenant_id)

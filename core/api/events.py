@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from core.api.crud import (
     RecordResource,
-    delete_record,
     organization_or_422,
     organization_scope,
     register_record_routes,
@@ -116,7 +115,7 @@ RESOURCE = RecordResource(
     order_by=(Event.held_on.desc(), Event.id.desc()),
     create=create,
     update=update,
-    delete=delete_record,
+    delete=services.delete_event,
     load_options=(selectinload(Event.kinds), selectinload(Event.attendance)),
     **organization_scope(Event),
 )

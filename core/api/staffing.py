@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import Select
 
-from core.api.crud import RecordResource, delete_record, organization_scope, register_record_routes
+from core.api.crud import RecordResource, organization_scope, register_record_routes
 from core.api.schemas import QueryArgsSchema, Schema, one_of, text
 from core.staffing import services
 from core.staffing.models import StaffPost
@@ -58,7 +58,7 @@ RESOURCE = RecordResource(
     order_by=(StaffPost.started_on, StaffPost.id),
     create=lambda data: services.create_staff_post(**data),
     update=lambda record, changes: services.update_staff_post(record, **changes),
-    delete=delete_record,
+    delete=services.delete_staff_post,
     writer_roles=("host_admin", "unit_admin"),
     **organization_scope(StaffPost),
 )

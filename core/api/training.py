@@ -10,7 +10,6 @@ from sqlalchemy import Select
 
 from core.api.crud import (
     RecordResource,
-    delete_record,
     member_or_422,
     member_scope,
     register_record_routes,
@@ -72,7 +71,7 @@ RESOURCE = RecordResource(
     order_by=(TrainingRecord.taken_on.desc(), TrainingRecord.id.desc()),
     create=create,
     update=lambda record, changes: services.update_training_record(record, **changes),
-    delete=delete_record,
+    delete=services.delete_training_record,
     **member_scope(TrainingRecord),
 )
 register_record_routes(blp, RESOURCE)

@@ -9,7 +9,7 @@ from core.app import create_app
 from core.cli.excel import export_command, import_command
 from core.cli.serve import serve
 from core.cli.tenants import tenant
-from core.cli.users import user
+from core.cli.users import token, user
 from core.cli.worker import worker
 
 
@@ -45,6 +45,7 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(tenant)
 main.add_command(user)
+main.add_command(token)
 main.add_command(__import__("core.cli.render", fromlist=["render"]).render)
 main.add_command(worker)
 main.add_command(import_command)

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from core import deletion
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
@@ -391,3 +392,20 @@ def training_hours(member_ids: Iterable[int], year: int) -> dict[int, dict[str, 
         records = Decimal(str(from_records.get(member_id) or 0))
         result[member_id] = {"events": events, "records": records, "total": events + records}
     return result
+
+
+# --- deleting (a record entered by mistake) --------------------------------------------------
+
+
+def delete_event(event: Event) -> None:
+    """Delete a meeting with its attendance, kinds and attachments' records.
+
+    Nothing else points to a meeting; the audit log keeps the meeting and each attendance row
+    as they were.
+    """
+    deletion.delete(event)
+
+
+def delete_training_record(record: TrainingRecord) -> None:
+    """Delete one training record (nothing points to it)."""
+    deletion.delete(record)

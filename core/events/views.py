@@ -30,6 +30,7 @@ from core.organizations.models import Organization
 from core.organizations.views import (
     can_edit_organization,
     choose_branch,
+    delete_page,
     member_choices,
     organization_or_404,
     paginate,
@@ -224,6 +225,27 @@ def edit(slug: str, event_id: int):
     ), status
 
 
+@bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, event_id: int):
+    tenant = unit_or_404(slug)
+    event, organization = _event_or_404(tenant, event_id, edit=True)
+    present = sum(1 for a in event.attendance if a.status == "present")
+    return delete_page(
+        tenant=tenant,
+        what=_("活动“%(topic)s”", topic=event.topic),
+        summary=[
+            (_("支部"), organization.name), (_("日期"), event.held_on),
+            (_("类型"), "、".join(str(EVENT_KINDS.get(k, k)) for k in event.kind_codes)),
+            (_("出勤"), _("%(present)d / %(total)d 人出席", present=present, total=len(event.attendance))),
+        ],
+        refused=None,
+        delete=lambda: services.delete_event(event),
+        back=url_for(".show", slug=slug, event_id=event_id),
+        done=url_for(".index", slug=slug, code=organization.code),
+    )
+
+
 # --- training hours --------------------------------------------------------------------------
 
 
@@ -313,3 +335,56 @@ def new_training(slug: str, code: str):
     return render_template(
         "events/training_form.html", tenant=tenant, organization=organization, form=form
     ), status
+
+
+def _training_or_404(tenant: Tenant, record_id: int) -> tuple[TrainingRecord, Organization]:
+    record = db.session.get(TrainingRecord, record_id)
+    if record is None:
+        abort(404)
+    organization = db.session.get(Organization, record.member.organization_id)
+    return record, organization_or_404(tenant, organization.code, edit=True)
+
+
+@bp.route("/training/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_training(slug: str, record_id: int):
+    tenant = unit_or_404(slug)
+    record, organization = _training_or_404(tenant, record_id)
+    form = TrainingRecordForm(obj=record)
+    del form.member_id  # a record for the wrong person is deleted and entered again
+    if form.validate_on_submit():
+        saved = save(
+            lambda: services.update_training_record(
+                record, taken_on=form.taken_on.data, hours=form.hours.data,
+                title=form.title.data, organizer=form.organizer.data, kind=form.kind.data,
+            ),
+            form,
+        )
+        if saved is not None:
+            flash(_("已保存"), "info")
+            return redirect(url_for(".training", slug=slug, code=organization.code, year=saved.taken_on.year))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "events/training_form.html", tenant=tenant, organization=organization, form=form,
+        record=record,
+    ), status
+
+
+@bp.route("/training/<int:record_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_training(slug: str, record_id: int):
+    tenant = unit_or_404(slug)
+    record, organization = _training_or_404(tenant, record_id)
+    back = url_for(".training", slug=slug, code=organization.code, year=record.taken_on.year)
+    return delete_page(
+        tenant=tenant,
+        what=_("%(name)s 的培训记录", name=record.member.name),
+        summary=[
+            (_("党员"), record.member.name), (_("培训日期"), record.taken_on),
+            (_("培训名称"), record.title), (_("学时"), record.hours),
+        ],
+        refused=None,
+        delete=lambda: services.delete_training_record(record),
+        back=back,
+        done=back,
+    )

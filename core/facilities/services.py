@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import deletion
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.host.models import Tenant
@@ -107,6 +108,28 @@ def read_upload(upload: Upload, errors: dict[str, str]) -> tuple[bytes, str] | N
     return data, ".jpg" if suffix == ".jpeg" else suffix
 
 
+def _check_result(
+    met: bool, checked_on: dt.date, checked_by: str, evidence_note: str | None,
+    errors: dict[str, str],
+) -> tuple[str, str | None]:
+    """Check what a 六有 check found (result, day, who, note); problems go into ``errors``."""
+    if not isinstance(met, bool):
+        errors["met"] = _("请选择是否达标")
+    if not isinstance(checked_on, dt.date):
+        errors["checked_on"] = _("请填写检查日期")
+    elif checked_on > dt.date.today():
+        errors["checked_on"] = _("检查日期不能晚于今天")
+    who = (checked_by or "").strip()
+    if not who:
+        errors["checked_by"] = _("请填写检查人")
+    elif len(who) > 50:
+        errors["checked_by"] = _("不能超过 %(limit)d 个字符", limit=50)
+    note = (evidence_note or "").strip() or None
+    if note and len(note) > 2000:
+        errors["evidence_note"] = _("不能超过 %(limit)d 个字符", limit=2000)
+    return who, note
+
+
 def store_upload(content: tuple[bytes, str], *, tenant_id: int, folder: str, prefix: str) -> str:
     """Write a checked upload as ``uploads/<tenant id>/<folder>/<prefix>-<random><suffix>``.
 
@@ -144,20 +167,7 @@ def record_facility_check(
     keys = {i.key for i in checklist(tenant)} if tenant is not None else set()
     if item not in keys:
         errors["item"] = _("请选择清单中的项目")
-    if not isinstance(met, bool):
-        errors["met"] = _("请选择是否达标")
-    if not isinstance(checked_on, dt.date):
-        errors["checked_on"] = _("请填写检查日期")
-    elif checked_on > dt.date.today():
-        errors["checked_on"] = _("检查日期不能晚于今天")
-    who = (checked_by or "").strip()
-    if not who:
-        errors["checked_by"] = _("请填写检查人")
-    elif len(who) > 50:
-        errors["checked_by"] = _("不能超过 %(limit)d 个字符", limit=50)
-    note = (evidence_note or "").strip() or None
-    if note and len(note) > 2000:
-        errors["evidence_note"] = _("不能超过 %(limit)d 个字符", limit=2000)
+    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
     content = None
     if evidence is not None and (evidence.filename or "").strip():
         content = read_upload(evidence, errors)
@@ -191,3 +201,29 @@ def latest_checks(organization_id: int) -> dict[str, FacilityCheck]:
         .order_by(FacilityCheck.checked_on, FacilityCheck.id)
     ).all()
     return {row.item: row for row in rows}
+
+
+def delete_facility_check(check: FacilityCheck) -> None:
+    """Delete a 六有 check recorded by mistake; the item then reads from the check before it.
+
+    The evidence file stays on disk: the audit log names it, so the deleted check can be traced.
+    """
+    deletion.delete(check)
+
+
+def update_facility_check(
+    check: FacilityCheck, *, met: bool, checked_on: dt.date, checked_by: str,
+    evidence_note: str | None = None,
+) -> FacilityCheck:
+    """Correct what a check found (the item and its evidence file stay; a wrong item is
+    deleted and recorded again).
+
+    :raises RecordError: every bad field.
+    """
+    errors: dict[str, str] = {}
+    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
+    if errors:
+        raise RecordError(errors)
+    check.met, check.checked_on, check.checked_by, check.evidence_note = met, checked_on, who, note
+    db.session.flush()
+    return check

@@ -23,6 +23,7 @@ from core.organizations.models import Organization
 from core.organizations.views import (
     can_edit_organization,
     choose_branch,
+    delete_page,
     organization_or_404,
     save,
     unit_or_404,
@@ -97,3 +98,61 @@ def evidence(slug: str, check_id: int):
         path, mimetype=services.CONTENT_TYPES.get(suffix, "application/octet-stream"),
         download_name=f"{organization.code}-{check.item}-{check.checked_on}{suffix}",
     )
+
+
+@bp.route("/facilities/checks/<int:check_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, check_id: int):
+    tenant = unit_or_404(slug)
+    check = db.session.get(FacilityCheck, check_id)
+    if check is None:
+        abort(404)
+    organization = db.session.get(Organization, check.organization_id)
+    organization_or_404(tenant, organization.code, edit=True)
+    labels = {i.key: i.label for i in services.checklist(tenant)}
+    back = url_for(".index", slug=slug, code=organization.code)
+    return delete_page(
+        tenant=tenant,
+        what=_("“%(item)s”的一次检查", item=labels.get(check.item, check.item)),
+        summary=[
+            (_("支部"), organization.name), (_("项目"), labels.get(check.item, check.item)),
+            (_("检查日期"), check.checked_on), (_("结果"), _("达标") if check.met else _("未达标")),
+            (_("检查人"), check.checked_by), (_("情况说明"), check.evidence_note),
+        ],
+        refused=None,
+        delete=lambda: services.delete_facility_check(check),
+        back=back,
+        done=back,
+    )
+
+
+@bp.route("/facilities/checks/<int:check_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, check_id: int):
+    tenant = unit_or_404(slug)
+    check = db.session.get(FacilityCheck, check_id)
+    if check is None:
+        abort(404)
+    organization = db.session.get(Organization, check.organization_id)
+    organization_or_404(tenant, organization.code, edit=True)
+    form = FacilityCheckForm(obj=check)
+    del form.item, form.evidence  # a check of the wrong item is deleted and recorded again
+    if request.method == "GET":
+        form.met.data = "yes" if check.met else "no"
+    back = url_for(".index", slug=slug, code=organization.code)
+    if form.validate_on_submit() and save(
+        lambda: services.update_facility_check(
+            check, met=form.met.data == "yes", checked_on=form.checked_on.data,
+            checked_by=form.checked_by.data, evidence_note=form.evidence_note.data,
+        ),
+        form,
+    ) is not None:
+        flash(_("已保存"), "info")
+        return redirect(back)
+    labels = {i.key: i.label for i in services.checklist(tenant)}
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "organizations/record_form.html", tenant=tenant, organization=organization, form=form,
+        title=_("修改“%(item)s”的检查", item=labels.get(check.item, check.item)), back=back,
+        delete_url=url_for(".delete", slug=slug, check_id=check_id),
+    ), status

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from core import deletion
 from core.extensions import db
 from core.funding.models import FundingRecord
 from core.organizations.models import Organization
@@ -97,5 +98,4 @@ def update_funding_record(record: FundingRecord, **changes: Any) -> FundingRecor
 
 def delete_funding_record(record: FundingRecord) -> None:
     """Remove a funding line entered by mistake (the audit log keeps what it held)."""
-    db.session.delete(record)
-    db.session.flush()
+    deletion.delete(record)

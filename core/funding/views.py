@@ -21,7 +21,8 @@ from core.funding.models import FundingRecord
 from core.host.models import Tenant
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
-from core.organizations.views import can_edit_unit, save, unit_or_404, year_arg
+from core.organizations.views import can_edit_unit, delete_page, save, unit_or_404, year_arg
+from core.vocabulary import FUNDING_SOURCES
 
 bp = Blueprint("funding_pages", __name__, url_prefix="/units/<slug>")
 
@@ -94,7 +95,7 @@ def edit(slug: str, record_id: int):
     return render_template("funding/form.html", tenant=tenant, form=form, record=record), status
 
 
-@bp.post("/funding/<int:record_id>/delete")
+@bp.route("/funding/<int:record_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str, record_id: int):
     tenant = unit_or_404(slug)
@@ -103,8 +104,16 @@ def delete(slug: str, record_id: int):
     record = db.session.get(FundingRecord, record_id)
     if record is None:
         abort(404)
-    year = record.year
-    services.delete_funding_record(record)
-    db.session.commit()
-    flash(_("已删除"), "info")
-    return redirect(url_for(".index", slug=slug, year=year))
+    back = url_for(".index", slug=slug, year=record.year)
+    return delete_page(
+        tenant=tenant,
+        what=_("%(year)d 年的一笔经费", year=record.year),
+        summary=[
+            (_("年度"), record.year), (_("来源"), FUNDING_SOURCES.get(record.source, record.source)),
+            (_("预算"), record.budgeted), (_("支出"), record.spent), (_("备注"), record.note),
+        ],
+        refused=None,
+        delete=lambda: services.delete_funding_record(record),
+        back=back,
+        done=back,
+    )

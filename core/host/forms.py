@@ -22,6 +22,10 @@ def _date(raw: str | None, label: str, errors: dict[str, str], name: str) -> dt.
         return None
 
 
+#: The audit log's actions.
+AUDIT_ACTIONS = ("insert", "update", "delete")
+
+
 @dataclass
 class AuditFilters:
     """The audit log's filters: unit, table, actor, date range and page."""
@@ -29,6 +33,8 @@ class AuditFilters:
     tenant_id: int | None = None
     table: str = ""
     actor: str = ""
+    #: ``insert``, ``update`` or ``delete`` (“已删除记录” is ``delete``); empty: every action.
+    action: str = ""
     start: dt.date | None = None
     end: dt.date | None = None
     page: int = 1
@@ -40,10 +46,12 @@ class AuditFilters:
         errors: dict[str, str] = {}
         tenant = (args.get("tenant") or "").strip()
         page = (args.get("page") or "1").strip()
+        action = (args.get("action") or "").strip()
         filters = cls(
             tenant_id=int(tenant) if tenant.isdigit() else None,
             table=(args.get("table") or "").strip(),
             actor=(args.get("actor") or "").strip(),
+            action=action if action in AUDIT_ACTIONS else "",
             start=_date(args.get("start"), "开始日期", errors, "start"),
             end=_date(args.get("end"), "结束日期", errors, "end"),
             page=max(1, int(page)) if page.isdigit() else 1,
@@ -57,6 +65,7 @@ class AuditFilters:
             "tenant": self.tenant_id or "",
             "table": self.table,
             "actor": self.actor,
+            "action": self.action,
             "start": self.start.isoformat() if self.start else "",
             "end": self.end.isoformat() if self.end else "",
             "page": self.page,

@@ -83,17 +83,52 @@ def create_unit(*, slug: str, name: str, unit_type: str, sub_kind: str | None = 
     """
     slug = (slug or "").strip()
     sub_kind = (sub_kind or "").strip() or None
-    if sub_kind is not None:
-        try:
-            kinds = {k.key for k in get_registry().unit_type(unit_type).sub_kinds}
-        except UnknownUnitType:
-            kinds = set()
-        if kinds and sub_kind not in kinds:
-            raise RecordError({"sub_kind": f"子类别 {sub_kind} 不属于单位类型 {unit_type}"})
+    _check_sub_kind(unit_type, sub_kind)
     try:
         return create_tenant(slug=slug, name=name, unit_type=unit_type, sub_kind=sub_kind)
     except TenantError as error:
         raise RecordError({error.field: error.message}) from None
+
+
+def _check_sub_kind(unit_type: str, sub_kind: str | None) -> None:
+    if sub_kind is None:
+        return
+    try:
+        kinds = {k.key for k in get_registry().unit_type(unit_type).sub_kinds}
+    except UnknownUnitType:
+        kinds = set()
+    if kinds and sub_kind not in kinds:
+        raise RecordError({"sub_kind": "子类别不属于该单位类型"})
+
+
+def update_unit(
+    unit: Tenant, *, name: str, sub_kind: str | None, address: str | None, enabled: bool
+) -> Tenant:
+    """Rename or correct a unit, or disable it (records kept; its users' logins refused).
+
+    The code (slug) stays: it is in every page address and import file.
+
+    :raises RecordError: naming the bad field.
+    """
+    name = (name or "").strip()
+    sub_kind = (sub_kind or "").strip() or None
+    address = (address or "").strip() or None
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "请填写单位名称"
+    elif len(name) > Tenant.name.type.length:
+        errors["name"] = f"单位名称不能超过 {Tenant.name.type.length} 个字符"
+    if address and len(address) > Tenant.address.type.length:
+        errors["address"] = f"地址不能超过 {Tenant.address.type.length} 个字符"
+    if errors:
+        raise RecordError(errors)
+    _check_sub_kind(unit.unit_type, sub_kind)
+    unit.name = name
+    unit.sub_kind = sub_kind
+    unit.address = address
+    unit.enabled = enabled
+    db.session.flush()
+    return unit
 
 
 def create_account(

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from core.accounts.models import User
+from core.accounts.services import update_user
 from core.audit.models import AuditLog
 from core.extensions import db
 from core.host import services
@@ -71,6 +72,39 @@ def units():
     ), (400 if errors else 200)
 
 
+@bp.route("/units/<int:tenant_id>/edit", methods=["GET", "POST"])
+def edit_unit(tenant_id: int):
+    unit = db.session.get(Tenant, tenant_id)
+    if unit is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.update_unit(
+                unit,
+                name=request.form.get("name", ""),
+                sub_kind=request.form.get("sub_kind"),
+                address=request.form.get("address"),
+                enabled=request.form.get("enabled") == "1",
+            )
+        except RecordError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            flash(_("已保存单位 %(name)s。", name=unit.name), "info")
+            return redirect(url_for("host.units"))
+    registry = get_registry()
+    try:
+        sub_kinds = registry.unit_type(unit.unit_type).sub_kinds
+    except Exception:  # a unit of a type no plugin supplies any more: no sub-kinds to offer
+        sub_kinds = ()
+    return render_template(
+        "host/edit_unit.html", unit=unit, sub_kinds=sub_kinds, errors=errors, form=request.form,
+        type_names={u.key: u.name_zh for u in registry.unit_types()},
+    ), (400 if errors else 200)
+
+
 # -- users and scopes --------------------------------------------------------------------------
 
 
@@ -115,6 +149,27 @@ def _users_page(errors: dict[str, str], form: Any, scope_user_id: int | None):
         errors=errors,
         form=form,
         scope_user_id=scope_user_id,
+    ), (400 if errors else 200)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    account = db.session.get(User, user_id)
+    if account is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            update_user(account, display_name=request.form.get("display_name"))
+        except RecordError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            flash(_("已保存用户 %(name)s。", name=account.username), "info")
+            return redirect(url_for("host.users"))
+    return render_template(
+        "host/edit_user.html", account=account, errors=errors, form=request.form
     ), (400 if errors else 200)
 
 
@@ -264,6 +319,8 @@ def audit():
         query = query.where(AuditLog.table_name == filters.table)
     if filters.actor:
         query = query.where(AuditLog.actor.contains(filters.actor, autoescape=True))
+    if filters.action:
+        query = query.where(AuditLog.action == filters.action)
     if filters.start:
         query = query.where(AuditLog.at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
     if filters.end:

@@ -16,12 +16,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import deletion
+from core.deletion import Dependent
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, TrainingRecord
 from core.extensions import db
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
+from core.staffing.models import StaffPost
 from core.validation import RecordError
 from core.vocabulary import (
     APPRAISAL_RESULTS,
@@ -493,3 +499,43 @@ def set_appraisal(
         stored[0].note = note.strip() or None
         db.session.flush()
     return stored[0] if stored else None
+
+
+# --- deleting (a record entered by mistake) --------------------------------------------------
+
+
+def member_dependents() -> tuple[Dependent, ...]:
+    """Records that keep a member's history; while any exist the member is not deleted."""
+    return (
+        Dependent(DuesPayment.member_id, _l("条党费记录")),
+        Dependent(Attendance.member_id, _l("条出勤记录")),
+        Dependent(TrainingRecord.member_id, _l("条学时记录")),
+        Dependent(Appraisal.member_id, _l("条民主评议结果")),
+        Dependent(CommitteeSeat.member_id, _l("个委员会职务")),
+        Dependent(PartyGroup.leader_id, _l("个党小组组长职务")),
+        Dependent(DevelopmentCase.member_id, _l("个发展党员案例")),
+        Dependent(StaffPost.member_id, _l("个党务工作者岗位")),
+    )
+
+
+def member_delete_refusal(member: Member) -> str | None:
+    """Why a member cannot be deleted (they have a history), or None."""
+    return deletion.refusal(
+        member,
+        member_dependents(),
+        what=_("该党员"),
+        instead=_("如已转出或去世，请登记离开（历史记录保留）"),
+    )
+
+
+def delete_member(member: Member) -> None:
+    """Delete a member entered by mistake; refused once any record points to them.
+
+    :raises RecordError: under ``delete``, naming what points to the member.
+    """
+    deletion.delete(member, member_delete_refusal(member))
+
+
+def delete_appraisal(appraisal: Appraisal) -> None:
+    """Delete one appraisal result (nothing points to it)."""
+    deletion.delete(appraisal)

@@ -37,6 +37,7 @@ from core.organizations.models import Organization, PartyGroup
 from core.organizations.views import (
     BRANCH_KINDS,
     can_edit_organization,
+    delete_page,
     organization_or_404,
     paginate,
     personal,
@@ -47,7 +48,7 @@ from core.organizations.views import (
     visible_organizations,
     year_arg,
 )
-from core.vocabulary import DEVELOPMENT_STAGES, DEVELOPMENT_STEPS
+from core.vocabulary import APPRAISAL_RESULTS, DEVELOPMENT_STAGES, DEVELOPMENT_STEPS
 
 bp = Blueprint("member_pages", __name__, url_prefix="/units/<slug>")
 
@@ -191,6 +192,49 @@ def edit(slug: str, member_id: int):
     return render_template(
         "members/form.html", tenant=tenant, form=form, member=member, masked=masked
     ), status
+
+
+@bp.route("/members/<int:member_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, member_id: int):
+    tenant = unit_or_404(slug)
+    member = member_or_404(tenant, member_id, edit=True)
+    branch = db.session.get(Organization, member.organization_id)
+    return delete_page(
+        tenant=tenant,
+        what=_("党员 %(name)s", name=member.name),
+        summary=[
+            (_("姓名"), member.name), (_("所在支部"), branch.name),
+            (_("入党时间"), member.joined_on), (_("离开"), member.left_on),
+        ],
+        refused=services.member_delete_refusal(member),
+        delete=lambda: services.delete_member(member),
+        back=url_for(".show", slug=slug, member_id=member_id),
+        done=url_for(".index", slug=slug, branch=branch.code),
+    )
+
+
+@bp.route("/appraisals/<int:appraisal_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_appraisal(slug: str, appraisal_id: int):
+    tenant = unit_or_404(slug)
+    appraisal = db.session.get(Appraisal, appraisal_id)
+    if appraisal is None:
+        abort(404)
+    member = member_or_404(tenant, appraisal.member_id, edit=True)
+    return delete_page(
+        tenant=tenant,
+        what=_("%(name)s %(year)d 年的民主评议结果", name=member.name, year=appraisal.year),
+        summary=[
+            (_("党员"), member.name), (_("年度"), appraisal.year),
+            (_("结果"), APPRAISAL_RESULTS.get(appraisal.result, appraisal.result)),
+            (_("评议日期"), appraisal.appraised_on),
+        ],
+        refused=None,
+        delete=lambda: services.delete_appraisal(appraisal),
+        back=url_for(".show", slug=slug, member_id=member.id),
+        done=url_for(".show", slug=slug, member_id=member.id),
+    )
 
 
 def _render_member(tenant: Tenant, member: Member, transfer: TransferForm | None = None,

@@ -19,7 +19,12 @@ def flags(scope: Scope) -> dict[int, dict[str, Any]]:
     """Findings of the year per branch; the kinds come from :func:`finding_codes`."""
     found: dict[int, set[str]] = defaultdict(set)
     for organization_id, code in db.session.execute(
-        scope.scoped(select(Finding.organization_id, Finding.finding).where(Finding.year == scope.period.year), Finding)
+        scope.scoped(
+            select(Finding.organization_id, Finding.finding).where(
+                Finding.year == scope.period.year, Finding.revoked_on.is_(None)
+            ),
+            Finding,
+        )
     ):
         found[organization_id].add(code)
     codes = list(finding_codes())

@@ -20,7 +20,10 @@ def honours(scope: Scope) -> dict[int, dict[str, Any]]:
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for honour in db.session.scalars(
         scope.scoped(
-            select(Honour).where(Honour.year == scope.period.year, Honour.awarded_on <= scope.end), Honour
+            select(Honour).where(
+                Honour.year == scope.period.year, Honour.awarded_on <= scope.end, Honour.revoked_on.is_(None)
+            ),
+            Honour,
         )
     ):
         found[honour.organization_id].append({"id": honour.id, "date": honour.awarded_on.isoformat(), "name": honour.name})

@@ -103,9 +103,9 @@ def finding_codes() -> dict[str, Any]:
     whenever metrics are computed or a rubric is checked, never at start-up, so it may read the
     county's own finding kinds from the database.
     """
-    from core.vocabulary import FINDINGS
+    from core.findings.kinds import finding_labels
 
-    return dict(FINDINGS)
+    return finding_labels()
 
 
 def static_vocabularies() -> dict[str, Mapping[str, Any]]:

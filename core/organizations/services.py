@@ -14,11 +14,18 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core import deletion
+from core.deletion import Dependent
+from core.events.models import Event
 from core.extensions import db
-from core.members.models import Member
+from core.facilities.models import FacilityCheck
+from core.funding.models import FundingRecord
+from core.members.models import DevelopmentCase, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.staffing.models import StaffPost
 from core.standards.periods import add_years
 from core.validation import RecordError
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
@@ -462,3 +469,82 @@ def end_seat(seat: CommitteeSeat, ended_on: dt.date) -> CommitteeSeat:
     seat.ended_on = ended_on
     db.session.flush()
     return seat
+
+
+
+# --- deleting (a record entered by mistake) --------------------------------------------------
+
+
+def term_delete_refusal(term: Term) -> str | None:
+    """Why a term cannot be deleted (seats were recorded in it), or None."""
+    return deletion.refusal(
+        term,
+        (Dependent(CommitteeSeat.term_id, _l("个委员会职务")),),
+        what=_("该届"),
+        instead=_("可修改这一届的日期，或先删除记在这一届的职务"),
+    )
+
+
+def delete_term(term: Term) -> None:
+    """Delete a term entered by mistake.
+
+    :raises RecordError: under ``delete`` while seats belong to it.
+    """
+    deletion.delete(term, term_delete_refusal(term))
+
+
+def party_group_delete_refusal(group: PartyGroup) -> str | None:
+    """Why a party group cannot be deleted (it has members), or None."""
+    return deletion.refusal(
+        group,
+        (Dependent(Member.party_group_id, _l("名党员")),),
+        what=_("该党小组"),
+        instead=_("请先在党员信息中把他们编入其他党小组"),
+    )
+
+
+def delete_party_group(group: PartyGroup) -> None:
+    """Delete a party group that has no members.
+
+    :raises RecordError: under ``delete`` while members belong to it.
+    """
+    deletion.delete(group, party_group_delete_refusal(group))
+
+
+def delete_seat(seat: CommitteeSeat) -> None:
+    """Delete a committee seat recorded by mistake (a real departure is an end date instead)."""
+    deletion.delete(seat)
+
+
+def organization_dependents() -> tuple[Dependent, ...]:
+    """Records that belong to an organization; while any exist it is not deleted."""
+    return (
+        Dependent(Member.organization_id, _l("名党员")),
+        Dependent(Organization.parent_id, _l("个下级组织")),
+        Dependent(Event.organization_id, _l("次组织生活记录")),
+        Dependent(DevelopmentCase.organization_id, _l("个发展党员案例")),
+        Dependent(Term.organization_id, _l("届委员会")),
+        Dependent(CommitteeSeat.organization_id, _l("个委员会职务")),
+        Dependent(PartyGroup.organization_id, _l("个党小组")),
+        Dependent(FacilityCheck.organization_id, _l("条阵地“六有”记录")),
+        Dependent(FundingRecord.organization_id, _l("条经费记录")),
+        Dependent(StaffPost.organization_id, _l("个党务工作者岗位")),
+    )
+
+
+def organization_delete_refusal(organization: Organization) -> str | None:
+    """Why an organization cannot be deleted (records belong to it), or None."""
+    return deletion.refusal(
+        organization,
+        organization_dependents(),
+        what=_("该组织"),
+        instead=_("如已撤销，请在修改页填写撤销日期（历史记录保留）"),
+    )
+
+
+def delete_organization(organization: Organization) -> None:
+    """Delete an organization entered by mistake, with nothing recorded under it.
+
+    :raises RecordError: under ``delete`` naming what belongs to it.
+    """
+    deletion.delete(organization, organization_delete_refusal(organization))

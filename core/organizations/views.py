@@ -32,9 +32,10 @@ from core.organizations.forms import (
     TermForm,
     select_choices,
 )
-from core.organizations.models import CommitteeSeat, Organization
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.tenancy import set_tenant
 from core.validation import RecordError
+from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
 bp = Blueprint("organization_pages", __name__, url_prefix="/units/<slug>")
 
@@ -219,6 +220,46 @@ def choose_branch(tenant: Tenant, endpoint: str, title: str):
     return render_template(
         "organizations/choose.html", tenant=tenant, branches=branches, endpoint=endpoint, title=title
     )
+
+
+def delete_page(
+    *,
+    what: str,
+    summary: list[tuple[str, Any]],
+    refused: str | None,
+    delete: Callable[[], Any],
+    back: str,
+    done: str,
+    tenant: Tenant | None = None,
+):
+    """The one way every record page deletes: GET asks once, POST deletes through the service.
+
+    :param what: the record in words (“党员 张三”), for the title and the message.
+    :param summary: (label, value) rows of the record as it is, shown before deleting.
+    :param refused: the service's reason the record cannot be deleted (the page then offers
+        no button), or None.
+    :param delete: calls the feature's ``delete_*`` service (which flushes, never commits).
+    :param back: where “取消” leads; ``done``: where to go after deleting.
+    """
+    status = 200
+    if request.method == "POST" and refused is None:
+        # The CSRF token is checked by CSRFProtect before any POST reaches a view.
+        try:
+            delete()
+        except RecordError as error:
+            db.session.rollback()
+            refused = "；".join(error.errors.values())
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("已删除%(what)s", what=what), "info")
+            return redirect(done)
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "records/confirm_delete.html", what=what, summary=summary, refused=refused, back=back,
+        tenant=tenant,
+    ), status
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -449,3 +490,151 @@ def add_group(slug: str, code: str):
             return redirect(url_for(".show", slug=slug, code=code) + "#groups")
     return _render_detail(tenant, organization, forms, 400)
 
+
+
+# --- correcting and deleting -----------------------------------------------------------------
+
+
+@bp.route("/organizations/<code>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, code: str):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code)
+    if not can_edit_unit(tenant):
+        abort(403)
+    return delete_page(
+        tenant=tenant,
+        what=_("组织 %(name)s", name=organization.name),
+        summary=[
+            (_("代码"), organization.code), (_("名称"), organization.name),
+            (_("类型"), ORGANIZATION_KINDS.get(organization.kind, organization.kind)),
+            (_("成立日期"), organization.established_on),
+        ],
+        refused=services.organization_delete_refusal(organization),
+        delete=lambda: services.delete_organization(organization),
+        back=url_for(".show", slug=slug, code=code),
+        done=url_for(".index", slug=slug),
+    )
+
+
+def _child_or_404(model: type, organization: Organization, row_id: int) -> Any:
+    """A term, group or seat of this organization; another organization's id → 404."""
+    row = db.session.get(model, row_id)
+    if row is None or row.organization_id != organization.id:
+        abort(404)
+    return row
+
+
+def _record_form(tenant: Tenant, organization: Organization, form, *, title: str, back: str, delete_url: str):
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "organizations/record_form.html", tenant=tenant, organization=organization, form=form,
+        title=title, back=back, delete_url=delete_url,
+    ), status
+
+
+@bp.route("/organizations/<code>/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_term(slug: str, code: str, term_id: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    term = _child_or_404(Term, organization, term_id)
+    form = TermForm(obj=term)
+    back = url_for(".show", slug=slug, code=code) + "#terms"
+    if form.validate_on_submit():
+        changes = {
+            "elected_on": form.elected_on.data, "started_on": form.started_on.data,
+            "note": (form.note.data or "").strip() or None,
+        }
+        if form.years.data is not None:
+            changes["years"] = form.years.data
+        if save(lambda: services.update_term(term, **changes), form) is not None:
+            flash(_("已保存"), "info")
+            return redirect(back)
+    return _record_form(
+        tenant, organization, form, title=_("修改届次"), back=back,
+        delete_url=url_for(".delete_term", slug=slug, code=code, term_id=term_id),
+    )
+
+
+@bp.route("/organizations/<code>/terms/<int:term_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_term(slug: str, code: str, term_id: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    term = _child_or_404(Term, organization, term_id)
+    back = url_for(".show", slug=slug, code=code) + "#terms"
+    return delete_page(
+        tenant=tenant,
+        what=_("%(day)s 选举的一届", day=term.elected_on),
+        summary=[
+            (_("组织"), organization.name), (_("选举日期"), term.elected_on),
+            (_("任期（年）"), term.years), (_("届满日期"), term.ends_on), (_("备注"), term.note),
+        ],
+        refused=services.term_delete_refusal(term),
+        delete=lambda: services.delete_term(term),
+        back=back,
+        done=back,
+    )
+
+
+@bp.route("/organizations/<code>/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_group(slug: str, code: str, group_id: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    group = _child_or_404(PartyGroup, organization, group_id)
+    form = PartyGroupForm(obj=group)
+    form.leader_id.choices = select_choices([("", _("（暂无）"))] + member_choices(organization.id))
+    back = url_for(".show", slug=slug, code=code) + "#groups"
+    if form.validate_on_submit() and save(
+        lambda: services.update_party_group(group, name=form.name.data, leader_id=form.leader_id.data),
+        form,
+        {"organization_id": "name"},
+    ) is not None:
+        flash(_("已保存"), "info")
+        return redirect(back)
+    return _record_form(
+        tenant, organization, form, title=_("修改党小组"), back=back,
+        delete_url=url_for(".delete_group", slug=slug, code=code, group_id=group_id),
+    )
+
+
+@bp.route("/organizations/<code>/groups/<int:group_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_group(slug: str, code: str, group_id: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    group = _child_or_404(PartyGroup, organization, group_id)
+    back = url_for(".show", slug=slug, code=code) + "#groups"
+    return delete_page(
+        tenant=tenant,
+        what=_("党小组 %(name)s", name=group.name),
+        summary=[(_("组织"), organization.name), (_("名称"), group.name)],
+        refused=services.party_group_delete_refusal(group),
+        delete=lambda: services.delete_party_group(group),
+        back=back,
+        done=back,
+    )
+
+
+@bp.route("/organizations/<code>/seats/<int:seat_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_seat(slug: str, code: str, seat_id: int):
+    tenant = unit_or_404(slug)
+    organization = organization_or_404(tenant, code, edit=True)
+    seat = _child_or_404(CommitteeSeat, organization, seat_id)
+    back = url_for(".show", slug=slug, code=code) + "#committee"
+    return delete_page(
+        tenant=tenant,
+        what=_("%(name)s 的%(role)s职务", name=seat.member.name, role=COMMITTEE_ROLES.get(seat.role, seat.role)),
+        summary=[
+            (_("组织"), organization.name), (_("姓名"), seat.member.name),
+            (_("职务"), COMMITTEE_ROLES.get(seat.role, seat.role)),
+            (_("任职日期"), seat.started_on), (_("离任日期"), seat.ended_on),
+        ],
+        refused=None,
+        delete=lambda: services.delete_seat(seat),
+        back=back,
+        done=back,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from core import deletion
 from core.extensions import db
 from core.members.models import Member
 from core.organizations.models import Organization
@@ -97,3 +98,9 @@ def update_staff_post(post: StaffPost, **changes: Any) -> StaffPost:
         setattr(post, name, value)
     db.session.flush()
     return post
+
+
+def delete_staff_post(post: StaffPost) -> None:
+    """Delete a staff post entered by mistake (nothing points to it); a post that ended is
+    kept with its end date instead."""
+    deletion.delete(post)

@@ -19,10 +19,11 @@ from core.host.models import Tenant
 from core.members.models import Member
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
-from core.organizations.views import can_edit_unit, save, unit_or_404
+from core.organizations.views import can_edit_unit, delete_page, save, unit_or_404
 from core.staffing import services
 from core.staffing.forms import StaffPostForm
 from core.staffing.models import StaffPost
+from core.vocabulary import STAFF_KINDS
 
 bp = Blueprint("staff_pages", __name__, url_prefix="/units/<slug>")
 
@@ -93,3 +94,26 @@ def edit(slug: str, post_id: int):
         return redirect(url_for(".index", slug=slug))
     status = 400 if request.method == "POST" else 200
     return render_template("staffing/form.html", tenant=tenant, form=form, post=post), status
+
+
+@bp.route("/staff/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, post_id: int):
+    tenant = unit_or_404(slug)
+    if not can_edit_unit(tenant):
+        abort(403)
+    post = db.session.get(StaffPost, post_id)
+    if post is None:
+        abort(404)
+    return delete_page(
+        tenant=tenant,
+        what=_("%(name)s 的岗位", name=post.person_name),
+        summary=[
+            (_("姓名"), post.person_name), (_("类别"), STAFF_KINDS.get(post.kind, post.kind)),
+            (_("职务"), post.title), (_("任职日期"), post.started_on), (_("离任日期"), post.ended_on),
+        ],
+        refused=None,
+        delete=lambda: services.delete_staff_post(post),
+        back=url_for(".edit", slug=slug, post_id=post_id),
+        done=url_for(".index", slug=slug),
+    )

@@ -1,7 +1,7 @@
 """County standards stored with versions; units' item switches and local settings (RLS).
 
 Revision ID: 1d96e0678113
-Revises: da709e5d6946
+Revises: da709e5d6946, 55ce47ab08d6
 Create Date: 2026-12-01 21:31:28.562192
 
 """
@@ -15,7 +15,8 @@ TENANT_TABLES = ("unit_item_switch", "unit_standard_setting")
 
 # revision identifiers, used by Alembic.
 revision = '1d96e0678113'
-down_revision = 'da709e5d6946'
+# Also joins the two heads main has now (finding kinds, forced password change).
+down_revision = ('da709e5d6946', '55ce47ab08d6')
 branch_labels = None
 depends_on = None
 
