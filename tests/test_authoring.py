@@ -364,12 +364,13 @@ def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user
     with use_tenant(tenant.id):
         switch = db.session.scalars(select(UnitItemSwitch)).one()
         assert switch.status == "requested"
-    assert client.post(f"/units/{tenant.slug}/standard/switches/{switch.id}/decide", data={"decision": "approve"}).status_code == 403
+        switch_id = switch.id  # read inside the unit: under RLS the row is invisible outside it
+    assert client.post(f"/units/{tenant.slug}/standard/switches/{switch_id}/decide", data={"decision": "approve"}).status_code == 403
     # Requests share the test's app context, so Flask-Login's cached user must be forgotten.
     g.pop("_login_user", None)
     other = app.test_client()
     assert other.post("/login", data={"username": supervisor.username, "password": TEST_PASSWORD}).status_code == 302
-    decided = other.post(f"/units/{tenant.slug}/standard/switches/{switch.id}/decide", data={"decision": "approve"})
+    decided = other.post(f"/units/{tenant.slug}/standard/switches/{switch_id}/decide", data={"decision": "approve"})
     assert decided.status_code == 302
     outcome = score_unit(tenant, dt.date.today().year, registry)
     assert any("已停用" in w and "与县委党校共用活动场所" in w for w in outcome.warnings)
