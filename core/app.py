@@ -169,6 +169,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.excel.views", fromlist=["bp"]).bp)  # Excel import/export
     app.register_blueprint(__import__("core.scoring.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("core.host.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("core.authoring.views", fromlist=["bp"]).bp)  # county standards
+    app.register_blueprint(__import__("core.authoring.unit_views", fromlist=["bp"]).bp)  # unit's standard
     app.register_blueprint(__import__("core.organizations.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.members.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.events.views", fromlist=["bp"]).bp)  # record pages

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from core.accounts.models import ApiToken, SupervisorScope, User
 from core.audit.models import AuditLog
+from core.authoring.models import (
+    CountyStandard,
+    StandardVersion,
+    UnitItemSwitch,
+    UnitStandardSetting,
+)
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
 from core.facilities.models import FacilityCheck
@@ -29,6 +35,7 @@ __all__ = [
     "Attendance",
     "AuditLog",
     "CommitteeSeat",
+    "CountyStandard",
     "DevelopmentCase",
     "DevelopmentStep",
     "DuesPayment",
@@ -52,9 +59,12 @@ __all__ = [
     "Rectification",
     "Scorecard",
     "StaffPost",
+    "StandardVersion",
     "SupervisorScope",
     "Tenant",
     "Term",
     "TrainingRecord",
+    "UnitItemSwitch",
+    "UnitStandardSetting",
     "User",
 ]

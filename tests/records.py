@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from core.authoring.models import UnitItemSwitch, UnitStandardSetting
 from core.db import Base, TenantScoped
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
@@ -74,6 +75,8 @@ def build_every_record(session, label: str) -> dict[type, object]:
         Exemption: Exemption(organization_id=org.id, item_id="funding", reason="新设单位", requested_by="管理员", expires_on=dt.date(2025, 12, 31)),
         Rectification: Rectification(organization_id=org.id, year=2025, item_id="dues", title="党费", description="补交", opened_on=day),
         FacilityCheck: FacilityCheck(organization_id=org.id, item="flag", met=True, checked_by="检查人", checked_on=day),
+        UnitItemSwitch: UnitItemSwitch(item_id="funding", reason=f"{label}无经费来源", requested_by="管理员"),
+        UnitStandardSetting: UnitStandardSetting(extra_items={}, bands=None),
     }
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()

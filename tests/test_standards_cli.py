@@ -97,31 +97,35 @@ class TestUnitOverrides:
         return {"TENANTS_DIR": str(tenants_dir)}
 
     def test_override_below_national_floor_is_warned_with_its_source(
-        self, db, tenants_dir, tenant, make_organization
+        self, db, tenants_dir, tenant, make_organization, runner
     ):
         make_organization(tenant, code="B01")
         (tenants_dir / "overrides" / f"{tenant.slug}.yaml").write_text(
             "parameters:\n  training_hours_member: 24\ndisabled_items:\n  support.facilities: 本单位与县委党校共用活动场所\n",
             encoding="utf-8",
         )
+        assert run(runner, "overrides", "import", "--tenant", tenant.slug).exit_code == 0
         outcome = score_unit(tenant, 2025, get_registry(), as_of=dt.date(2026, 1, 10))
         warnings = " ".join(outcome.warnings)
         assert "24" in warnings and "32" in warnings and "党员教育管理工作条例" in warnings
         items = {i.id for i in outcome.branches[0].result.items()}
         assert "support.facilities" not in items
 
-    def test_override_of_one_unit_leaves_others_alone(self, db, tenants_dir, tenant, other_tenant, make_organization):
+    def test_override_of_one_unit_leaves_others_alone(
+        self, db, tenants_dir, tenant, other_tenant, make_organization, runner
+    ):
         make_organization(tenant, code="B01")
         make_organization(other_tenant, code="B01")
         (tenants_dir / "overrides" / f"{tenant.slug}.yaml").write_text(
             "parameters:\n  training_hours_member: 24\n", encoding="utf-8"
         )
+        assert run(runner, "overrides", "import").exit_code == 0
         other = score_unit(other_tenant, 2025, get_registry(), as_of=dt.date(2026, 1, 10))
         assert not any("24" in w for w in other.warnings)
 
     def test_bad_override_file_names_the_file(self, db, tenants_dir, tenant, make_organization, runner):
         make_organization(tenant, code="B01")
         (tenants_dir / "overrides" / f"{tenant.slug}.yaml").write_text("colour: red\n", encoding="utf-8")
-        result = runner.invoke(main, ["score", "--tenant", tenant.slug, "--year", "2025"])
+        result = runner.invoke(main, ["overrides", "import", "--tenant", tenant.slug])
         assert result.exit_code != 0
         assert f"{tenant.slug}.yaml" in str(result.exception) + result.output

@@ -63,8 +63,12 @@ def _register_optional_commands() -> None:
 
     main.add_command(dues)
 
+    from core.cli.authoring import overrides, register
+
+    register(standard)
     main.add_command(score)
     main.add_command(standard)
+    main.add_command(overrides)
     main.add_command(calc)
     try:
         from core.cli.demo import demo

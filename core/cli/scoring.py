@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from core.audit.recorder import acting_as
+from core.authoring.services import effective_standard
 from core.cli.common import tenant_by_slug
 from core.extensions import db
 from core.metrics.registry import metric_catalogue
@@ -174,7 +175,7 @@ def show(unit_type: str, slug: str | None, on: str | None) -> None:
     registry = get_registry()
     day = _parse_date(on) or local_today()
     try:
-        rubric = registry.standard(unit_type, on=day)
+        rubric = effective_standard(unit_type, on=day, registry=registry)
     except UnknownUnitType as error:
         raise click.UsageError("UNIT_TYPE" + "：" + str(error)) from None
     warnings: list[str] = []

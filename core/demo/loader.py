@@ -24,6 +24,7 @@ from core.accounts.models import SupervisorScope, User
 from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
+from core.authoring.services import effective_standard
 from core.demo.data import DemoData, DemoDataError, UnitSpec, read_demo
 from core.demo.expand import (
     BranchContext,
@@ -328,7 +329,7 @@ class _Load:
         rows = []
         for unit in units:
             try:
-                standard = registry.standard(unit.unit_type, on=year_end)
+                standard = effective_standard(unit.unit_type, on=year_end, registry=registry)
             except (UnknownUnitType, LookupError):
                 continue
             manual_items = [i for b in standard.blocks for i in b.items if i.kind == "manual"]

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core.authoring.services import effective_standard, standards_of
 from core.extensions import db
 from core.host.models import Host, Tenant
 from core.organizations.models import Organization
@@ -71,7 +72,7 @@ def _unit_type_name(registry: PluginRegistry, key: str) -> str:
 
 def _standard_title(registry: PluginRegistry, unit_type: str, key: str) -> str:
     try:
-        return next((s.title for s in registry.standards(unit_type) if s.key == key), "")
+        return next((s.title for s in standards_of(unit_type, registry) if s.key == key), "")
     except UnknownUnitType:
         return ""
 
@@ -384,7 +385,7 @@ def _county_rendered(year, tenant_ids, *, as_of, registry) -> RenderedReport:
         for unit_type in dict.fromkeys(u.tenant.unit_type for u in ranking.units):
             try:
                 bands.extend(
-                    b.grade for b in registry.standard(unit_type, on=dt.date(year, 12, 31)).bands
+                    b.grade for b in effective_standard(unit_type, on=dt.date(year, 12, 31), registry=registry).bands
                 )
             except (UnknownUnitType, LookupError):
                 continue

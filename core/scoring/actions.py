@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.accounts.access import can_view_tenant
 from core.accounts.models import User
+from core.authoring.services import effective_standard
 from core.extensions import db
 from core.host.models import Tenant
 from core.metrics import BRANCH_KINDS
@@ -47,7 +48,7 @@ def manual_items(tenant: Tenant, year: int, registry: PluginRegistry) -> list[It
     """The on-site items (``manual``, and ``levels`` judged on site) of the standard in force at
     the end of the year."""
     try:
-        standard = registry.standard(tenant.unit_type, on=dt.date(year, 12, 31))
+        standard = effective_standard(tenant.unit_type, on=dt.date(year, 12, 31), registry=registry)
     except (UnknownUnitType, LookupError):
         return []
     return [item for block in standard.blocks for item in block.items if is_on_site(item)]
@@ -56,7 +57,7 @@ def manual_items(tenant: Tenant, year: int, registry: PluginRegistry) -> list[It
 def scorable_items(tenant: Tenant, year: int, registry: PluginRegistry) -> list[Item]:
     """Every item of the year's standard (what an exemption may name)."""
     try:
-        standard = registry.standard(tenant.unit_type, on=dt.date(year, 12, 31))
+        standard = effective_standard(tenant.unit_type, on=dt.date(year, 12, 31), registry=registry)
     except (UnknownUnitType, LookupError):
         return []
     return [item for block in standard.blocks for item in block.items]

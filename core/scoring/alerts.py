@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from core.authoring.services import effective_standard
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
@@ -164,7 +165,7 @@ def unit_alerts(
     except UnknownUnitType:
         return {}
     overrides = overrides_for(tenant)
-    standard = registry.standard(tenant.unit_type, on=as_of)
+    standard = effective_standard(tenant.unit_type, on=as_of, registry=registry)
     parameters, _ = resolve_parameters(standard.parameters, overrides.parameters)
     targets: dict[str, Decimal] = {}
     for target in unit_type.training_targets:

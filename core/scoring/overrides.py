@@ -1,7 +1,8 @@
-"""Where a unit's overrides come from: county parameters, ``tenants/`` files and the database.
+"""Where a unit's overrides come from: county parameters and the unit's own, in the database.
 
 Later sources win: county parameters (``<unit_type>.<key>`` or ``all.<key>`` host parameters),
-then ``tenants/overrides/<slug>.yaml``, then the unit's own parameters set in the UI.
+then the unit's own parameters, switched-off items (approved) and local items and bands.
+``tenants/overrides/<slug>.yaml`` files are an import path only (``branchmark overrides import``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from core import safe_yaml
+from core.authoring.models import UnitItemSwitch, UnitStandardSetting
+from core.authoring.services import unit_override_rows
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.standards.overrides import TenantOverrides
+from core.tenancy import use_tenant
 
 
 class OverrideFileError(ValueError):
@@ -49,10 +53,6 @@ def county_parameters(
     return values
 
 
-def override_file(slug: str) -> Path:
-    return Path(current_app.config["TENANTS_DIR"]) / "overrides" / f"{slug}.yaml"
-
-
 def read_override_file(path: Path) -> dict[str, Any]:
     """The mapping in an override file, or an empty one when there is no file.
 
@@ -82,23 +82,39 @@ def _known_parameters(unit_type: str) -> set[str] | None:
         return None
 
 
-def overrides_for(tenant: Tenant, *, county_rows: list[HostParameter] | None = None) -> TenantOverrides:
-    """Every override that applies to a unit, merged in order."""
-    path = override_file(tenant.slug)
-    data = read_override_file(path)
+def overrides_for(
+    tenant: Tenant,
+    *,
+    county_rows: list[HostParameter] | None = None,
+    unit_rows: tuple[list[UnitItemSwitch], UnitStandardSetting | None] | None = None,
+) -> TenantOverrides:
+    """Every override that applies to a unit: county parameters, then the unit's own, from the
+    database (``branchmark overrides import`` brings ``tenants/overrides`` files in).
+
+    A switched-off item counts only once a supervisor approved it.
+
+    :param unit_rows: the unit's switches and setting when already read (county scoring).
+    """
     known = _known_parameters(tenant.unit_type)
     parameters = {
         **county_parameters(tenant.unit_type, county_rows, known=known),
-        **(data.get("parameters") or {}),
         **(tenant.parameters or {}),
     }
-    origin = f"tenants/overrides/{tenant.slug}.yaml" if data else "县级参数与单位设置"
+    if unit_rows is None:
+        with use_tenant(tenant.id):
+            unit_rows = unit_override_rows([tenant.id])[tenant.id]
+    switches, setting = unit_rows
+    disabled = {
+        s.item_id: f"{s.reason}（{s.decided_by}于{s.decided_on.isoformat() if s.decided_on else ''}批准）"
+        for s in switches
+        if s.status == "approved"
+    }
     return TenantOverrides(
         parameters=parameters,
-        disabled_items=data.get("disabled_items") or {},
-        extra_items=data.get("extra_items") or {},
-        bands=data.get("bands"),
-        sources=data.get("sources") or (),
-        vetoes=data.get("vetoes") or (),
-        origin=origin,
+        disabled_items=disabled,
+        extra_items=(setting.extra_items if setting else None) or {},
+        bands=setting.bands if setting else None,
+        sources=(setting.sources if setting else None) or (),
+        vetoes=(setting.vetoes if setting else None) or (),
+        origin="单位设置",
     )

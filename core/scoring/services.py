@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.authoring.services import effective_standards, unit_override_rows
 from core.extensions import db
 from core.host.models import Tenant
 from core.metrics import Period, compute_metrics
@@ -18,6 +19,7 @@ from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.scoring.overrides import county_parameter_rows, overrides_for
 from core.standards.evaluation import BranchResult, evaluate
+from core.standards.model import Standard
 from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
@@ -148,8 +150,12 @@ def score_units(
     *,
     as_of: dt.date | None = None,
     branch_code: str | None = None,
+    standards: dict[str, Standard] | None = None,
 ) -> list[UnitScore]:
     """Score every branch of several units in one pass over the records; store nothing.
+
+    :param standards: a standard per unit type to score with instead of the one in effect (the
+        preview of a county's draft); otherwise :func:`effective_standard` chooses.
 
     The records of all units are read together (inside ``host_scope`` when there is more than
     one unit), so the number of queries does not grow with the number of units. A unit whose
@@ -177,7 +183,13 @@ def score_units(
         }
         manual, exemptions = _inputs_for(year)
         county = county_parameter_rows()
-    overrides = {tid: overrides_for(o.tenant, county_rows=county) for tid, o in scored.items()}
+        unit_rows = unit_override_rows(ids)
+    overrides = {
+        tid: overrides_for(o.tenant, county_rows=county, unit_rows=unit_rows[tid]) for tid, o in scored.items()
+    }
+    unit_types = {o.tenant.unit_type for o in scored.values()}
+    chosen = effective_standards(unit_types - set(standards or {}), on=period.end, registry=registry)
+    chosen.update(standards or {})
     for organization_id in sorted(facts_by_branch, key=lambda i: (organizations[i].tenant_id, organizations[i].code)):
         organization = organizations[organization_id]
         if branch_code and organization.code != branch_code:
@@ -185,7 +197,7 @@ def score_units(
         outcome = scored[organization.tenant_id]
         unit_type = outcome.tenant.unit_type
         result = evaluate(
-            registry.standard(unit_type, on=period.end),
+            chosen[unit_type],
             overrides[organization.tenant_id],
             facts_by_branch[organization_id],
             manual_scores=manual.get(organization_id, {}),
@@ -207,9 +219,12 @@ def score_unit(
     *,
     as_of: dt.date | None = None,
     branch_code: str | None = None,
+    standards: dict[str, Standard] | None = None,
 ) -> UnitScore:
     """Score every branch of one unit (or one branch of it); see :func:`score_units`."""
-    return score_units([tenant], year, registry, as_of=as_of, branch_code=branch_code)[0]
+    return score_units(
+        [tenant], year, registry, as_of=as_of, branch_code=branch_code, standards=standards
+    )[0]
 
 
 def store_scorecards(outcome: UnitScore, *, created_by: str) -> list[Scorecard]:
@@ -287,9 +302,18 @@ def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> N
     groups: dict[object, dict[tuple[int, int], BranchResult]] = {}
     rules = {}
     county_share = _county_quota_share()
+    days: dict[dt.date, set[str]] = {}
     for outcome in outcomes:
         for branch in outcome.branches:
-            standard = registry.standard(outcome.tenant.unit_type, on=branch.result.on)
+            days.setdefault(branch.result.on, set()).add(outcome.tenant.unit_type)
+    resolved = {
+        (unit_type, day): standard
+        for day, unit_types in days.items()
+        for unit_type, standard in effective_standards(unit_types, on=day, registry=registry).items()
+    }
+    for outcome in outcomes:
+        for branch in outcome.branches:
+            standard = resolved[(outcome.tenant.unit_type, branch.result.on)]
             if standard.quota is None:
                 continue
             quota = standard.quota

@@ -148,6 +148,44 @@ def load_standard(
     return standard
 
 
+def check_standard_text(
+    text: str,
+    *,
+    origin: str,
+    parameters: Iterable[Parameter] | None = None,
+    formulas: Collection[str] | None = None,
+    facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
+) -> list[Problem]:
+    """Check a rubric given as YAML text (a standard stored in the database, an upload).
+
+    The same checks as :func:`check_standard_file`; ``origin`` names it in the problems.
+    """
+    reader = _Reader(text, origin, parameters, formulas, facility_keys, metrics)
+    reader.standard(None)
+    return reader.problems
+
+
+def load_standard_text(
+    text: str,
+    *,
+    origin: str,
+    parameters: Iterable[Parameter] = (),
+    formulas: Collection[str] | None = None,
+    facility_keys: Collection[str] | None = None,
+    metrics: Catalogue | None = None,
+) -> Standard:
+    """Load a rubric given as YAML text; see :func:`load_standard`.
+
+    :raises StandardFileError: listing every problem, when the text has any.
+    """
+    reader = _Reader(text, origin, parameters, formulas, facility_keys, metrics)
+    standard = reader.standard(None)
+    if reader.problems or standard is None:
+        raise StandardFileError(reader.problems)
+    return standard
+
+
 def parse_items(
     raw_items: Iterable[Mapping[str, Any]],
     standard: Standard,

@@ -138,6 +138,10 @@ def apply_overrides(standard: Standard, overrides: TenantOverrides) -> tuple[Sta
         if block_id not in block_ids:
             warnings.append(f"{overrides.origin}为不存在的块「{block_id}」增加项目，已忽略。")
     for block in standard.blocks:
+        for item in block.items:
+            if item.id in overrides.disabled_items:
+                # The card says the item was switched off and why, so no point goes missing unseen.
+                warnings.append(f"项目「{item.title}」已停用，不计分：{overrides.disabled_items[item.id]}")
         items = [item for item in block.items if item.id not in overrides.disabled_items]
         extra = overrides.extra_items.get(block.id, ())
         if extra:

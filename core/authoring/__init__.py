@@ -1,0 +1,1 @@
+"""County-authored standards stored in the database, and units' overrides of them."""

@@ -1,0 +1,376 @@
+"""County standards in the database: drafts, publishing, resolution, Excel, pages, unit switches."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import g
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from core.app import create_app
+from core.authoring import services
+from core.authoring.models import StandardVersion, UnitItemSwitch
+from core.authoring.workbook import WorkbookProblems, locate, read_workbook, write_workbook
+from core.cli import main
+from core.plugins.manager import get_registry
+from core.scoring.models import Scorecard
+from core.scoring.services import score_unit, store_scorecards
+from core.standards.loader import load_standard, load_standard_text
+from core.tenancy import use_tenant
+from tests.conftest import TEST_PASSWORD
+
+ORGAN = Path("plugins/organ/standards/organ-2025.yaml")
+NEW_ITEM = {
+    "id": "org.local_register",
+    "title": "党员名册建立",
+    "rule": "党支部应建立党员名册（县里自定）。",
+    "max": 1,
+    "kind": "threshold",
+    "params": {"metric": "organization.member_count", "op": ">=", "target": 1},
+    "applies_when": {"metric": "organization.kind", "op": "==", "value": "branch"},
+    "citation": "zbtl",
+}
+
+
+def _bigger_branch_size(document: dict) -> dict:
+    """The county gives 支部规模适当 3 points instead of 2 and adds one item."""
+    item = next(i for b in document["blocks"] for i in b["items"] if i["id"] == "org.branch_size")
+    changed = services.with_item(document, "organization", {**item, "max": 3}, replace_id="org.branch_size")
+    return services.with_item(changed, "organization", NEW_ITEM)
+
+
+def _item(result: dict, item_id: str) -> dict:
+    return next(i for b in result["blocks"] for i in b["items"] if i["id"] == item_id)
+
+
+@pytest.fixture
+def host(make_user):
+    return make_user("host_admin", username="county")
+
+
+@pytest.fixture
+def branch(tenant, make_organization, make_member):
+    organization = make_organization(tenant, code="B01", name="机关第一党支部")
+    make_member(organization, name="张喆")
+    return organization
+
+
+# -- drafts, publishing, immutability --------------------------------------------------------
+
+
+def test_published_version_never_changes(db):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="县委组织部", on=dt.date(2025, 6, 1))
+    assert draft.status == "draft" and draft.version.startswith("2025.1-县")
+    services.update_draft(draft, _bigger_branch_size(draft.document), registry, actor="县委组织部")
+    services.publish(draft, registry, effective_from=dt.date(2026, 1, 1), actor="县委组织部")
+    db.session.commit()
+    with pytest.raises(services.VersionFrozen):
+        services.update_draft(draft, draft.document, registry, actor="县委组织部")
+    # Not even a write that bypasses the service gets through.
+    draft.document = {**draft.document, "title": "改过的标题"}
+    with pytest.raises(services.VersionFrozen):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(StandardVersion, draft.id).document["title"] != "改过的标题"
+    # Retiring is the only change a published version takes.
+    services.retire(draft, actor="县委组织部")
+    db.session.commit()
+    assert draft.status == "retired"
+
+
+def test_a_draft_that_fails_the_checker_is_refused_naming_the_field(db):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="县委组织部")
+    broken = services.with_item(draft.document, "organization", {**NEW_ITEM, "kind": "thresh"})
+    with pytest.raises(services.DocumentProblems) as raised:
+        services.update_draft(draft, broken, registry, actor="县委组织部")
+    assert any("未知的规则类型「thresh」" in p.message and p.field.endswith(".kind") for p in raised.value.problems)
+    assert "org.local_register" not in str(db.session.get(StandardVersion, draft.id).document)
+
+
+def test_a_version_label_is_used_once(db):
+    registry = get_registry()
+    text = ORGAN.read_text(encoding="utf-8")
+    same = services.create_draft("organ", services.parse_yaml(text, origin="x"), registry, actor="t", based_on="x")
+    with pytest.raises(services.RecordError, match="已被其他版本使用"):
+        services.publish(same, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+
+
+def test_resolution_picks_the_published_version_in_effect(db):
+    registry = get_registry()
+    shipped = registry.standard("organ", on=dt.date(2026, 6, 1))
+    assert services.effective_standard("organ", on=dt.date(2026, 6, 1), registry=registry) == shipped
+    draft = services.copy_shipped("organ", registry, actor="t")
+    db.session.commit()
+    # A draft is never used for scoring.
+    assert services.effective_standard("organ", on=dt.date(2026, 6, 1), registry=registry) == shipped
+    services.publish(draft, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    db.session.commit()
+    county = services.effective_standard("organ", on=dt.date(2026, 6, 1), registry=registry)
+    assert (county.version, county.effective_from) == (draft.version, dt.date(2026, 1, 1))
+    assert services.effective_standard("organ", on=dt.date(2025, 12, 31), registry=registry) == shipped
+    assert services.effective_standard("soe", on=dt.date(2026, 6, 1), registry=registry).key.startswith("soe")
+
+
+def test_cards_cite_the_version_they_were_scored_with(db, tenant, branch):
+    registry = get_registry()
+    old = store_scorecards(score_unit(tenant, 2025, registry, as_of=dt.date(2026, 1, 10)), created_by="t")
+    db.session.commit()
+    draft = services.copy_shipped("organ", registry, actor="t")
+    services.update_draft(draft, _bigger_branch_size(draft.document), registry, actor="t")
+    services.publish(draft, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    db.session.commit()
+    new = store_scorecards(score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1)), created_by="t")
+    db.session.commit()
+    with use_tenant(tenant.id):
+        cards = {c.id: c for c in db.session.scalars(select(Scorecard))}
+        first, second = cards[old[0].id], cards[new[0].id]
+        assert (first.standard_key, first.standard_version) == ("organ-2025", "2025.1")
+        assert second.standard_version == draft.version
+        assert Decimal(str(_item(first.result, "org.branch_size")["max"])) == 2
+        assert Decimal(str(_item(second.result, "org.branch_size")["max"])) == 3
+        assert _item(second.result, "org.local_register")["status"] == "met"
+
+
+# -- Excel --------------------------------------------------------------------------------------
+
+
+def test_round_trip_yaml_database_excel_database_yaml(db, tmp_path):
+    registry = get_registry()
+    original = load_standard(ORGAN, parameters=registry.unit_type("organ").parameters)
+    text = ORGAN.read_text(encoding="utf-8").replace('version: "2025.1"', 'version: "2025.1-rt"')
+    first = services.create_draft("organ", services.parse_yaml(text, origin="organ"), registry, actor="t", based_on="YAML")
+    workbook = write_workbook(first.document)
+    document, _ = read_workbook(workbook)
+    second = services.create_draft("organ", document, registry, actor="t", based_on="Excel")
+    db.session.commit()
+    exported = services.document_yaml(db.session.get(StandardVersion, second.id).document)
+    back = load_standard_text(exported, origin="export", parameters=registry.unit_type("organ").parameters)
+    assert dataclasses.replace(back, version="2025.1") == original
+    assert {k: v for k, v in second.document.items() if v is not None} == {
+        k: v for k, v in first.document.items() if v is not None
+    }
+
+
+def test_workbook_problems_name_sheet_row_and_column(db):
+    registry = get_registry()
+    document = services.shipped_document(registry.standard("organ", on=dt.date(2025, 6, 1)))
+    book = load_workbook(io.BytesIO(write_workbook(document)))
+    items = book["项目"]
+    items["E3"] = "三分"
+    items["F4"] = "cadenza"
+    data = io.BytesIO()
+    book.save(data)
+    parsed, origin = read_workbook(data.getvalue())
+    problems = locate(services.check_document(parsed, "organ", registry), origin)
+    shown = [f"{p.path} {p.field}：{p.message}" for p in problems]
+    assert any("第3行 E列「分值」" in line and "应为数字" in line for line in shown), shown
+    assert any("第4行 F列「规则类型」" in line and "cadenza" in line for line in shown), shown
+    with pytest.raises(WorkbookProblems, match="不是有效的 Excel 文件"):
+        read_workbook(b"not a workbook")
+
+
+# -- web pages ----------------------------------------------------------------------------------
+
+
+def test_copy_edit_check_preview_publish_in_the_web(db, client, login, host, tenant, branch):
+    login(host)
+    assert "复制插件标准并修改" in client.get("/host/standards/").get_data(as_text=True)
+    response = client.post("/host/standards/copy", data={"unit_type": "organ"})
+    assert response.status_code == 302
+    version = db.session.scalars(select(StandardVersion)).one()
+    page = client.get(f"/host/standards/{version.id}?item=org.branch_size").get_data(as_text=True)
+    assert 'name="param.metric"' in page and "organization.member_count" in page
+    # Live validation: the loader's message, on the field.
+    form = {
+        "kind": "threshold", "original_id": "org.branch_size", "block": "organization", "id": "org.branch_size",
+        "title": "支部规模适当", "rule": "党支部党员人数一般不超过50人。", "max": "三",
+        "param.metric": "organization.member_count", "param.op": "<=", "param.target": "50", "citation": "zbtl",
+    }
+    checked = client.post(f"/host/standards/{version.id}/check", data=form).get_json()
+    assert not checked["ok"] and "应为数字" in checked["fields"]["max"]
+    # Changing the kind rebuilds the params from its ParamSpec.
+    manual = client.get(f"/host/standards/{version.id}?item=org.branch_size&kind=manual").get_data(as_text=True)
+    assert 'name="param.metric"' not in manual
+    saved = client.post(f"/host/standards/{version.id}", data={**form, "max": "3"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    added = client.post(
+        f"/host/standards/{version.id}",
+        data={
+            "kind": "threshold", "block": "organization", "id": "org.local_register", "title": "党员名册建立",
+            "rule": "党支部应建立党员名册。", "max": "1", "param.metric": "organization.member_count",
+            "param.op": ">=", "param.target": "1", "citation": "zbtl",
+            "applies_when": "{metric: organization.kind, op: '==', value: branch}",
+        },
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    renamed = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": "组织设置"})
+    assert renamed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(StandardVersion, version.id).document["blocks"][0]["title"] == "组织设置"
+    emptied = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": ""})
+    assert "应为非空文本" in client.get(emptied.location).get_data(as_text=True)
+    preview = client.get(f"/host/standards/{version.id}/preview?year=2026").get_data(as_text=True)
+    assert "机关第一党支部" in preview and "党员名册建立" in preview and "支部规模适当" in preview
+    workbook = client.get(f"/host/standards/{version.id}/export.xlsx")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    published = client.post(f"/host/standards/{version.id}/publish", data={"effective_from": "2026-01-01"})
+    assert published.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(StandardVersion, version.id).status == "published"
+    outcome = score_unit(tenant, 2026, get_registry(), as_of=dt.date(2026, 11, 1))
+    items = {i.id: i for i in outcome.branches[0].result.items()}
+    assert items["org.branch_size"].max == 3 and "org.local_register" in items
+
+
+def test_bad_upload_changes_nothing_and_says_where(db, client, login, host):
+    login(host)
+    response = client.post(
+        "/host/standards/upload",
+        data={"unit_type": "organ", "file": (io.BytesIO(b"key: x\nversion: 1\n"), "bad.yaml")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "版本号应为文本" in page and "缺少必填字段" in page
+    assert db.session.scalars(select(StandardVersion)).first() is None
+
+
+def test_pages_are_for_the_county_only(db, client, login, make_user, tenant):
+    login(make_user("unit_admin", tenant=tenant))
+    assert client.get("/host/standards/").status_code == 403
+
+
+# -- unit switches ------------------------------------------------------------------------------
+
+
+def test_switched_off_item_counts_only_after_approval(db, tenant, branch):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="t")
+    services.publish(draft, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    draft.county_standard.unit_may_disable = ["support.facilities"]
+    db.session.commit()
+    known = [i["id"] for b in draft.document["blocks"] for i in b["items"]]
+    with use_tenant(tenant.id):
+        with pytest.raises(services.RecordError, match="须说明理由"):
+            services.request_switch_off(tenant, "support.facilities", " ", actor="单位", known_items=known)
+        with pytest.raises(services.RecordError, match="未允许单位停用"):
+            services.request_switch_off(tenant, "dues.on_time", "无", actor="单位", known_items=known)
+        switch = services.request_switch_off(
+            tenant, "support.facilities", "与县委党校共用活动场所", actor="单位", known_items=known
+        )
+        db.session.commit()
+    before = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1))
+    assert "support.facilities" in {i.id for i in before.branches[0].result.items()}
+    with use_tenant(tenant.id):
+        services.decide_switch(db.session.get(UnitItemSwitch, switch.id), approve=True, actor="督导", on=dt.date(2026, 3, 1))
+        db.session.commit()
+    after = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1))
+    assert "support.facilities" not in {i.id for i in after.branches[0].result.items()}
+    assert any("已停用" in w and "与县委党校共用活动场所" in w and "督导" in w for w in after.warnings)
+
+
+# -- commands and several servers -------------------------------------------------------------
+
+
+def test_standard_commands(db, runner, tmp_path):
+    path = tmp_path / "county.yaml"
+    path.write_text(ORGAN.read_text(encoding="utf-8").replace('version: "2025.1"', 'version: "2026.1"'), encoding="utf-8")
+    imported = runner.invoke(main, ["standard", "import", str(path), "--unit-type", "organ"])
+    assert imported.exit_code == 0 and "已导入为草稿" in imported.output, imported.output
+    diff = runner.invoke(main, ["standard", "diff", "plugin:organ", "organ:1"])
+    assert "version：2025.1 → 2026.1" in diff.output
+    published = runner.invoke(main, ["standard", "publish", "organ:1", "--effective-from", "2026-01-01"])
+    assert published.exit_code == 0, published.output
+    shown = runner.invoke(main, ["standard", "show", "organ", "--on", "2026-05-01"])
+    assert "2026.1" in shown.output
+    exported = runner.invoke(main, ["standard", "export", "organ:1"])
+    assert 'effective_from: \'2026-01-01\'' in exported.output
+    again = runner.invoke(main, ["standard", "publish", "organ:1", "--effective-from", "2026-01-01"])
+    assert again.exit_code == 1 and "已发布或已停用的版本不能修改" in again.output
+
+
+def test_overrides_import_puts_the_file_in_the_database(db, runner, tenant, branch, tmp_path):
+    folder = tmp_path / "overrides"
+    folder.mkdir()
+    (folder / f"{tenant.slug}.yaml").write_text(
+        "parameters:\n  training_hours_member: 24\ndisabled_items:\n  support.facilities: 与县委党校共用活动场所\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["overrides", "import", "--dir", str(folder)])
+    assert result.exit_code == 0 and "停用项目 1 项" in result.output, result.output
+    (folder / f"{tenant.slug}.yaml").unlink()  # the file is an import path, not live configuration
+    outcome = score_unit(tenant, 2025, get_registry(), as_of=dt.date(2026, 1, 10))
+    assert "support.facilities" not in {i.id for i in outcome.branches[0].result.items()}
+    assert any("32" in w and "24" in w for w in outcome.warnings)
+
+
+def test_two_app_instances_see_the_same_configuration(app, db, database_url, tenant, branch, tmp_path):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="t")
+    services.update_draft(draft, _bigger_branch_size(draft.document), registry, actor="t")
+    services.publish(draft, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    with use_tenant(tenant.id):
+        db.session.add(UnitItemSwitch(
+            tenant_id=tenant.id, item_id="support.facilities", reason="共用场所", requested_by="单位",
+            status="approved", decided_by="督导", decided_on=dt.date(2026, 2, 1),
+        ))
+        db.session.commit()
+    first_engine = db.engine
+    empty = tmp_path / "no-tenants"
+    empty.mkdir()
+    other = create_app({
+        "DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret", "TENANTS_DIR": str(empty),
+    })
+    with other.app_context():
+        from core.extensions import db as other_db
+        from core.host.models import Tenant
+
+        assert other_db.engine is not first_engine  # its own pool, as a second server would have
+        unit = other_db.session.get(Tenant, tenant.id)
+        outcome = score_unit(unit, 2026, get_registry(), as_of=dt.date(2026, 11, 1))
+        items = {i.id: i for i in outcome.branches[0].result.items()}
+        assert outcome.branches[0].result.standard_version == draft.version
+        assert items["org.branch_size"].max == 3 and "support.facilities" not in items
+        other_db.session.close()
+        other_db.session.remove()
+        other_db.engine.dispose()
+    gc.collect()  # the second app's connections are gone before the next test starts
+
+
+def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user, tenant, branch):
+    registry = get_registry()
+    draft = services.copy_shipped("organ", registry, actor="t")
+    services.publish(draft, registry, effective_from=dt.date(2000, 1, 1), actor="t")
+    draft.county_standard.unit_may_disable = ["support.facilities"]
+    db.session.commit()
+    admin = make_user("unit_admin", tenant=tenant)
+    supervisor = make_user("supervisor", username="jg-dudao", scope_unit_types=["organ"])
+    login(admin)
+    page = client.get(f"/units/{tenant.slug}/standard").get_data(as_text=True)
+    # Only what the county allows is offered.
+    assert 'value="support.facilities">活动阵地（六有）' in page and 'value="dues.on_time"' not in page
+    refused = client.post(f"/units/{tenant.slug}/standard", data={"item_id": "support.facilities", "reason": ""})
+    assert refused.status_code == 400 and "停用项目须说明理由" in refused.get_data(as_text=True)
+    sent = client.post(f"/units/{tenant.slug}/standard", data={"item_id": "support.facilities", "reason": "与县委党校共用活动场所"})
+    assert sent.status_code == 302
+    with use_tenant(tenant.id):
+        switch = db.session.scalars(select(UnitItemSwitch)).one()
+        assert switch.status == "requested"
+        switch_id = switch.id  # read inside the unit: under RLS the row is invisible outside it
+    assert client.post(f"/units/{tenant.slug}/standard/switches/{switch_id}/decide", data={"decision": "approve"}).status_code == 403
+    # Requests share the test's app context, so Flask-Login's cached user must be forgotten.
+    g.pop("_login_user", None)
+    other = app.test_client()
+    assert other.post("/login", data={"username": supervisor.username, "password": TEST_PASSWORD}).status_code == 302
+    decided = other.post(f"/units/{tenant.slug}/standard/switches/{switch_id}/decide", data={"decision": "approve"})
+    assert decided.status_code == 302
+    outcome = score_unit(tenant, dt.date.today().year, registry)
+    assert any("已停用" in w and "与县委党校共用活动场所" in w for w in outcome.warnings)
