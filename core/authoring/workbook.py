@@ -49,7 +49,7 @@ TOP_FIELDS = {
 }
 YAML_FIELDS = {"一票否决（YAML）": "vetoes", "不参加评定（YAML）": "not_rated", "名额限制（YAML）": "quota"}
 SOURCE_COLUMNS = {"编号": "id", "文件": "document", "可信度": "tag", "条款": "article", "网址": "url", "备注": "note"}
-BLOCK_COLUMNS = {"块编号": "id", "块名称": "title", "满分": "max", "权重": "weight"}
+BLOCK_COLUMNS = {"块编号": "id", "块名称": "title", "满分": "max", "权重": "weight", "不得分条件": "zero_when"}
 ITEM_COLUMNS = {
     "块编号": "block",
     "项目编号": "id",
@@ -63,11 +63,15 @@ ITEM_COLUMNS = {
     "适用条件": "applies_when",
     "缺数据时": "when_missing",
     "整改建议": "advice",
+    "不得分条件": "zero_when",
+    "责任方": "owner",
 }
+#: Whose duty an item is, as the clerk writes it (the standard says ``branch`` or ``unit``).
+OWNER_WORDS = {"branch": "支部", "unit": "单位"}
 BAND_COLUMNS = {"等级": "grade", "最低分": "min"}
 SHEETS = ("标准", "来源", "块", "项目", "等级")
 #: Item fields written as YAML in one cell.
-YAML_CELLS = {"params", "citation", "applies_when"}
+YAML_CELLS = {"params", "citation", "applies_when", "zero_when"}
 
 
 def _flow(value: Any) -> str:
@@ -116,7 +120,12 @@ def write_workbook(document: Mapping[str, Any]) -> bytes:
     items = book.create_sheet("项目")
     _header(items, list(ITEM_COLUMNS), {"项目名称": 24, "条款原文": 50, "参数": 50, "依据": 24, "适用条件": 30, "整改建议": 30})
     for block in document.get("blocks") or []:
-        blocks.append([block.get(field) for field in BLOCK_COLUMNS.values()])
+        blocks.append(
+            [
+                _flow(block[field]) if field in YAML_CELLS and isinstance(block.get(field), dict) else block.get(field)
+                for field in BLOCK_COLUMNS.values()
+            ]
+        )
         for item in block.get("items") or []:
             params = dict(item.get("params") or {})
             metric = params.pop("metric", None) if isinstance(params.get("metric"), str) else None
@@ -128,6 +137,9 @@ def write_workbook(document: Mapping[str, Any]) -> bytes:
                     row.append(metric)
                 elif field == "params":
                     row.append(_flow(params) if params else None)
+                elif field == "owner":
+                    owner = item.get("owner")
+                    row.append(None if owner in (None, "branch") else OWNER_WORDS.get(owner, owner))
                 elif field in YAML_CELLS:
                     value = item.get(field)
                     row.append(None if value is None else value if isinstance(value, str) else _flow(value))
@@ -255,6 +267,10 @@ def read_workbook(data: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, int
     blocks: dict[str, dict[str, Any]] = {}
     document["blocks"] = []
     for row, values in sheets.rows("块", BLOCK_COLUMNS):
+        if isinstance(values.get("zero_when"), str):
+            values["zero_when"] = sheets.yaml_cell(
+                values["zero_when"], "块", row, "不得分条件", sheets.columns["不得分条件"]
+            )
         block = {k: v for k, v in values.items() if not _empty(v)}
         block["items"] = []
         index = len(document["blocks"])
@@ -280,6 +296,9 @@ def read_workbook(data: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, int
             yaml_text = field in YAML_CELLS and (field != "citation" or str(value).startswith("{"))
             if yaml_text and isinstance(value, str):
                 value = sheets.yaml_cell(value, "项目", row, header, sheets.columns[header])
+            if field == "owner" and isinstance(value, str):
+                words = {word: code for code, word in OWNER_WORDS.items()}
+                value = words.get(value.strip(), value.strip())
             if not _empty(value):
                 item[field] = value
         if not _empty(values.get("metric")):
