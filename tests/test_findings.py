@@ -265,13 +265,14 @@ def test_others_read_only_or_refused(db, as_user, county, who):
     [finding] = rows(db, county.tenant_id, Finding)
     client = as_user(who)
     page = client.get("/units/caizhengju/branches/B01/findings")
-    if who == "other_supervisor":  # not in scope: the unit is not theirs
-        assert page.status_code == 403
+    if who == "other_supervisor":  # not in scope: to them the unit is not there (as a missing one)
+        assert page.status_code == 404
     else:
         text = page.get_data(as_text=True)
         assert page.status_code == 200 and "县组通〔2026〕9号" in text and "保存认定" not in text
-    assert client.post("/units/caizhengju/branches/B01/findings", data=finding_form()).status_code == 403
-    assert client.post(f"/units/caizhengju/findings/{finding.id}/revoke", data={"reason": "x"}).status_code == 403
+    refused = 404 if who == "other_supervisor" else 403
+    assert client.post("/units/caizhengju/branches/B01/findings", data=finding_form()).status_code == refused
+    assert client.post(f"/units/caizhengju/findings/{finding.id}/revoke", data={"reason": "x"}).status_code == refused
     assert len(rows(db, county.tenant_id, Finding)) == 1
 
 
@@ -282,8 +283,8 @@ def test_another_branch_and_another_unit_are_refused(db, as_user, county):
     b2 = as_user("b2_secretary")
     assert b2.get("/units/caizhengju/branches/B01/findings").status_code == 403
     assert b2.get(f"/units/caizhengju/findings/{finding.id}/evidence").status_code in (403, 404)
-    theirs = as_user("their_secretary")
-    assert theirs.get("/units/caizhengju/branches/B01/findings").status_code == 403
+    theirs = as_user("their_secretary")  # another unit's: the same answer as for a missing unit
+    assert theirs.get("/units/caizhengju/branches/B01/findings").status_code == 404
     # The other unit's supervisor, through their own unit's address: the record is not there.
     other = as_user("other_supervisor")
     assert other.get(f"/units/shuiwu-jituan/findings/{finding.id}/revoke").status_code == 404
@@ -301,8 +302,13 @@ def app_config(request, tmp_path):
     return {}
 
 
-def test_a_county_kind_in_a_veto_caps_the_grade(db, as_user, county, county_veto):
+def test_a_county_kind_in_a_veto_caps_the_grade(db, as_user, county, county_veto, runner):
+    from core.cli import main
+
     add_kind(db)
+    # Unit overrides live in the database; the file is their import path.
+    imported = runner.invoke(main, ["overrides", "import", "--tenant", "caizhengju"])
+    assert imported.exit_code == 0, imported.output
     client = as_user("supervisor")
 
     def card():

@@ -1,0 +1,22 @@
+// Live validation: the same checker as saving, asked as the clerk types; nothing is stored.
+(function () {
+  var form = document.getElementById('item-editor');
+  if (!form) return;
+  var timer = null;
+  var status = document.getElementById('live-status');
+  function check() {
+    fetch(form.dataset.check, {method: 'POST', body: new FormData(form)})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        form.querySelectorAll('p.live').forEach(function (p) { p.textContent = ''; });
+        var lines = [];
+        Object.keys(data.fields).forEach(function (name) {
+          var slot = form.querySelector('p.live[data-live="' + name + '"]');
+          if (slot) { slot.textContent = data.fields[name]; } else { lines.push(data.fields[name]); }
+        });
+        lines = lines.concat(data.general);
+        status.textContent = data.ok ? status.dataset.ok : lines.join('；');
+      });
+  }
+  form.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(check, 400); });
+})();
