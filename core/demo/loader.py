@@ -142,12 +142,29 @@ def load_demo(path: Path = DEMO_DIR, *, as_of: dt.date | None = None) -> DemoSum
     try:
         with acting_as(None, ACTOR), host_scope():
             summary = _Load(session, data).run()
+            _import_overrides(session)
             session.commit()
     except BaseException:
         session.rollback()
         raise
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _import_overrides(session) -> None:
+    """The demo units' override files (``tenants/overrides/<slug>.yaml``) into the database,
+    where scoring reads them; importing again changes nothing."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from core.authoring.services import import_override_file
+    from core.host.models import Tenant
+    from core.scoring.overrides import read_override_file
+
+    folder = Path(current_app.config["TENANTS_DIR"]) / "overrides"
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
+    for tenant in session.scalars(select(Tenant).where(Tenant.slug.in_(names)).order_by(Tenant.slug)):
+        import_override_file(tenant, read_override_file(folder / f"{tenant.slug}.yaml"), actor=ACTOR)
 
 
 def _require_schema() -> None:

@@ -1,5 +1,9 @@
 // Live validation: the same checker as saving, asked as the clerk types; nothing is stored.
 (function () {
+  // Choosing another rule kind rebuilds the form with that kind's params (a GET, no script needed
+  // beyond the submit: the button beside the list does the same).
+  var choice = document.getElementById('kind-choice');
+  if (choice) choice.addEventListener('change', function () { choice.form.submit(); });
   var form = document.getElementById('item-editor');
   if (!form) return;
   var timer = null;

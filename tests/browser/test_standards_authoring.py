@@ -49,9 +49,12 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
     # One item's points: 支部规模适当 2 → 3, with live validation on the way.
     page.locator("tr[data-item='org.branch_size'] a", has_text="修改").click()
     page.locator("#f-max").fill("三")
-    page.wait_for_function("document.getElementById('live-status').textContent.includes('应为数字')")
+    # Waited for from outside the page: the CSP refuses script evaluated from a string.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#live-status")).to_contain_text("应为数字")
     page.locator("#f-max").fill("3")
-    page.wait_for_function("document.getElementById('live-status').textContent.includes('检查通过')")
+    expect(page.locator("#live-status")).to_contain_text("检查通过")
     page.locator("#save-item").click()
     assert "已保存项目「支部规模适当」" in page.locator(".flash").inner_text()
 
