@@ -191,6 +191,13 @@ TABLE_NAMES = {
     "api_token": _l("接口令牌"),
     "supervisor_scope": _l("督导范围"),
     "event_attachment": _l("活动附件"),
+    "manual_score": _l("现场检查评分"),
+    "finding_kind": _l("认定类别"),
+    "login_throttle": _l("登录失败记录"),
+    "county_standard": _l("县级评分标准"),
+    "standard_version": _l("评分标准版本"),
+    "unit_item_switch": _l("单位停用项目"),
+    "unit_standard_setting": _l("单位评分标准设置"),
 }
 
 

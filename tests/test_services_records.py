@@ -196,7 +196,8 @@ def test_appraisals_for_a_branch_in_one_call(db, unit):
 
 def test_record_event_with_roster_and_kinds(db, unit):
     zhang, li, newcomer, wang = unit["members"]
-    assert [m.name for m in roster(unit["first"], D(2025, 1, 10))] == ["张喆", "李堃"]
+    # The roll in pinyin order: 李 (lǐ) before 张 (zhāng).
+    assert [m.name for m in roster(unit["first"], D(2025, 1, 10))] == ["李堃", "张喆"]
     with pytest.raises(RecordError) as error:
         record_event(unit["first"], ["theme_day", "party_lesson"], D(2025, 1, 10), "学习",
                      attendance={zhang.id: ("present", None), li.id: ("excused", ""),
