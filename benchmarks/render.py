@@ -1,6 +1,6 @@
 """Scorecard PDFs: seconds per card in a warm process against WeasyPrint alone, and bulk throughput.
 
-1. **per card** — ``render_branch_pdf`` for a sample of branches in one warm process (after a
+1. **per card** — ``render("branch", …).pdf()`` for a sample of branches in one warm process (after a
    warm-up), median and p95 seconds; the same for WeasyPrint rendering the fixed reference
    document ``benchmarks/reference/scorecard.html`` (2 pages, Chinese, a table, an inline SVG; the
    same shipped font file) with nothing of ours around it. Budget: median ratio ≤ 1.5×.
@@ -59,7 +59,7 @@ def per_card(cards: int, year: int, as_of: dt.date) -> dict[str, float]:
     """Seconds per branch card (ours) and per reference document (WeasyPrint alone)."""
     from weasyprint import HTML
 
-    from core.reports.render import render_branch_pdf
+    from core.reports.render import render
 
     registry = get_registry()
     with host_scope():
@@ -76,10 +76,9 @@ def per_card(cards: int, year: int, as_of: dt.date) -> dict[str, float]:
         tenant = tenants[tenant_id]
         with use_tenant(tenant_id):
             organization = db.session.get(Organization, organization_id)
-            # store=False: measure printing, not writing snapshots (bulk jobs store them).
-            return render_branch_pdf(
-                tenant, organization, year, as_of=as_of, registry=registry, store=False
-            )
+            return render(
+                "branch", tenant, year, organization.code, as_of, registry=registry
+            ).pdf()
 
     reference_html = REFERENCE.read_text(encoding="utf-8")
 

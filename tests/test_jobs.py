@@ -24,9 +24,10 @@ from core.jobs.services import resume_interrupted_jobs, start_bulk_job
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.reports import render
-from core.scoring.models import Scorecard
-from core.scoring.services import score_units
+from core.scoring.models import Rectification, Scorecard
+from core.scoring.services import score_units, store_scorecards
 from core.tenancy import host_scope, use_tenant
+from tests.test_reports import pdf_text
 
 YEAR = 2026
 AS_OF = dt.date(2026, 11, 20)  # the demo county's as-of day
@@ -133,7 +134,8 @@ def test_bulk_job_renders_the_scope_into_one_zip_with_an_index(app, db, client, 
     assert set(by_code) == {b.code for b in branches}
     assert {r["文件名"] for r in rows} == set(pdfs)
 
-    # Each row is the scorecard the PDF was rendered from, and the score a fresh scoring gives.
+    # Each row is the result its PDF printed: with nothing stored, the score a fresh scoring
+    # gives, marked as live. "Download all" only reads: no scorecard, no rectification task.
     fresh = {
         b.organization.id: b.result
         for outcome in score_units(_tenants(db, SCOPE), YEAR, get_registry(), as_of=AS_OF)
@@ -141,17 +143,43 @@ def test_bulk_job_renders_the_scope_into_one_zip_with_an_index(app, db, client, 
     }
     for branch in branches:
         row = by_code[branch.code]
-        with use_tenant(branch.tenant_id):
-            card = db.session.scalars(
-                select(Scorecard)
-                .where(Scorecard.organization_id == branch.id)
-                .order_by(Scorecard.id.desc())
-            ).first()
-        assert card is not None
-        assert Decimal(str(row["得分"])) == card.total == fresh[branch.id].total
-        assert Decimal(str(row["满分"])) == card.max
-        assert (row["等级"] or None) == card.grade
+        assert Decimal(str(row["得分"])) == fresh[branch.id].total
+        assert Decimal(str(row["满分"])) == fresh[branch.id].max
+        assert (row["等级"] or None) == fresh[branch.id].grade
+        assert row["状态"].endswith("（实时评分，未存档）")
         assert row["单位"] in {"桐溪县民政局", "桐溪县农业技术推广中心"}
+        assert _scorecard_count(db, branch.id, branch.tenant_id) == 0
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Rectification)) == 0
+
+
+def test_bulk_job_prints_the_assessments_stored_card_when_there_is_one(
+    app, db, client, login, supervisor
+):
+    branch = _branches(db)[0]
+    tenant = db.session.get(Tenant, branch.tenant_id)
+    outcome = score_units([tenant], YEAR, get_registry(), as_of=dt.date(2026, 6, 30))[0]
+    store_scorecards(outcome, created_by="assessment")
+    db.session.commit()
+    with use_tenant(branch.tenant_id):
+        stored = db.session.scalar(select(Scorecard).where(Scorecard.organization_id == branch.id))
+        stored_id, stored_total = stored.id, stored.total
+    with host_scope():
+        tasks_before = db.session.scalar(select(func.count()).select_from(Rectification))
+
+    job = start_bulk_job(supervisor, YEAR, AS_OF)
+    assert _job(db, job.id).status == "done"
+    login(supervisor)
+    archive = _zip_from(client, job.id)
+    sheet = load_workbook(io.BytesIO(archive.read("index.xlsx"))).active
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[2] == branch.code)
+    # The stored record, not marked live.
+    assert Decimal(str(row[4])) == stored_total and "实时评分" not in row[7]
+    pdf = next(n for n in archive.namelist() if n.endswith(f"{branch.code}_{branch.name}.pdf"))
+    assert f"评分表快照 #{stored_id}" in pdf_text(archive.read(pdf))
+    assert _scorecard_count(db, branch.id, branch.tenant_id) == 1  # nothing added by the job
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Rectification)) == tasks_before
 
 
 def test_download_all_button_starts_a_job_for_the_users_scope(app, db, client, login, supervisor):
@@ -258,13 +286,14 @@ def test_interrupted_job_resumes_without_rendering_finished_cards(
     huey = get_huey(app)
     # Count the branch cards the real renderer is asked for, by branch code.
     renders: Counter[str] = Counter()
-    real_render = render.render_branch_pdf
+    real_render = render.render
 
-    def counted(tenant, organization, *args, **kwargs):
-        renders[organization.code] += 1
-        return real_render(tenant, organization, *args, **kwargs)
+    def counted(kind, tenant, year, branch=None, *args, **kwargs):
+        if kind == "branch":
+            renders[branch] += 1
+        return real_render(kind, tenant, year, branch, *args, **kwargs)
 
-    monkeypatch.setattr(render, "render_branch_pdf", counted)
+    monkeypatch.setattr(render, "render", counted)
 
     job = start_bulk_job(supervisor, YEAR, AS_OF)
     assert _job(db, job.id).status == "queued"

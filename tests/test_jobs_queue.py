@@ -108,7 +108,7 @@ def test_plan_lists_every_branch_and_the_units_without_cards(
     db.session.commit()
 
     with host_scope():
-        plan = bulk.build_plan(job, county_available=True)
+        plan = bulk.build_plan(job)
     kinds = [(c["kind"], c.get("branch_code")) for c in plan["cards"]]
     # The scope's roll-up, the unit's summary, then its branches in code order; no committee,
     # no branch founded after the period; nothing for the unit whose plugin is off.

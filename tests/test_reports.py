@@ -28,11 +28,7 @@ from sqlalchemy import func, select
 from core.cli import main
 from core.plugins.manager import get_registry
 from core.reports import charts, engine
-from core.reports.render import (
-    render_branch_html,
-    render_branch_pdf,
-    render_unit_html,
-)
+from core.reports.render import ReportUnavailable, render
 from core.scoring.models import Exemption, Rectification, Scorecard
 from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
@@ -76,6 +72,23 @@ def county(db, tenant, other_tenant, make_organization, make_member, make_user):
             "secretary", other_tenant, username="sw-b01", organization_code="B01"
         ),
     }
+
+
+def branch_html(tenant, branch, year=YEAR, *, as_of=AS_OF) -> str:
+    return render("branch", tenant, year, branch.code, as_of).html
+
+
+def branch_pdf(tenant, branch, year=YEAR, *, as_of=AS_OF) -> bytes:
+    return render("branch", tenant, year, branch.code, as_of).pdf()
+
+
+def assess(db, tenant, branch=None, *, as_of=AS_OF) -> None:
+    """The yearly assessment's act for one unit (or branch): score and store the scorecards."""
+    outcome = score_unit(
+        tenant, YEAR, get_registry(), as_of=as_of, branch_code=branch.code if branch else None
+    )
+    store_scorecards(outcome, created_by="test")
+    db.session.commit()
 
 
 def scorecard_count(db) -> int:
@@ -178,7 +191,7 @@ def test_pages_offer_the_downloads_to_those_allowed(client, login, county):
     assert "/county/rollup.pdf" not in client.get("/units/caizhengju").get_data(as_text=True)
 
 
-# -- snapshots first, live scores stored when asked --------------------------------------------
+# -- snapshots first, else live scores; rendering never stores ----------------------------------
 
 
 def test_download_scores_live_without_storing(client, login, county, db):
@@ -187,9 +200,31 @@ def test_download_scores_live_without_storing(client, login, county, db):
     assert scorecard_count(db) == 0
 
 
-def test_store_freezes_the_card_and_later_renders_print_the_snapshot(app, county, db):
+def test_rendering_never_stores_a_card_or_opens_rectifications(app, county, db):
+    tenant = county["tenant"]
+    for branch in (county["first"], county["second"]):
+        assert "实时评分，未存档" in branch_html(tenant, branch)
+    assert "机关第二党支部" in render("unit", tenant, YEAR, as_of=AS_OF).html
+    render("county", None, YEAR, as_of=AS_OF)
+    assert scorecard_count(db) == 0
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Rectification)) == 0
+
+
+def test_render_refuses_what_it_cannot_print(app, county):
+    tenant = county["tenant"]
+    with pytest.raises(ReportUnavailable, match="没有在 2025 年度参加评分的支部 B09"):
+        render("branch", tenant, YEAR, "B09", AS_OF)
+    with pytest.raises(ValueError):
+        render("ledger", tenant, YEAR)  # not a report kind (yet)
+    with pytest.raises(ValueError):
+        render("branch", tenant, YEAR)  # a branch card names its branch
+
+
+def test_the_assessment_freezes_the_card_and_later_renders_print_the_snapshot(app, county, db):
     tenant, branch = county["tenant"], county["first"]
-    html = render_branch_html(tenant, branch, YEAR, as_of=AS_OF, store=True)
+    assess(db, tenant, branch)
+    html = branch_html(tenant, branch)
     assert scorecard_count(db) == 1
     with use_tenant(tenant.id):
         card = db.session.scalar(select(Scorecard))
@@ -199,7 +234,7 @@ def test_store_freezes_the_card_and_later_renders_print_the_snapshot(app, county
     assert f"评分表快照 #{card.id}" in html
     assert tasks, "lost points open rectification tasks"
     # Rendered again (even as of another day): the stored card, not a new score.
-    again = render_branch_html(tenant, branch, YEAR, as_of=dt.date(2026, 6, 1), store=True)
+    again = branch_html(tenant, branch, as_of=dt.date(2026, 6, 1))
     assert scorecard_count(db) == 1
     assert f"评分表快照 #{card.id}" in again and "记录截至 2026-03-01" in again
     for task in tasks:
@@ -235,14 +270,14 @@ def test_the_newest_snapshot_is_printed(app, county, db):
         db.session.add(newer)
         db.session.commit()
         newer_id = newer.id
-    text = squeeze(pdf_text(render_branch_pdf(tenant, branch, YEAR, as_of=AS_OF)))
+    text = squeeze(pdf_text(branch_pdf(tenant, branch)))
     assert f"评分表快照#{newer_id}" in text
     assert "总分91.50" in text and "等级五星" in text
 
 
 def test_a_card_states_vetoes_plainly(app, county, db):
     tenant, branch = county["tenant"], county["first"]
-    render_branch_html(tenant, branch, YEAR, as_of=AS_OF, store=True)
+    assess(db, tenant, branch)
     with use_tenant(tenant.id):
         stored = db.session.scalar(select(Scorecard))
         vetoed = copy.deepcopy(stored.result)
@@ -280,7 +315,7 @@ def test_a_card_states_vetoes_plainly(app, county, db):
             )
         )
         db.session.commit()
-    text = squeeze(pdf_text(render_branch_pdf(tenant, branch, YEAR, as_of=AS_OF)))
+    text = squeeze(pdf_text(branch_pdf(tenant, branch)))
     assert "一票否决：班子成员违法违纪——等级最高为二星" in text
     assert "依据《评星定级办法》" in text and "[L]" not in text  # stored tags stay off the card
     assert "按得分应为四星，评定为二星。" in text
@@ -302,7 +337,7 @@ def test_a_card_states_exemptions_and_pending_items(app, county, db):
             )
         )
         db.session.commit()
-    text = squeeze(pdf_text(render_branch_pdf(tenant, branch, YEAR, as_of=AS_OF, store=False)))
+    text = squeeze(pdf_text(branch_pdf(tenant, branch)))
     assert "豁免：党员大会——党员大会：经机关工委督导批准豁免（支部书记长期病休）" in text
     assert "待评分：" in text  # on-site items have no score yet
     assert "实时评分，未存档" in text
@@ -316,14 +351,14 @@ def test_a_new_branch_is_not_rated_and_the_card_says_why(
     )
     make_member(young, name="钱程")
     text = squeeze(
-        pdf_text(render_branch_pdf(county["tenant"], young, YEAR, as_of=AS_OF, store=False))
+        pdf_text(branch_pdf(county["tenant"], young))
     )
     assert "等级不参加评定" in text
     assert "不参加评定：成立不满1年" in text
 
 
 def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
-    pdf = render_branch_pdf(county["tenant"], county["first"], YEAR, as_of=AS_OF, store=False)
+    pdf = branch_pdf(county["tenant"], county["first"])
     reader = PdfReader(BytesIO(pdf))
     text = pdf_text(pdf)
     for line in ("党支部书记（签字）", "单位党组织（盖章）", "督导（签字）"):
@@ -341,7 +376,7 @@ def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
 
 
 def test_unit_summary_has_every_branch_side_by_side(app, county):
-    html = render_unit_html(county["tenant"], YEAR, as_of=AS_OF, store=False)
+    html = render("unit", county["tenant"], YEAR, as_of=AS_OF).html
     assert "机关第一党支部" in html and "机关第二党支部" in html and "水务集团" not in html
     assert html.count('class="block-head"') >= 5  # one column per block
     assert "待办与提醒" in html
@@ -351,7 +386,7 @@ def test_a_unit_without_its_plugin_is_reported_not_printed(app, county, db):
     tenant = county["tenant"]
     tenant.plugin_enabled = False
     db.session.commit()
-    html = render_unit_html(tenant, YEAR, as_of=AS_OF, store=False)
+    html = render("unit", tenant, YEAR, as_of=AS_OF).html
     assert "未评分：" in html and "未启用单位类型插件" in html
 
 
@@ -511,7 +546,7 @@ def test_cli_renders_every_branch_card_into_a_folder(runner, county, tmp_path, d
     files = sorted(p.name for p in out.iterdir())
     assert files == ["caizhengju-B01-2025.pdf", "caizhengju-B02-2025.pdf"]
     assert "机关第二党支部" in squeeze(pdf_text((out / files[1]).read_bytes()))
-    assert scorecard_count(db) == 0  # nothing stored without --save
+    assert scorecard_count(db) == 0  # rendering never stores
 
 
 def test_cli_renders_one_card_unit_and_county_to_files(runner, county, tmp_path, db):
@@ -529,10 +564,19 @@ def test_cli_renders_one_card_unit_and_county_to_files(runner, county, tmp_path,
         "2026-03-01",
         "--out",
         str(card),
-        "--save",
     )
     assert result.exit_code == 0, result.output
-    assert card.read_bytes().startswith(b"%PDF") and scorecard_count(db) == 1
+    assert card.read_bytes().startswith(b"%PDF") and scorecard_count(db) == 0
+    assert "实时评分，未存档" in squeeze(pdf_text(card.read_bytes()))
+    # Storing is the assessment's (`score --save`); afterwards the card prints the record.
+    result = run(runner, "score", "--tenant", "caizhengju", "--year", "2025", "--as-of", "2026-03-01", "--save")
+    assert result.exit_code == 0, result.output
+    assert scorecard_count(db) == 2
+    result = run(
+        runner, "render", "--tenant", "caizhengju", "--year", "2025", "--branch", "B01", "--out", str(card)
+    )
+    assert result.exit_code == 0, result.output
+    assert "评分表快照#" in squeeze(pdf_text(card.read_bytes()))
     result = run(
         runner,
         "render",
@@ -611,6 +655,9 @@ def test_cli_says_what_is_wrong_in_chinese(runner, county, tmp_path):
     assert result.exit_code != 0 and "应为目录" in result.output
     result = run(runner, "render", "--tenant", "nowhere", "--year", "2025", "--out", str(tmp_path))
     assert result.exit_code != 0 and "没有代码为 nowhere 的单位" in result.output
+    # Rendering has no way to store: that is the yearly assessment's act.
+    result = run(runner, "render", "--tenant", "caizhengju", "--year", "2025", "--save", "--out", str(tmp_path))
+    assert result.exit_code != 0 and "--save" in result.output
 
 
 def test_chart_labels_are_never_drawn_past_the_left_edge():

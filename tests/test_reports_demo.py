@@ -29,14 +29,8 @@ from core.host.models import Tenant
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.reports.engine import FONT_FILE
-from core.reports.render import (
-    render_branch_html,
-    render_branch_reports,
-    render_county_html,
-    render_county_pdf,
-    render_unit_html,
-    render_unit_pdf,
-)
+from core.reports.render import render
+from core.reports.snapshots import unit_sources
 from core.scoring.services import score_unit
 from core.tenancy import set_tenant, use_tenant
 from tests.conftest import _empty_all_tables
@@ -126,7 +120,12 @@ def cards(demo_app) -> dict[tuple[str, str], dict]:
     found: dict[tuple[str, str], dict] = {}
     tenants = _db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
     for tenant in tenants:
-        reports = render_branch_reports(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+        # The unit is scored once and every card printed from that result (the bulk path).
+        sources = unit_sources(tenant, YEAR, registry, as_of=AS_OF)
+        reports = [
+            render("branch", tenant, YEAR, s.organization.code, AS_OF, registry=registry, sources=sources)
+            for s in sources.branches
+        ]
         scored = {
             b["code"]: b
             for b in score_unit(tenant, YEAR, registry, as_of=AS_OF).to_dict()["branches"]
@@ -220,7 +219,7 @@ def test_not_rated_branch_says_why(demo_app):
     tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "jiaotou"))
     with use_tenant(tenant.id):
         branch = _db.session.scalar(select(Organization).where(Organization.code == "jt-b3"))
-        html = render_branch_html(tenant, branch, 2026, as_of=AS_OF, registry=registry, store=False)
+        html = render("branch", tenant, 2026, branch.code, AS_OF, registry=registry).html
     # Founded 2026-03-10 (tenants/README.md): under a year old on the as-of day.
     result = score_unit(tenant, 2026, registry, as_of=AS_OF, branch_code="jt-b3").to_dict()[
         "branches"
@@ -235,7 +234,7 @@ def test_not_rated_branch_says_why(demo_app):
 def test_unit_summary_lists_every_branch_with_its_blocks_and_alerts(demo_app, cards):
     registry = get_registry()
     tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "caizheng"))
-    pdf = render_unit_pdf(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+    pdf = render("unit", tenant, YEAR, as_of=AS_OF, registry=registry).pdf()
     text = squeeze(pdftotext(pdf))
     for (slug, _code), card in cards.items():
         if slug == "caizheng":
@@ -244,19 +243,19 @@ def test_unit_summary_lists_every_branch_with_its_blocks_and_alerts(demo_app, ca
             for block in card["json"]["blocks"]:
                 assert f"{block['score']}/{block['max']}" in text
     assert "待办与提醒" in text
-    html = render_unit_html(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+    html = render("unit", tenant, YEAR, as_of=AS_OF, registry=registry).html
     assert "本月尚未召开" in html or "今年尚未开展" in html or "学时进度落后" in html
 
 
 def test_lapsed_dues_alert_reaches_the_unit_summary(demo_app):
     tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == "lvxin"))
-    text = squeeze(pdftotext(render_unit_pdf(tenant, 2026, as_of=AS_OF, store=False)))
+    text = squeeze(pdftotext(render("unit", tenant, 2026, as_of=AS_OF).pdf()))
     # lvxin-007 朱志强 has not paid for six months (tenants/README.md, planted gaps).
     assert "朱志强已连续6个月未交党费" in text
 
 
 def test_county_rollup_ranks_units_and_applies_the_hosts_rules(demo_app):
-    pdf = render_county_pdf(YEAR, as_of=AS_OF)
+    pdf = render("county", None, YEAR, as_of=AS_OF).pdf()
     text = squeeze(pdftotext(pdf))
     assert "前6位的单位予以表扬" in text and "后2位的单位由县委组织部约谈党组织书记" in text
     units = _db.session.scalars(select(Tenant)).all()
@@ -273,7 +272,7 @@ def test_county_rollup_restricted_to_a_scope_says_so(demo_app):
     ids = list(
         _db.session.scalars(select(Tenant.id).where(Tenant.unit_type.in_(("organ", "institution"))))
     )
-    html = render_county_html(YEAR, ids, as_of=AS_OF)
+    html = render("county", None, YEAR, as_of=AS_OF, scope=ids).html
     text = printed_text(html)
     assert "不是全县名次" in text
     assert "桐溪县财政局" in text and "桐溪县水务集团有限公司" not in text
@@ -368,9 +367,9 @@ def test_no_code_or_placeholder_citation_on_any_demo_card(demo_app):
         for organization in branches:
             with use_tenant(tenant.id):
                 try:
-                    html = render_branch_html(
-                        tenant, organization, YEAR, as_of=AS_OF, registry=registry, store=False
-                    )
+                    html = render(
+                        "branch", tenant, YEAR, organization.code, AS_OF, registry=registry
+                    ).html
                 except Exception as error:  # a branch founded after the year has no card
                     if "ReportUnavailable" not in type(error).__name__:
                         raise
@@ -381,11 +380,11 @@ def test_no_code_or_placeholder_citation_on_any_demo_card(demo_app):
                 found[f"{tenant.slug}/{organization.code}"] = leaks or ["placeholder citation"]
         with use_tenant(tenant.id):
             leaks = code_leaks(printed_text(
-                render_unit_html(tenant, YEAR, as_of=AS_OF, registry=registry, store=False)
+                render("unit", tenant, YEAR, as_of=AS_OF, registry=registry).html
             ))
         if leaks:
             found[tenant.slug] = leaks
-    leaks = code_leaks(printed_text(render_county_html(YEAR, as_of=AS_OF, registry=registry)))
+    leaks = code_leaks(printed_text(render("county", None, YEAR, as_of=AS_OF, registry=registry).html))
     if leaks:
         found["county"] = leaks
     assert not found, found

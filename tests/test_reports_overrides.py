@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from core.reports.engine import REPORTS_DIR
-from core.reports.render import render_branch_reports, render_county_html, render_unit_html
+from core.reports.render import render
 
 YEAR = 2025
 AS_OF = dt.date(2026, 3, 1)
@@ -54,7 +54,7 @@ def write(path: Path, text: str) -> Path:
 
 def card(tenant):
     """The tenant's B01 card, rendered (HTML, notes, stylesheets) without storing anything."""
-    return render_branch_reports(tenant, YEAR, as_of=AS_OF, store=False)[0]
+    return render("branch", tenant, YEAR, "B01", AS_OF)
 
 
 def text_of(report) -> str:
@@ -94,11 +94,9 @@ def test_the_hosts_override_reaches_every_unit_and_a_tenants_wins(units, tenants
     assert "财政局专用标题" in ours and "中共桐溪县委组织部监制" not in ours
     assert "中共桐溪县委组织部监制" in theirs and "财政局专用标题" not in theirs
     # The county roll-up reads only the host's folder.
-    assert "中共桐溪县委组织部监制" in render_county_html(YEAR, as_of=AS_OF)
+    assert "中共桐溪县委组织部监制" in render("county", None, YEAR, as_of=AS_OF).html
     # Per-report settings stay with their report: the unit summary keeps the host's lines.
-    assert "中共桐溪县委组织部监制" in render_unit_html(
-        units["caizhengju"], YEAR, as_of=AS_OF, store=False
-    )
+    assert "中共桐溪县委组织部监制" in render("unit", units["caizhengju"], YEAR, as_of=AS_OF).html
 
 
 def test_a_tenant_template_replaces_the_card(units, tenants_dir):
@@ -145,7 +143,7 @@ def test_a_template_using_an_unknown_variable_falls_back(units, tenants_dir):
         tenants_dir / "_host" / "reports" / "unit" / "summary.html",
         '{% extends "_layout.html" %}{% block content %}{{ no_such_thing.total }}{% endblock %}',
     )
-    html = render_unit_html(units["minzhengju"], YEAR, as_of=AS_OF, store=False)
+    html = render("unit", units["minzhengju"], YEAR, as_of=AS_OF).html
     assert "各支部得分" in html and "自定义模板无法使用" in html
 
 

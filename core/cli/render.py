@@ -8,23 +8,16 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.audit.recorder import acting_as
 from core.cli.common import tenant_by_slug
 from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
-from core.reports.render import (
-    ReportUnavailable,
-    render_branch_pdf,
-    render_branch_pdfs,
-    render_county_pdf,
-    render_unit_pdf,
-)
+from core.reports.render import ReportUnavailable, render
+from core.reports.snapshots import unit_sources
 from core.tenancy import use_tenant
-
-ACTOR = "cli:render"
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -53,12 +46,13 @@ def _write(path: Path, pdf: bytes, started: float) -> None:
 
 
 @click.command(
+    "render",
     help=(
-        "生成评分表 PDF：支部评分表、单位汇总或全县汇总。没有存档评分表的支部按 --as-of 实时评分；"
-        "加 --save 则把实时评分存档（并生成整改任务）。\n\n"
-        "Render scorecard PDFs: branch cards, a unit summary or the county roll-up. Branches without "
-        "a stored scorecard are scored as of --as-of; --save stores those scores (and opens "
-        "rectification tasks)."
+        "生成评分表 PDF：支部评分表、单位汇总或全县汇总。印出存档的评分表；没有存档的支部按 --as-of "
+        "实时评分（不存档：存档是年度考核 `branchmark score --save` 的事）。\n\n"
+        "Render scorecard PDFs: branch cards, a unit summary or the county roll-up. Stored "
+        "scorecards are printed; branches without one are scored as of --as-of and nothing is "
+        "stored (storing is the yearly assessment's: `branchmark score --save`)."
     )
 )
 @click.option(
@@ -90,69 +84,60 @@ def _write(path: Path, pdf: bytes, started: float) -> None:
     type=click.Path(path_type=Path),
     help="输出文件，或目录（多个支部评分表时必须是目录）(output file, or a folder for several cards).",
 )
-@click.option(
-    "--save", is_flag=True, help="把实时评分存档为评分表快照 (store live scores as scorecards)."
-)
 @with_appcontext
-def render(
+def render_command(
     slug: str | None,
     year: int,
     branch_code: str | None,
     kind: str,
     as_of: str | None,
     out: Path,
-    save: bool,
 ) -> None:
     registry = get_registry()
     day = _parse_date(as_of)
     started = time.perf_counter()
     if kind == "county":
-        tenant_ids = [tenant_by_slug(slug).id] if slug else None
-        pdf = render_county_pdf(year, tenant_ids, as_of=day, registry=registry)
+        scope = [tenant_by_slug(slug).id] if slug else None
+        pdf = render("county", None, year, as_of=day, scope=scope, registry=registry).pdf()
         _write(_target(out, f"county-{year}.pdf"), pdf, started)
         return
     if not slug:
         raise click.UsageError("--kind branch/unit 需要 --tenant (needs --tenant)")
     tenant = tenant_by_slug(slug)
-    with acting_as(None, ACTOR):
-        try:
-            if kind == "unit":
-                pdf = render_unit_pdf(
-                    tenant, year, as_of=day, registry=registry, store=save, created_by=ACTOR
+    try:
+        if kind == "unit":
+            pdf = render("unit", tenant, year, as_of=day, registry=registry).pdf()
+            _write(_target(out, f"{tenant.slug}-{year}.pdf"), pdf, started)
+            return
+        if branch_code:
+            with use_tenant(tenant.id):
+                organization = db.session.scalar(
+                    select(Organization).where(Organization.code == branch_code)
                 )
-                _write(_target(out, f"{tenant.slug}-{year}.pdf"), pdf, started)
-                return
-            if branch_code:
-                with use_tenant(tenant.id):
-                    organization = db.session.scalar(
-                        select(Organization).where(Organization.code == branch_code)
-                    )
-                if organization is None:
-                    raise click.BadParameter(
-                        f"单位 {slug} 中没有代码为 {branch_code} 的支部 (no such branch)",
-                        param_hint="--branch",
-                    )
-                pdf = render_branch_pdf(
-                    tenant,
-                    organization,
-                    year,
-                    as_of=day,
-                    registry=registry,
-                    store=save,
-                    created_by=ACTOR,
-                )
-                _write(_target(out, f"{tenant.slug}-{branch_code}-{year}.pdf"), pdf, started)
-                return
-            if out.suffix.lower() == ".pdf" and not out.is_dir():
+            if organization is None:
                 raise click.BadParameter(
-                    "生成全部支部评分表时 --out 应为目录 (--out must be a folder for several cards)",
-                    param_hint="--out",
+                    f"单位 {slug} 中没有代码为 {branch_code} 的支部 (no such branch)",
+                    param_hint="--branch",
                 )
-            out.mkdir(parents=True, exist_ok=True)
-            cards = render_branch_pdfs(
-                tenant, year, as_of=day, registry=registry, store=save, created_by=ACTOR
+            pdf = render("branch", tenant, year, branch_code, day, registry=registry).pdf()
+            _write(_target(out, f"{tenant.slug}-{branch_code}-{year}.pdf"), pdf, started)
+            return
+        if out.suffix.lower() == ".pdf" and not out.is_dir():
+            raise click.BadParameter(
+                "生成全部支部评分表时 --out 应为目录 (--out must be a folder for several cards)",
+                param_hint="--out",
             )
-        except ReportUnavailable as reason:
-            raise click.ClickException(str(reason)) from None
-    for code, pdf in cards.items():
-        _write(out / f"{tenant.slug}-{code}-{year}.pdf", pdf, started)
+        out.mkdir(parents=True, exist_ok=True)
+        # The unit is scored once; every card is printed from that one result.
+        sources = unit_sources(tenant, year, registry, as_of=day)
+        if not sources.branches:
+            raise ReportUnavailable(
+                sources.not_scored_reason
+                or _("%(unit)s 在 %(year)s 年度没有党支部", unit=tenant.name, year=year)
+            )
+        for source in sources.branches:
+            code = source.organization.code
+            report = render("branch", tenant, year, code, day, registry=registry, sources=sources)
+            _write(out / f"{tenant.slug}-{code}-{year}.pdf", report.pdf(), started)
+    except ReportUnavailable as reason:
+        raise click.ClickException(str(reason)) from None

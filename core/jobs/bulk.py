@@ -45,7 +45,8 @@ from core.jobs.models import Job
 from core.metrics import BRANCH_KINDS, Period
 from core.organizations.models import Organization
 from core.plugins.manager import UnknownUnitType, get_registry
-from core.scoring.models import Scorecard
+from core.reports import render as reports
+from core.reports.snapshots import BranchSource, UnitSources, unit_sources
 from core.tenancy import host_scope, use_tenant
 from core.vocabulary import SCORECARD_STATUSES, label
 
@@ -155,7 +156,7 @@ def _unit_type_label(key: str) -> str:
         return key
 
 
-def build_plan(job: Job, *, county_available: bool) -> dict[str, Any]:
+def build_plan(job: Job) -> dict[str, Any]:
     """The cards of a job's scope, in reading order, and how they are split into chunks.
 
     Read inside ``host_scope``: a supervisor's scope spans units. Two queries whatever the size.
@@ -191,12 +192,11 @@ def build_plan(job: Job, *, county_available: bool) -> dict[str, Any]:
         cards.append(card)
         return card["no"]
 
-    if county_available:
-        # The roll-up of the scope: the whole county for a host admin, else the units in scope.
-        whole = bool(job.params.get("county"))
-        title = _("全县汇总") if whole else _("范围汇总")
-        card = {"kind": "county", "title": title, "tenant_ids": None if whole else tenant_ids}
-        chunks.append([add({**card, "file": f"00_{safe_name(title)}.pdf"})])
+    # The roll-up of the scope: the whole county for a host admin, else the units in scope.
+    whole = bool(job.params.get("county"))
+    title = _("全县汇总") if whole else _("范围汇总")
+    card = {"kind": "county", "title": title, "tenant_ids": None if whole else tenant_ids}
+    chunks.append([add({**card, "file": f"00_{safe_name(title)}.pdf"})])
     for tenant in tenants:
         unit_info = {
             "tenant_id": tenant.id,
@@ -258,7 +258,7 @@ def plan_job(job_id: int, enqueue: Enqueue) -> None:
             # Resumed: keep the first plan so the cards already written stay the ones counted.
             plan = _load_plan(job_id)
         else:
-            plan = build_plan(job, county_available=_county_renderer() is not None)
+            plan = build_plan(job)
             _write_atomically(plan_file, json.dumps(plan, ensure_ascii=False).encode("utf-8"))
         finished = sum(1 for card in plan["cards"] if _row_path(job_id, card).exists())
         job.status = "running"
@@ -276,20 +276,6 @@ def plan_job(job_id: int, enqueue: Enqueue) -> None:
 
 
 # ---------------------------------------------------------------- chunk
-
-
-def _renderers():
-    """The report module (``core.reports.render``)."""
-    from core.reports import render
-
-    return render
-
-
-def _county_renderer():
-    try:
-        return getattr(_renderers(), "render_county_pdf", None)
-    except ImportError:
-        return None
 
 
 def _job_is_running(job_id: int) -> bool:
@@ -319,6 +305,66 @@ def _row_path(job_id: int, card: dict[str, Any]) -> Path:
     return job_folder(job_id) / "rows" / f"{card['no']}.json"
 
 
+class ChunkPrinter:
+    """Prints the cards of one chunk: the chunk's unit is scored once, on first need, and its
+    summary and every branch card are printed from that one result. Nothing is stored.
+    """
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.registry = get_registry()
+        self._sources: dict[int, UnitSources] = {}
+        self._tenants: dict[int, Tenant] = {}
+
+    def _tenant(self, tenant_id: int) -> Tenant:
+        if tenant_id not in self._tenants:
+            with host_scope():
+                self._tenants[tenant_id] = db.session.get(Tenant, tenant_id)
+        return self._tenants[tenant_id]
+
+    def sources(self, tenant_id: int) -> UnitSources:
+        """The unit's results (stored scorecards, else live), computed once per chunk."""
+        if tenant_id not in self._sources:
+            tenant = self._tenant(tenant_id)
+            self._sources[tenant_id] = unit_sources(
+                tenant, self.period.year, self.registry, as_of=self.period.as_of
+            )
+        return self._sources[tenant_id]
+
+    def source(self, card: dict[str, Any]) -> BranchSource | None:
+        """The result a branch card prints (``None`` for summaries, or a branch without one)."""
+        if card["kind"] != "branch":
+            return None
+        return self.sources(card["tenant_id"]).branch(card["branch_code"])
+
+    def pdf(self, card: dict[str, Any]) -> bytes:
+        """One card's PDF.
+
+        :raises ReportUnavailable: nothing to print for this card (the index says why).
+        """
+        year, as_of = self.period.year, self.period.as_of
+        if card["kind"] == "county":
+            with host_scope():
+                report = reports.render(
+                    "county", None, year, as_of=as_of, scope=card["tenant_ids"], registry=self.registry
+                )
+        else:
+            tenant = self._tenant(card["tenant_id"])
+            with use_tenant(tenant.id):
+                report = reports.render(
+                    card["kind"],
+                    tenant,
+                    year,
+                    card.get("branch_code"),
+                    as_of,
+                    registry=self.registry,
+                    sources=self.sources(tenant.id),
+                )
+        pdf = report.pdf()
+        db.session.rollback()  # reading only: end the transaction before the next card
+        return pdf
+
+
 def render_chunk(job_id: int, index: int, enqueue: Enqueue) -> None:
     """Render the chunk's cards not finished yet, then queue the finish when every chunk is done.
 
@@ -329,20 +375,20 @@ def render_chunk(job_id: int, index: int, enqueue: Enqueue) -> None:
         return
     plan = _load_plan(job_id)
     with host_scope():
-        period = _period(db.session.get(Job, job_id))
-    created_by = f"job:{job_id}"
+        printer = ChunkPrinter(_period(db.session.get(Job, job_id)))
     for number in plan["chunks"][index]:
         card = plan["cards"][number]
         if _row_path(job_id, card).exists():
             continue  # finished before a restart
         path = _card_path(job_id, card)
         unavailable = None
-        if not path.exists():
-            try:
-                _link_into_place(path, render_pdf(card, period, created_by=created_by))
-            except _report_unavailable() as error:
-                unavailable = str(error)
-        row = index_row(card, period, unavailable=unavailable)
+        try:
+            if not path.exists():
+                _link_into_place(path, printer.pdf(card))
+            source = printer.source(card)
+        except reports.ReportUnavailable as error:
+            unavailable, source = str(error), None
+        row = index_row(card, source, unavailable=unavailable)
         if _link_into_place(_row_path(job_id, card), json.dumps(row, ensure_ascii=False).encode()):
             _count_one(job_id)
         if not _job_is_running(job_id):  # failed elsewhere: stop early
@@ -353,53 +399,10 @@ def render_chunk(job_id: int, index: int, enqueue: Enqueue) -> None:
         enqueue(FINISH_TASK, job_id)
 
 
-def _report_unavailable() -> type[Exception]:
-    """The renderer's "nothing to print" error (a branch with no result for the year …)."""
-    return getattr(_renderers(), "ReportUnavailable", LookupError)
-
-
-def render_pdf(card: dict[str, Any], period: Period, *, created_by: str) -> bytes:
-    """One card's PDF.
-
-    Branch cards are rendered with ``store=True``: the renderer prints the branch's newest stored
-    scorecard, or scores the branch and stores the result, so the index (read from that
-    snapshot by :func:`index_row`) and the PDF cannot disagree.
-
-    :param created_by: recorded on scorecards stored on the way.
-    :raises ReportUnavailable: the renderer has nothing to print for this card.
-    """
-    render = _renderers()
-    registry = get_registry()
-    if card["kind"] == "county":
-        with host_scope():
-            return render.render_county_pdf(
-                period.year, card["tenant_ids"], as_of=period.as_of, registry=registry
-            )
-    with host_scope():
-        tenant = db.session.get(Tenant, card["tenant_id"])
-    with use_tenant(tenant.id):
-        if card["kind"] == "unit":
-            pdf = render.render_unit_pdf(
-                tenant, period.year, as_of=period.as_of, registry=registry, created_by=created_by
-            )
-        else:
-            pdf = render.render_branch_pdf(
-                tenant,
-                db.session.get(Organization, card["organization_id"]),
-                period.year,
-                as_of=period.as_of,
-                registry=registry,
-                store=True,
-                created_by=created_by,
-            )
-    db.session.commit()  # keep the snapshots the PDF was made from
-    return pdf
-
-
 def index_row(
-    card: dict[str, Any], period: Period, *, unavailable: str | None = None
+    card: dict[str, Any], source: BranchSource | None, *, unavailable: str | None = None
 ) -> dict[str, Any]:
-    """The card's line in ``index.xlsx``: a branch's from its newest stored scorecard."""
+    """The card's line in ``index.xlsx``: a branch's from the result its PDF printed."""
     row = {
         "unit": card.get("unit", ""),
         "unit_type": card.get("unit_type", ""),
@@ -417,25 +420,16 @@ def index_row(
         row.update(branch_name=_("单位汇总"), status=unavailable or _("汇总"))
     elif unavailable:
         row["status"] = unavailable
-    else:
-        with use_tenant(card["tenant_id"]):
-            scorecard = db.session.scalars(
-                select(Scorecard)
-                .where(
-                    Scorecard.organization_id == card["organization_id"],
-                    Scorecard.year == period.year,
-                )
-                .order_by(Scorecard.id.desc())
-                .limit(1)
-            ).first()
-            if scorecard is not None:
-                row.update(
-                    total=str(scorecard.total),
-                    max=str(scorecard.max),
-                    grade=scorecard.grade or "",
-                    status=label(SCORECARD_STATUSES, scorecard.status),
-                )
-        db.session.commit()
+    elif source is not None:
+        result = source.result
+        status = str(label(SCORECARD_STATUSES, result.get("status", "")))
+        row.update(
+            total=str(result.get("total")),
+            max=str(result.get("max")),
+            grade=result.get("grade") or "",
+            # A live result is not the assessment's record: the index says so, as the card does.
+            status=_("%(status)s（实时评分，未存档）", status=status) if source.live else status,
+        )
     return row
 
 

@@ -1,14 +1,18 @@
-"""The report API: branch scorecard, unit summary and county roll-up as HTML or PDF.
+"""The report API: one entry point, :func:`render`, for the branch card, the unit summary and the
+county roll-up.
 
-Each report prints the newest stored scorecard of a branch and year when there is one; otherwise
-the branch is scored now, and with ``store=True`` that result is stored as a scorecard (which also
-opens rectification tasks) so the printed card can be reproduced. Call inside an application
-context; the functions check no permissions (the views and commands do).
+A report prints the newest stored scorecard of a branch and year when there is one (the yearly
+assessment's record); otherwise the branch is scored now and the live result printed. Rendering
+never writes: storing scorecards and opening rectification tasks is the yearly assessment's
+act (``core.host.services.run_assessment``, ``branchmark score --save``), done before rendering
+where a stored card is wanted. Call inside an application context; nothing here checks
+permissions (the views and commands do).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,18 +23,19 @@ from sqlalchemy import select
 from core.authoring.services import effective_standard, standards_of
 from core.extensions import db
 from core.host.models import Host, Tenant
-from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType, get_registry
 from core.reports import content
 from core.reports.engine import REPORTS_DIR, write_pdf
 from core.reports.overrides import ReportLook, render_template, resolve_look
-from core.reports.snapshots import BranchSource, open_rectifications, unit_sources
+from core.reports.snapshots import BranchSource, UnitSources, open_rectifications, unit_sources
 from core.tenancy import use_tenant
 from core.timezone import local_today
 from core.vocabulary import ORGANIZATION_KINDS, label
 
 #: Reports are official Chinese documents, whatever language the requesting page uses.
 REPORT_LOCALE = "zh"
+#: What :func:`render` prints: a branch's card, a unit's summary, the county's roll-up.
+REPORT_KINDS = ("branch", "unit", "county")
 
 
 @dataclass
@@ -41,12 +46,14 @@ class RenderedReport:
     :param look: template, stylesheets, title lines and ``notes`` (override problems, printed).
     :param name: a file name stem, e.g. ``caizheng-cz-b1-2025``.
     :param code: the branch code for branch cards, else ``None``.
+    :param source: for a branch card, the result it prints (stored or live).
     """
 
     html: str
     look: ReportLook
     name: str
     code: str | None = None
+    source: BranchSource | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -56,6 +63,62 @@ class RenderedReport:
     def pdf(self) -> bytes:
         """The report as PDF (WeasyPrint with the shared font configuration)."""
         return write_pdf(self.html, base_url=REPORTS_DIR, stylesheets=self.look.stylesheets)
+
+
+class ReportUnavailable(LookupError):
+    """Nothing to print: the unit is not scored (plugin off …) or the branch did not exist then.
+
+    The message is Chinese and says why.
+    """
+
+
+def render(
+    kind: str,
+    tenant: Tenant | None,
+    year: int,
+    branch: str | None = None,
+    as_of: dt.date | None = None,
+    *,
+    scope: Sequence[int] | None = None,
+    registry: PluginRegistry | None = None,
+    sources: UnitSources | None = None,
+) -> RenderedReport:
+    """Render one report to HTML (``.pdf()`` on the result lays it out).
+
+    :param kind: ``branch`` (one branch's scorecard), ``unit`` (a unit's summary) or ``county``
+        (the roll-up of the county, or of ``scope``).
+    :param tenant: the unit (``branch`` and ``unit``); ``None`` for ``county``.
+    :param year: the assessment year.
+    :param branch: the branch code (``branch`` only).
+    :param as_of: the day a live score reads records on (default today); a stored scorecard
+        keeps its own. The unit summary's alerts look forward from this day.
+    :param scope: ``county`` only: just these units (a supervisor's scope); ``None`` is the
+        whole county, and a restricted roll-up says its places are not county places.
+    :param registry: the plugin registry (default: the app's).
+    :param sources: the unit's results from :func:`core.reports.snapshots.unit_sources`, when the
+        caller prints several reports of one unit: the unit is then scored once for all of them.
+    :raises ReportUnavailable: the unit is not scored, or the branch has no result for the year.
+    :raises ValueError: an unknown kind, or arguments that do not fit it.
+    """
+    registry = registry or get_registry()
+    with force_locale(REPORT_LOCALE):
+        if kind == "county":
+            if tenant is not None or branch is not None:
+                raise ValueError("render('county', ...) takes scope=, not a unit or a branch")
+            return _county(year, scope, as_of=as_of, registry=registry)
+        if kind not in REPORT_KINDS:
+            raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(REPORT_KINDS)}")
+        if tenant is None:
+            raise ValueError(f"render({kind!r}, ...) needs a unit")
+        if kind == "branch" and not branch:
+            raise ValueError("render('branch', ...) needs a branch code")
+        if sources is None:
+            sources = unit_sources(
+                tenant, year, registry, as_of=as_of, branch_code=branch if kind == "branch" else None
+            )
+        if kind == "unit":
+            return _unit(tenant, year, sources, as_of=as_of, registry=registry)
+        return _branch(tenant, year, branch, sources, registry=registry)
 
 
 def _host() -> tuple[str, str]:
@@ -99,220 +162,82 @@ def _snapshot(source: BranchSource) -> content.Snapshot:
     )
 
 
-def _branch_cards(
-    tenant: Tenant,
-    year: int,
-    *,
-    as_of: dt.date | None,
-    registry: PluginRegistry,
-    store: bool,
-    created_by: str,
-    branch_code: str | None = None,
-) -> list[RenderedReport]:
-    # One look per unit: the override files are read and checked once, not per card.
+def _branch(
+    tenant: Tenant, year: int, code: str, sources: UnitSources, *, registry: PluginRegistry
+) -> RenderedReport:
+    source = sources.branch(code)
+    if source is None:
+        if sources.not_scored_reason:
+            raise ReportUnavailable(sources.not_scored_reason)
+        raise ReportUnavailable(
+            _(
+                "%(unit)s 没有在 %(year)s 年度参加评分的支部 %(code)s",
+                unit=tenant.name,
+                year=year,
+                code=code,
+            )
+        )
     look = resolve_look(
         "branch",
         tenant.slug,
         placeholders=_placeholders(tenant, year),
         plugin_template=_plugin_template(registry, tenant.unit_type),
     )
-    unit_type_name = _unit_type_name(registry, tenant.unit_type)
     generated_at = content.now_local().strftime("%Y-%m-%d %H:%M")
-    rendered: list[RenderedReport] = []
     with use_tenant(tenant.id):
-        sources = unit_sources(
-            tenant,
-            year,
-            registry,
-            as_of=as_of,
-            branch_code=branch_code,
-            store=store,
-            created_by=created_by,
-        )
-        tasks = open_rectifications(tenant, [s.organization.id for s in sources.branches], year)
-        for source in sources.branches:
-            organization = source.organization
-            card = content.branch_card(
-                unit_name=tenant.name,
-                unit_slug=tenant.slug,
-                unit_type=tenant.unit_type,
-                unit_type_name=unit_type_name,
-                branch_name=organization.name,
-                branch_code=organization.code,
-                branch_kind=label(ORGANIZATION_KINDS, organization.kind),
-                year=year,
-                result=source.result,
-                snapshot=_snapshot(source),
-                standard_title=_standard_title(
-                    registry, tenant.unit_type, source.result.get("standard_key", "")
-                ),
-                rectifications=[
-                    content.Rectification(
-                        title=t.title,
-                        description=t.description,
-                        opened_on=t.opened_on.isoformat(),
-                        due_on=t.due_on.isoformat() if t.due_on else "",
-                    )
-                    for t in tasks.get(organization.id, [])
-                ],
-                generated_at=generated_at,
-            )
-            html = render_template(look, {"card": card, "generated_at": generated_at})
-            rendered.append(
-                RenderedReport(
-                    html, look, f"{tenant.slug}-{organization.code}-{year}", organization.code
+        organization = source.organization
+        tasks = open_rectifications(tenant, [organization.id], year)
+        card = content.branch_card(
+            unit_name=tenant.name,
+            unit_slug=tenant.slug,
+            unit_type=tenant.unit_type,
+            unit_type_name=_unit_type_name(registry, tenant.unit_type),
+            branch_name=organization.name,
+            branch_code=organization.code,
+            branch_kind=label(ORGANIZATION_KINDS, organization.kind),
+            year=year,
+            result=source.result,
+            snapshot=_snapshot(source),
+            standard_title=_standard_title(
+                registry, tenant.unit_type, source.result.get("standard_key", "")
+            ),
+            rectifications=[
+                content.Rectification(
+                    title=t.title,
+                    description=t.description,
+                    opened_on=t.opened_on.isoformat(),
+                    due_on=t.due_on.isoformat() if t.due_on else "",
                 )
-            )
-    if not rendered:
-        if sources.not_scored_reason:
-            raise ReportUnavailable(sources.not_scored_reason)
-        if branch_code is not None:
-            raise ReportUnavailable(
-                _(
-                    "%(unit)s 没有在 %(year)s 年度参加评分的支部 %(code)s",
-                    unit=tenant.name,
-                    year=year,
-                    code=branch_code,
-                )
-            )
-        raise ReportUnavailable(
-            _("%(unit)s 在 %(year)s 年度没有党支部", unit=tenant.name, year=year)
+                for t in tasks.get(organization.id, [])
+            ],
+            generated_at=generated_at,
         )
-    return rendered
+        html = render_template(look, {"card": card, "generated_at": generated_at})
+        return RenderedReport(
+            html, look, f"{tenant.slug}-{organization.code}-{year}", organization.code, source
+        )
 
 
-class ReportUnavailable(LookupError):
-    """Nothing to print: the unit is not scored (plugin off …) or the branch did not exist then.
-
-    The message is Chinese and says why.
-    """
-
-
-def render_branch_html(
+def _unit(
     tenant: Tenant,
-    organization: Organization,
     year: int,
+    sources: UnitSources,
     *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> str:
-    """The branch scorecard as HTML (what the PDF is made from).
-
-    :param tenant: the unit.
-    :param organization: the branch (a 党支部 or 联合党支部 of the unit).
-    :param year: the assessment year.
-    :param as_of: the day a live score reads records on (default today); a stored card keeps its own.
-    :param registry: the plugin registry (default: the app's).
-    :param store: when no scorecard is stored for the branch and year, store the live result.
-    :param created_by: recorded on a stored scorecard.
-    :raises ReportUnavailable: the unit is not scored or the branch has no result for the year.
-    """
-    return _branch_rendered(
-        tenant,
-        organization,
-        year,
-        as_of=as_of,
-        registry=registry,
-        store=store,
-        created_by=created_by,
-    ).html
-
-
-def _branch_rendered(
-    tenant, organization, year, *, as_of, registry, store, created_by
+    as_of: dt.date | None,
+    registry: PluginRegistry,
 ) -> RenderedReport:
-    with use_tenant(tenant.id):  # the row may have been expired by a commit
-        code = organization.code
-    with force_locale(REPORT_LOCALE):
-        return _branch_cards(
-            tenant,
-            year,
-            as_of=as_of,
-            registry=registry or get_registry(),
-            store=store,
-            created_by=created_by,
-            branch_code=code,
-        )[0]
-
-
-def render_branch_pdf(
-    tenant: Tenant,
-    organization: Organization,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> bytes:
-    """The branch scorecard as PDF; parameters as :func:`render_branch_html`."""
-    rendered = _branch_rendered(
-        tenant,
-        organization,
-        year,
-        as_of=as_of,
-        registry=registry,
-        store=store,
-        created_by=created_by,
-    )
-    return rendered.pdf()
-
-
-def render_branch_reports(
-    tenant: Tenant,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> list[RenderedReport]:
-    """Every branch card of a unit as HTML, scoring the unit once; ``.pdf()`` on each lays it out.
-
-    For bulk work (a unit's ZIP, the CLI's ``--out DIR``); parameters as :func:`render_branch_html`.
-
-    :raises ReportUnavailable: the unit is not scored or has no branch in the year.
-    """
-    with force_locale(REPORT_LOCALE):
-        return _branch_cards(
-            tenant,
-            year,
-            as_of=as_of,
-            registry=registry or get_registry(),
-            store=store,
-            created_by=created_by,
-        )
-
-
-def render_branch_pdfs(
-    tenant: Tenant,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> dict[str, bytes]:
-    """Every branch card of a unit as PDF, ``{branch code: PDF}``; see :func:`render_branch_reports`."""
-    reports = render_branch_reports(
-        tenant, year, as_of=as_of, registry=registry, store=store, created_by=created_by
-    )
-    return {report.code: report.pdf() for report in reports}
-
-
-def _unit_rendered(tenant, year, *, as_of, registry, store, created_by) -> RenderedReport:
     from core.scoring.alerts import unit_alerts
 
-    registry = registry or get_registry()
-    with force_locale(REPORT_LOCALE), use_tenant(tenant.id):
-        sources = unit_sources(
-            tenant, year, registry, as_of=as_of, store=store, created_by=created_by
-        )
-        # Alerts look forward from the day the records are read on, whatever year is reported.
-        alerts_on = as_of or local_today()
-        alerts = unit_alerts(tenant, alerts_on, registry) if sources.branches else {}
+    # Alerts look forward from the day the records are read on, whatever year is reported.
+    alerts_on = as_of or local_today()
+    with use_tenant(tenant.id):
+        alerts: dict[int, Any] = {}
+        if sources.branches:
+            # The live scoring's metrics serve the alerts when they were read for that same day.
+            reuse = sources.facts is not None and sources.as_of == alerts_on and year == alerts_on.year
+            alerts = unit_alerts(
+                tenant, alerts_on, registry, facts_by_branch=sources.facts if reuse else None
+            )
         summary = content.unit_summary(
             unit_name=tenant.name,
             unit_slug=tenant.slug,
@@ -341,93 +266,39 @@ def _unit_rendered(tenant, year, *, as_of, registry, store, created_by) -> Rende
     return RenderedReport(html, look, f"{tenant.slug}-{year}")
 
 
-def render_unit_html(
-    tenant: Tenant,
+def _county(
     year: int,
+    scope: Sequence[int] | None,
     *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> str:
-    """The unit summary as HTML: every branch's block scores side by side, and the alerts.
-
-    Parameters as :func:`render_branch_html`; ``as_of`` also dates the alerts.
-    """
-    return _unit_rendered(
-        tenant, year, as_of=as_of, registry=registry, store=store, created_by=created_by
-    ).html
-
-
-def render_unit_pdf(
-    tenant: Tenant,
-    year: int,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-    store: bool = True,
-    created_by: str = "reports",
-) -> bytes:
-    """The unit summary as PDF; parameters as :func:`render_unit_html`."""
-    return _unit_rendered(
-        tenant, year, as_of=as_of, registry=registry, store=store, created_by=created_by
-    ).pdf()
-
-
-def _county_rendered(year, tenant_ids, *, as_of, registry) -> RenderedReport:
+    as_of: dt.date | None,
+    registry: PluginRegistry,
+) -> RenderedReport:
     from core.scoring.county import rank_county
 
-    registry = registry or get_registry()
-    with force_locale(REPORT_LOCALE):
-        ranking = rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids)
-        names = {u.key: u.name_zh for u in registry.unit_types()}
-        bands: list[str] = []
-        for unit_type in dict.fromkeys(u.tenant.unit_type for u in ranking.units):
-            try:
-                bands.extend(
-                    b.grade for b in effective_standard(unit_type, on=dt.date(year, 12, 31), registry=registry).bands
-                )
-            except (UnknownUnitType, LookupError):
-                continue
-        scope_note = None
-        if tenant_ids is not None:
-            scope_note = _(
-                "本表只含查看范围内的 %(count)s 个单位；名次和排名运用规则在此范围内计算，不是全县名次。",
-                count=len(ranking.units),
+    tenant_ids = list(scope) if scope is not None else None
+    # Live, with the county-wide grade quota; nothing is stored.
+    ranking = rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids)
+    names = {u.key: u.name_zh for u in registry.unit_types()}
+    bands: list[str] = []
+    for unit_type in dict.fromkeys(u.tenant.unit_type for u in ranking.units):
+        try:
+            bands.extend(
+                b.grade
+                for b in effective_standard(
+                    unit_type, on=dt.date(year, 12, 31), registry=registry
+                ).bands
             )
-        rollup = content.county_rollup(
-            ranking, unit_type_names=names, band_grades=bands, scope_note=scope_note
+        except (UnknownUnitType, LookupError):
+            continue
+    scope_note = None
+    if tenant_ids is not None:
+        scope_note = _(
+            "本表只含查看范围内的 %(count)s 个单位；名次和排名运用规则在此范围内计算，不是全县名次。",
+            count=len(ranking.units),
         )
-        look = resolve_look("county", None, placeholders=_placeholders(None, year))
-        html = render_template(look, {"rollup": rollup, "generated_at": rollup.generated_at})
+    rollup = content.county_rollup(
+        ranking, unit_type_names=names, band_grades=bands, scope_note=scope_note
+    )
+    look = resolve_look("county", None, placeholders=_placeholders(None, year))
+    html = render_template(look, {"rollup": rollup, "generated_at": rollup.generated_at})
     return RenderedReport(html, look, f"county-{year}")
-
-
-def render_county_html(
-    year: int,
-    tenant_ids: list[int] | None = None,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-) -> str:
-    """The county roll-up as HTML: units and branches ranked, overall and by unit type, the
-    grade distribution, and the host's ranking rules applied (:func:`core.scoring.county.rank_county`).
-
-    The county is scored live with the county-wide grade quota, so nothing is stored.
-
-    :param tenant_ids: only these units (a supervisor's scope); ``None`` is the whole county.
-        A restricted roll-up says on the page that its places are not county places.
-    :param as_of: the day the records are read on (default today).
-    """
-    return _county_rendered(year, tenant_ids, as_of=as_of, registry=registry).html
-
-
-def render_county_pdf(
-    year: int,
-    tenant_ids: list[int] | None = None,
-    *,
-    as_of: dt.date | None = None,
-    registry: PluginRegistry | None = None,
-) -> bytes:
-    """The county roll-up as PDF; parameters as :func:`render_county_html`."""
-    return _county_rendered(year, tenant_ids, as_of=as_of, registry=registry).pdf()

@@ -1,4 +1,4 @@
-"""The results a report prints: the newest stored scorecard, else a live score (stored if asked)."""
+"""The results a report prints: the newest stored scorecard, else a live score (never stored)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,30 @@ from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
 from core.scoring.models import Rectification, Scorecard
-from core.scoring.services import UnitScore, score_unit, store_scorecards
+from core.scoring.services import UnitScore, score_unit
 from core.tenancy import use_tenant
+
+
+@dataclass(frozen=True)
+class BranchRef:
+    """A branch as a report names it: plain values, so they outlive the session's commits."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+
+    @classmethod
+    def of(cls, organization: Organization) -> BranchRef:
+        return cls(organization.id, organization.code, organization.name, organization.kind)
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """The stored scorecard a result came from (its id and moment are printed on the card)."""
+
+    id: int
+    created_at: dt.datetime
 
 
 @dataclass
@@ -23,27 +45,37 @@ class BranchSource:
     """One branch's result as a report reads it.
 
     :param result: :meth:`BranchResult.to_dict` — from the snapshot or from a live score.
-    :param scorecard: the stored snapshot the result came from (or was just stored as).
+    :param scorecard: the stored snapshot the result came from; ``None`` for a live score.
     :param as_of: the day the records were read on.
     :param live: scored for this report rather than read from a snapshot.
     """
 
-    organization: Organization
+    organization: BranchRef
     result: dict[str, Any]
-    scorecard: Scorecard | None
+    scorecard: StoredCard | None
     as_of: dt.date
     live: bool
 
 
 @dataclass
 class UnitSources:
-    """A unit's branches for one year, or why the unit was not scored."""
+    """A unit's branches for one year, or why the unit was not scored.
+
+    :param facts: the metrics of every branch of the unit, by organization id, when the whole
+        unit was scored live as of ``as_of`` (a unit summary reuses them for its alerts).
+    """
 
     tenant: Tenant
     year: int
     branches: list[BranchSource]
     not_scored_reason: str | None = None
     warnings: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    facts: dict[int, dict[str, Any]] | None = None
+
+    def branch(self, code: str) -> BranchSource | None:
+        """The branch with this code, if it had a result in the year."""
+        return next((s for s in self.branches if s.organization.code == code), None)
 
 
 def _branches(year: int) -> list[Organization]:
@@ -82,53 +114,44 @@ def unit_sources(
     *,
     as_of: dt.date | None = None,
     branch_code: str | None = None,
-    store: bool = False,
-    created_by: str = "reports",
 ) -> UnitSources:
-    """Each branch's result: the newest stored scorecard, else scored now.
+    """Each branch's result: the newest stored scorecard, else scored now. Nothing is stored.
 
-    Read the returned rows inside ``use_tenant(tenant.id)``: a commit (``store``) expires them.
-
-    Branches without a snapshot are scored together in one pass; with ``store`` their results
-    are frozen as scorecards (which also opens rectification tasks) and committed.
+    Branches without a snapshot are scored together in one pass over the unit's records, so a
+    caller that prints several cards of a unit calls this once and renders each from it.
 
     :param as_of: the day live scores read records on (default today); snapshots keep theirs.
     :param branch_code: only this branch.
-    :param store: store live results as scorecards.
-    :param created_by: recorded on stored scorecards.
     """
-    # Everything below reads tenant rows, also after the commit expires them.
     with use_tenant(tenant.id):
         organizations = _branches(year)
         if branch_code is not None:
             organizations = [o for o in organizations if o.code == branch_code]
         stored = newest_scorecards([o.id for o in organizations], year)
         sources = {
-            o.id: BranchSource(o, stored[o.id].result, stored[o.id], stored[o.id].as_of, live=False)
+            o.id: BranchSource(
+                BranchRef.of(o),
+                stored[o.id].result,
+                StoredCard(stored[o.id].id, stored[o.id].created_at),
+                stored[o.id].as_of,
+                live=False,
+            )
             for o in organizations
             if o.id in stored
         }
         outcome: UnitScore | None = None
+        facts = None
         if len(sources) < len(organizations) or not organizations:
             outcome = score_unit(tenant, year, registry, as_of=as_of, branch_code=branch_code)
-            # Live results only for branches without a snapshot (or all, when none was listed).
-            outcome.branches = [b for b in outcome.branches if b.organization.id not in sources]
-            if store and outcome.branches:
-                store_scorecards(outcome, created_by=created_by)
-                db.session.commit()
-                # The commit expired every loaded row; reload the branches now, inside the unit,
-                # so the caller's objects stay readable (row-level security hides them outside).
-                reloaded = [b.organization.id for b in outcome.branches] + list(sources)
-                db.session.scalars(
-                    select(Organization)
-                    .where(Organization.id.in_(reloaded))
-                    .execution_options(populate_existing=True)
-                ).all()
+            if branch_code is None and not sources:
+                facts = {b.organization.id: b.facts for b in outcome.branches}
             for branch in outcome.branches:
+                if branch.organization.id in sources:
+                    continue  # the stored card wins over the live result
                 sources[branch.organization.id] = BranchSource(
-                    branch.organization,
+                    BranchRef.of(branch.organization),
                     branch.result.to_dict(),
-                    branch.scorecard,
+                    None,
                     outcome.period.as_of,
                     live=True,
                 )
@@ -141,6 +164,8 @@ def unit_sources(
         if outcome is not None and not ordered
         else None,
         warnings=tuple(outcome.warnings) if outcome is not None else (),
+        as_of=outcome.period.as_of if outcome is not None else as_of,
+        facts=facts,
     )
 
 

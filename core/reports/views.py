@@ -15,12 +15,7 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.organizations.models import Organization
 from core.reports.engine import harfbuzz_subset_missing, warn_if_slow_fonts
-from core.reports.render import (
-    ReportUnavailable,
-    render_branch_pdf,
-    render_county_pdf,
-    render_unit_pdf,
-)
+from core.reports.render import ReportUnavailable, render
 from core.tenancy import set_tenant
 from core.timezone import local_today
 
@@ -94,8 +89,8 @@ def _tenant(slug: str) -> Tenant:
 def branch_scorecard(slug: str, code: str):
     """The branch's scorecard for ``?year=`` (default last year); ``?download=1`` to save.
 
-    Prints the newest stored scorecard, else scores the branch now without storing it: a
-    download never changes records (storing is the assessment's job).
+    Prints the newest stored scorecard, else scores the branch's unit now without storing
+    anything: a download never changes records (storing is the yearly assessment's job).
     """
     tenant = _tenant(slug)
     organization = db.session.scalar(select(Organization).where(Organization.code == code))
@@ -105,7 +100,7 @@ def branch_scorecard(slug: str, code: str):
         abort(403)
     year = _year()
     try:
-        pdf = render_branch_pdf(tenant, organization, year, as_of=_as_of(), store=False)
+        pdf = render("branch", tenant, year, organization.code, _as_of()).pdf()
     except ReportUnavailable:
         abort(404)
     return _pdf_response(pdf, f"{tenant.slug}-{organization.code}-{year}-{_('评分表')}.pdf")
@@ -119,7 +114,7 @@ def unit_summary(slug: str):
     if current_user.role == "secretary":
         abort(403)
     year = _year()
-    pdf = render_unit_pdf(tenant, year, as_of=_as_of(), store=False)
+    pdf = render("unit", tenant, year, as_of=_as_of()).pdf()
     return _pdf_response(pdf, f"{tenant.slug}-{year}-{_('评分汇总')}.pdf")
 
 
@@ -135,5 +130,5 @@ def county_rollup():
         if not tenant_ids:
             abort(403)
     year = _year()
-    pdf = render_county_pdf(year, tenant_ids, as_of=_as_of())
+    pdf = render("county", None, year, as_of=_as_of(), scope=tenant_ids).pdf()
     return _pdf_response(pdf, f"county-{year}-{_('全县汇总')}.pdf")
