@@ -33,6 +33,12 @@ class Defaults:
     #: the same one (like SECRET_KEY); the database stores only its digest.
     DB_HOST_SCOPE_KEY: str | None = None
     REDIS_URL: str | None = None
+    #: Seconds a worker's hold on a share of a job lasts unless it renews it (it renews every
+    #: third of that while alive); a share whose worker died is retried after this long.
+    JOB_LEASE_SECONDS = 30
+    #: Jobs (and their files) older than this many days are deleted by a daily task and by
+    #: ``branchmark jobs prune``.
+    JOBS_RETENTION_DAYS = 7
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_RECORD_QUERIES = False
     BABEL_DEFAULT_LOCALE = "zh"

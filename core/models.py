@@ -16,7 +16,7 @@ from core.facilities.models import FacilityCheck
 from core.findings.models import FindingKind
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
-from core.jobs.models import Job
+from core.jobs.models import Job, JobChunk
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.scoring.models import (
@@ -52,6 +52,7 @@ __all__ = [
     "HostParameter",
     "Honour",
     "Job",
+    "JobChunk",
     "ManualScore",
     "Member",
     "Organization",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.accounts.models import User
 from core.audit.models import AuditLog
 from core.host.models import HostParameter, Tenant
+from core.jobs.models import Job, JobChunk
 from core.plugins.manager import get_registry
 from core.scoring.county import ranking_rules
 from core.scoring.models import Rectification, Scorecard
@@ -19,6 +20,12 @@ from core.timezone import local_today
 
 TODAY = local_today()
 HOST_PAGES = ["/host/units", "/host/users", "/host/parameters", "/host/assessment", "/host/audit"]
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    # The yearly assessment runs on the job queue: run its tasks at once, in the test.
+    return {"HUEY_IMMEDIATE": True, "JOBS_DIR": str(tmp_path / "jobs")}
 
 
 @pytest.fixture
@@ -297,11 +304,14 @@ def test_yearly_assessment_stores_every_units_cards_with_who_and_when(
     make_member(make_organization(other_tenant, code="B01"))
     login(host)
     year = TODAY.year - 1
-    response = client.post("/host/assessment", data={"year": str(year)}, follow_redirects=True)
-    page = response.get_data(as_text=True)
+    response = client.post("/host/assessment", data={"year": str(year)})
+    # Run on the job queue: the page that follows shows its progress bar.
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     with host_scope():
         cards = db.session.scalars(select(Scorecard)).all()
         tasks = db.session.scalar(select(func.count()).select_from(Rectification))
+        job = db.session.scalars(select(Job)).one()
     assert (
         len(cards) == 2
         and {c.created_by for c in cards} == {"county"}
@@ -309,9 +319,107 @@ def test_yearly_assessment_stores_every_units_cards_with_who_and_when(
     )
     assert {c.as_of for c in cards} == {dt.date(year, 12, 31)}
     assert tasks > 0
+    assert job.kind == "yearly_assessment" and job.status == "done"
+    assert (job.done, job.total) == (2, 2)  # one step per unit stored
+    assert "年度考核" in page and 'id="job-progress" value="2" max="2"' in page
     assert f"已完成 {year} 年度考核，存档评分表 2 份" in page
-    runs = page[page.index("最近的考核") :]
+    runs = client.get("/host/assessment").get_data(as_text=True)
+    runs = runs[runs.index("最近的考核") :]
     assert str(year) in runs and "county" in runs
+    # The cards' writes are the admin's in the audit log, not an anonymous job's.
+    assert {row.actor for row in _audit(db, "scorecard")} == {"county"}
+
+
+def test_assessment_of_a_year_not_over_asks_first(db, client, host, unit, login):
+    login(host)
+    response = client.post("/host/assessment", data={"year": str(TODAY.year)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"{TODAY.year} 年度尚未结束" in page and "确定要现在执行吗" in page
+    assert f"截至今天（{TODAY.isoformat()}）" in page
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+    response = client.post("/host/assessment", data={"year": str(TODAY.year), "confirm": "1"})
+    assert response.status_code == 302
+    with host_scope():
+        cards = db.session.scalars(select(Scorecard)).all()
+    assert len(cards) == 1 and cards[0].as_of == TODAY
+
+
+def test_an_interrupted_assessment_stores_each_unit_once(
+    db, host, unit, other_tenant, make_organization, make_member
+):
+    from core.db import utcnow
+    from core.jobs.assessment import RUN_TASK
+    from core.jobs.services import resume_interrupted_jobs
+
+    make_member(make_organization(other_tenant, code="B01"))
+    year = TODAY.year - 1
+    # A worker stored the first unit's cards, then died before the second: its lease ran out.
+    job = Job(
+        kind="yearly_assessment",
+        status="running",
+        user_id=host.id,
+        params={
+            "year": year,
+            "as_of": f"{year}-12-31",
+            "actor": "county",
+            "stored_tenant_ids": [unit.id],
+            "stored_cards": 1,
+        },
+        total=2,
+        done=1,
+    )
+    db.session.add(job)
+    db.session.commit()
+    db.session.execute(
+        JobChunk.__table__.insert().values(
+            job_id=job.id,
+            number=0,
+            task=RUN_TASK,
+            status="leased",
+            holder="dead-host:1",
+            lease_until=utcnow() - dt.timedelta(seconds=1),
+            attempts=1,
+        )
+    )
+    db.session.commit()
+
+    assert resume_interrupted_jobs() == [job.id]
+    assert _scorecards_by_unit(db) == {other_tenant.id: 1}  # the first unit is not stored again
+    with host_scope():
+        job = db.session.get(Job, job.id)
+        assert job.status == "done" and (job.done, job.total) == (2, 2)
+        assert job.params["stored_cards"] == 2
+
+
+def _scorecards_by_unit(db) -> dict[int, int]:
+    db.session.expire_all()
+    with host_scope():
+        rows = db.session.execute(
+            select(Scorecard.tenant_id, func.count()).group_by(Scorecard.tenant_id)
+        ).all()
+    return dict(rows)
+
+
+def test_score_save_asks_before_storing_a_year_not_over(db, runner, unit):
+    from core.cli import main
+
+    args = ["score", "--tenant", unit.slug, "--year", str(TODAY.year), "--save"]
+    refused = runner.invoke(main, args, input="n\n")
+    assert refused.exit_code != 0
+    assert f"{TODAY.year} 年度尚未结束" in refused.output and "确定要现在存档吗" in refused.output
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
+    confirmed = runner.invoke(main, args, input="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert runner.invoke(main, [*args, "--yes"]).exit_code == 0
+    past = runner.invoke(main, ["score", "--tenant", unit.slug, "--year", str(TODAY.year - 1), "--save"])
+    assert past.exit_code == 0 and "尚未结束" not in past.output
+    with host_scope():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 3
 
 
 def test_unit_with_plugin_off_gets_no_cards(db, client, host, unit, login):

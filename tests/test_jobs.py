@@ -13,12 +13,13 @@ from types import SimpleNamespace
 import pytest
 from huey.consumer import Consumer
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from core.db import utcnow
 from core.demo import load_demo
 from core.host.models import Tenant
 from core.jobs import bulk
-from core.jobs.models import Job
+from core.jobs.models import Job, JobChunk
 from core.jobs.queue import get_huey
 from core.jobs.services import resume_interrupted_jobs, start_bulk_job
 from core.organizations.models import Organization
@@ -267,7 +268,85 @@ def test_another_users_job_is_refused(app, db, client, login, make_user):
     assert client.get("/jobs/999999").status_code == 404
 
 
+# ---------------------------------------------------------------- scope checked again
+
+
+def _run_queue(huey, limit: int | None = None) -> None:
+    """Run queued tasks in the test, as a worker would; a job's delayed watch is dropped."""
+    done = 0
+    while (task := huey.dequeue()) is not None:
+        if task.name == "jobs.watch":
+            continue
+        huey.execute(task)
+        done += 1
+        if limit is not None and done >= limit:
+            return
+
+
+def test_a_narrowed_scope_drops_units_before_each_chunk_and_at_download(
+    app, db, client, login, supervisor, tmp_path
+):
+    from core.host.services import set_supervisor_scopes
+
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_SQLITE_PATH=str(tmp_path / "huey.db"))
+    app.extensions["huey"] = None
+    huey = get_huey(app)
+    minzheng, nongji = _tenants(db, SCOPE)
+    job = start_bulk_job(supervisor, YEAR, AS_OF)
+    _run_queue(huey, limit=1)  # the plan: every unit of the scope as it was
+    # The host narrows the supervisor's scope before the chunks run.
+    set_supervisor_scopes(supervisor, unit_types=[], tenant_ids=[minzheng.id])
+    db.session.commit()
+    _run_queue(huey)
+    job = _job(db, job.id)
+    assert job.status == "done", job.error
+
+    login(supervisor)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"{nongji.name} 已不在范围内，未生成其评分表" in page
+    archive = _zip_from(client, job.id)
+    pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert pdfs and not any(n.startswith(f"{nongji.slug}_") for n in pdfs)
+    assert any(n.startswith(f"{minzheng.slug}_") for n in pdfs)
+    rollup = pdf_text(archive.read("00_范围汇总.pdf")).replace("\n", "")
+    assert minzheng.name in rollup and nongji.name not in rollup
+    sheet = load_workbook(io.BytesIO(archive.read("index.xlsx"))).active
+    dropped = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == nongji.name]
+    assert dropped and {r[7] for r in dropped} == {"已不在您的查看范围内，未生成"}
+    assert {r[8] for r in dropped} == {None}  # no file
+
+    # Narrowed again after the job: the ZIP holds a unit no longer theirs, so it is not handed out.
+    set_supervisor_scopes(supervisor, unit_types=["soe"], tenant_ids=[])
+    db.session.commit()
+    response = client.get(f"/jobs/{job.id}/download")
+    assert response.status_code == 403
+    assert "您的查看范围已变更" in response.get_data(as_text=True)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "不能下载" in page and f'href="/jobs/{job.id}/download"' not in page
+    assert client.get(f"/jobs/{job.id}.json").get_json()["download_url"] is None
+
+
 # ---------------------------------------------------------------- a worker stopped mid-way
+
+
+def _chunk_status(db, job_id: int, number: int) -> str:
+    table = JobChunk.__table__
+    status = db.session.scalar(
+        select(table.c.status).where(table.c.job_id == job_id, table.c.number == number)
+    )
+    db.session.commit()
+    return status
+
+
+def _lease_ran_out(db, job_id: int, number: int) -> None:
+    """The chunk as a worker that died holding it leaves it: leased, the lease run out."""
+    table = JobChunk.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.job_id == job_id, table.c.number == number)
+        .values(status="leased", holder="dead-host:1", lease_until=utcnow() - dt.timedelta(seconds=1))
+    )
+    db.session.commit()
 
 
 class _QuietConsumer(Consumer):
@@ -302,7 +381,8 @@ def test_interrupted_job_resumes_without_rendering_finished_cards(
     # the last chunk, queued but not taken, is lost with it (the queue is emptied).
     huey.execute(huey.dequeue())  # plan
     plan = bulk._load_plan(job.id)
-    assert len(huey) == len(plan["chunks"]) == len(SCOPE) + 1
+    # The chunks, then the job's watch (delayed: it looks for chunks whose worker died).
+    assert len(huey) == len(plan["chunks"]) + 1 == len(SCOPE) + 2
     huey.execute(huey.dequeue())  # the scope's roll-up
     huey.execute(huey.dequeue())  # the first unit
     huey.flush()
@@ -314,10 +394,10 @@ def test_interrupted_job_resumes_without_rendering_finished_cards(
     finished = [
         plan["cards"][n] for n in plan["chunks"][unit_chunk] if plan["cards"][n]["kind"] == "branch"
     ]
-    assert finished and bulk._chunk_marker(job.id, unit_chunk).exists()
+    assert finished and _chunk_status(db, job.id, unit_chunk) == "done"
     # It died after writing its cards but before marking the chunk done (and, for one card,
-    # between writing the PDF and its index row): the chunk runs again.
-    bulk._chunk_marker(job.id, unit_chunk).unlink()
+    # between writing the PDF and its index row): its lease ran out, the chunk runs again.
+    _lease_ran_out(db, job.id, unit_chunk)
     bulk._row_path(job.id, finished[0]).unlink()
     assert bulk._card_path(job.id, finished[0]).exists()
     assert renders == Counter(c["branch_code"] for c in finished)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import types
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 from huey import RedisHuey, SqliteHuey, crontab
 from openpyxl import load_workbook
+from sqlalchemy import select, update
 
-from core.jobs import archive, bulk, queue
+from core.db import utcnow
+from core.jobs import archive, bulk, progress, queue
 from core.jobs.bulk import jobs_dir
-from core.jobs.models import Job
+from core.jobs.models import Job, JobChunk
 from core.jobs.queue import get_huey
 from core.tenancy import host_scope
 
@@ -157,3 +160,114 @@ def test_plan_lists_every_branch_and_the_units_without_cards(
     assert sheet["E2"].value == 88.5 and sheet["H2"].value == "已评定"
     assert sheet["A3"].value == "乙局" and sheet["H3"].value == "单位类型插件未启用，未评分"
     assert sheet.freeze_panes == "A2"
+
+
+# ---------------------------------------------------------------- leases
+
+
+def _running_job(db) -> Job:
+    job = Job(kind="bulk_scorecards", status="running", params={"year": 2026}, total=2)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def _set_chunk(db, job_id: int, number: int, **values) -> None:
+    table = JobChunk.__table__
+    db.session.execute(
+        update(table).where(table.c.job_id == job_id, table.c.number == number).values(**values)
+    )
+    db.session.commit()
+
+
+def test_a_chunk_is_held_by_one_worker_until_its_lease_runs_out(app, db):
+    job = _running_job(db)
+    progress.add_chunks(job.id, bulk.CHUNK_TASK, 2)
+    progress.add_chunks(job.id, bulk.CHUNK_TASK, 2)  # a plan queued again adds nothing
+    assert progress.pending_chunks(job.id) == [0, 1]
+
+    lease = progress.claim(job.id, 0, seconds=30)
+    assert lease is not None and lease.renew() and not lease.lost
+    assert progress.claim(job.id, 0) is None  # held by a live worker
+    assert progress.reclaim_expired(job.id) == []  # nothing has run out
+    assert progress.pending_chunks(job.id) == [1]
+
+    # The worker dies: nobody renews, the lease runs out, the chunk goes back for the others.
+    _set_chunk(db, job.id, 0, lease_until=utcnow() - dt.timedelta(seconds=1))
+    assert progress.reclaim_expired() == [progress.ChunkRef(job.id, 0, bulk.CHUNK_TASK)]
+    assert progress.pending_chunks(job.id) == [0, 1]
+    # Another worker takes it; the first one, had it only stalled, learns it lost the chunk.
+    assert progress.claim(job.id, 0) is not None
+    _set_chunk(db, job.id, 0, holder="other-host:2")
+    assert not lease.renew() and lease.lost and not lease.finish()
+    assert progress.chunks_left(job.id) == 2
+
+
+def test_a_chunk_that_keeps_killing_its_worker_fails_the_job(app, db):
+    job = _running_job(db)
+    progress.add_chunks(job.id, bulk.CHUNK_TASK, 1)
+    _set_chunk(
+        db,
+        job.id,
+        0,
+        status="leased",
+        holder="dead-host:1",
+        attempts=progress.MAX_ATTEMPTS,
+        lease_until=utcnow() - dt.timedelta(seconds=1),
+    )
+    assert progress.reclaim_expired() == []
+    db.session.expire_all()
+    failed = db.session.get(Job, job.id)
+    assert failed.status == "failed" and "已中断 3 次" in failed.error
+
+
+def test_a_heartbeat_keeps_a_lease_alive_while_the_work_runs(app, db):
+    job = _running_job(db)
+    progress.add_chunks(job.id, bulk.CHUNK_TASK, 1)
+    lease = progress.claim(job.id, 0, seconds=0.6)
+    table = JobChunk.__table__
+    first = db.session.scalar(select(table.c.lease_until).where(table.c.job_id == job.id))
+    db.session.commit()
+    with progress.kept_alive(lease):
+        deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+        renewed = first
+        while renewed == first and dt.datetime.now(dt.UTC) < deadline:
+            renewed = db.session.scalar(select(table.c.lease_until).where(table.c.job_id == job.id))
+            db.session.commit()
+    assert renewed != first and not lease.lost
+    assert lease.finish() and progress.chunks_left(job.id) == 0
+
+
+# ---------------------------------------------------------------- retention
+
+
+def test_old_jobs_are_deleted_with_their_files(app, db, runner, tmp_path):
+    from core.cli import main
+
+    app.config["JOBS_DIR"] = str(tmp_path / "jobs")
+    now = utcnow()
+    old = Job(kind="bulk_scorecards", status="done", params={}, created_at=now - dt.timedelta(days=8))
+    recent = Job(kind="bulk_scorecards", status="done", params={}, created_at=now - dt.timedelta(days=6))
+    db.session.add_all([old, recent])
+    db.session.commit()
+    progress.add_chunks(old.id, bulk.CHUNK_TASK, 2)
+    for job in (old, recent):
+        (bulk.job_folder(job.id) / "files").mkdir(parents=True)
+        (bulk.job_folder(job.id) / "scorecards.zip").write_bytes(b"PK")
+    stray = jobs_dir(app) / "99999"  # a folder whose job is gone
+    stray.mkdir()
+    long_ago = (now - dt.timedelta(days=30)).timestamp()
+    os.utime(stray, (long_ago, long_ago))
+    old_id, recent_id = old.id, recent.id
+
+    result = runner.invoke(main, ["jobs", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "已删除 1 个早于 7 天的任务" in result.output
+    db.session.expire_all()
+    assert db.session.get(Job, old_id) is None and db.session.get(Job, recent_id) is not None
+    assert not bulk.job_folder(old_id).exists() and not stray.exists()
+    assert bulk.job_folder(recent_id).exists()
+    assert progress.chunks_left(old_id) == 0  # its chunks went with it
+    # The workers do it nightly, and look for dead workers' chunks every minute.
+    periodic = {t.name for t in get_huey(app)._registry.periodic_tasks}
+    assert {"jobs.prune", "jobs.reclaim"} <= periodic

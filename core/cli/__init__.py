@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 
 from core.app import create_app
 from core.cli.excel import export_command, import_command
+from core.cli.jobs import jobs
 from core.cli.serve import serve
 from core.cli.tenants import tenant
 from core.cli.users import token, user
@@ -48,6 +49,7 @@ main.add_command(user)
 main.add_command(token)
 main.add_command(__import__("core.cli.render", fromlist=["render_command"]).render_command)
 main.add_command(worker)
+main.add_command(jobs)
 main.add_command(import_command)
 main.add_command(export_command)
 

@@ -14,6 +14,7 @@ from core.audit.recorder import acting_as
 from core.authoring.services import effective_standard
 from core.cli.common import tenant_by_slug
 from core.extensions import db
+from core.host.services import year_has_ended
 from core.metrics.registry import metric_catalogue
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.services import score_unit, store_scorecards
@@ -47,11 +48,26 @@ def _parse_date(value: str | None) -> dt.date | None:
 @click.option("--year", required=True, type=int, help="考核年度 (year).")
 @click.option("--branch", "branch_code", default=None, help="只评一个支部 (one branch code).")
 @click.option("--as-of", "as_of", default=None, help="按此日期读取记录，默认今天 (records as of, YYYY-MM-DD).")
-@click.option("--save", is_flag=True, help="保存为评分表快照并生成整改任务 (store scorecards).")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="年度考核：保存为评分表快照并生成整改任务 (the yearly assessment: store scorecards).",
+)
+@click.option("--yes", is_flag=True, help="年度未结束时不再询问 (do not ask when the year is not over).")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 (print JSON).")
 @with_appcontext
-def score(slug: str, year: int, branch_code: str | None, as_of: str | None, save: bool, as_json: bool) -> None:
+def score(
+    slug: str, year: int, branch_code: str | None, as_of: str | None, save: bool, yes: bool, as_json: bool
+) -> None:
     tenant = tenant_by_slug(slug)
+    if save and not year_has_ended(year) and not yes:
+        # Storing is the record of the year: a year not over yet is stored only when confirmed.
+        click.echo(
+            f"{year} 年度尚未结束（到 12 月 31 日才结束）：现在存档，评分表只计入截至"
+            f"{_parse_date(as_of) or local_today()}的记录，并会生成整改任务。",
+            err=True,
+        )
+        click.confirm("确定要现在存档吗？(store now?)", abort=True, err=True)
     # The whole command works as the unit: after the commit below, the branches are read again,
     # and on PostgreSQL row-level security hides them from a session that chose no unit.
     set_tenant(tenant.id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -312,20 +313,51 @@ def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | N
     return row, warnings
 
 
-def run_assessment(year: int, *, as_of: dt.date, actor: str) -> int:
-    """Open the yearly assessment: score every unit (county quota and rules applied) and store
-    each branch's scorecard, opening rectification tasks for lost points.
+class AssessmentProgress(Protocol):
+    """What :func:`run_assessment` reports as it goes (the job behind the assessment page)."""
 
+    def planned(self, units: int) -> None:
+        """The county is scored; ``units`` units have cards to store."""
+
+    def stored(self, tenant_id: int, cards: int) -> None:
+        """One unit's cards are flushed (the job commits them here, with its progress)."""
+
+
+def year_has_ended(year: int, today: dt.date | None = None) -> bool:
+    """Whether the assessment year is over (31 December passed) in the configured time zone."""
+    return (today or local_today()) > dt.date(year, 12, 31)
+
+
+def run_assessment(
+    year: int,
+    *,
+    as_of: dt.date,
+    actor: str,
+    skip: Collection[int] = (),
+    progress: AssessmentProgress | None = None,
+) -> int:
+    """The yearly assessment: score every unit (county quota and rules applied) and store each
+    branch's scorecard, opening rectification tasks for lost points. The one act that stores
+    scorecards; rendering and downloads only read them.
+
+    :param skip: units whose cards an interrupted run of the same assessment stored already.
+    :param progress: told the number of units, then each unit stored; without it the caller
+        commits at the end.
     :returns: the number of scorecards stored.
     :raises RecordError: a year in the future.
     """
     if not 2000 <= year <= local_today().year:
         raise RecordError({"year": "年度须为本年或以前的年度"})
     ranking = rank_county(year, get_registry(), as_of=as_of)
+    outcomes = [o for o in ranking.outcomes if o.branches and o.tenant.id not in skip]
+    if progress is not None:
+        progress.planned(len(outcomes))
     stored = 0
-    for outcome in ranking.outcomes:
-        if outcome.branches:
-            stored += len(store_scorecards(outcome, created_by=actor))
+    for outcome in outcomes:
+        cards = len(store_scorecards(outcome, created_by=actor))
+        stored += cards
+        if progress is not None:
+            progress.stored(outcome.tenant.id, cards)
     return stored
 
 

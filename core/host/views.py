@@ -20,6 +20,8 @@ from core.extensions import db
 from core.host import services
 from core.host.forms import AuditFilters, int_list
 from core.host.models import HostParameter, Tenant
+from core.jobs.models import Job
+from core.jobs.services import UNFINISHED, YEARLY_ASSESSMENT, start_assessment_job
 from core.plugins.manager import get_registry
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
 from core.standards.overrides import parameter_warnings
@@ -299,30 +301,36 @@ def parameters():
 
 @bp.route("/assessment", methods=["GET", "POST"])
 def assessment():
+    """The yearly assessment, run on the job queue; a year not over yet is confirmed first."""
     today = local_today()
     errors: dict[str, str] = {}
+    confirm_year = None
     if request.method == "POST":
         year = request.form.get("year", type=int)
-        try:
-            if year is None or not 2000 <= year <= today.year:
-                raise RecordError({"year": "年度须为本年或以前的年度"})
-            # A past year is read as it ended; the current one as of today.
-            stored = services.run_assessment(
-                year, as_of=min(today, dt.date(year, 12, 31)), actor=current_user.username
-            )
-        except RecordError as error:
-            db.session.rollback()
-            errors = error.errors
+        if year is None or not 2000 <= year <= today.year:
+            errors = {"year": _("年度须为本年或以前的年度")}
+        elif not services.year_has_ended(year, today) and request.form.get("confirm") != "1":
+            confirm_year = year  # say the year is not over, and ask before storing anything
         else:
-            db.session.commit()
-            flash(_("已完成 %(year)s 年度考核，存档评分表 %(n)s 份。", year=year, n=stored), "info")
-            return redirect(url_for("host.assessment"))
+            # A past year is read as it ended; the current one as of today.
+            job = start_assessment_job(current_user, year, min(today, dt.date(year, 12, 31)))
+            flash(_("已开始 %(year)s 年度考核，完成后在此页查看结果。", year=year), "info")
+            return redirect(url_for("jobs.show", job_id=job.id))
+    unfinished = list(
+        db.session.scalars(
+            select(Job)
+            .where(Job.kind == YEARLY_ASSESSMENT, Job.status.in_(UNFINISHED))
+            .order_by(Job.id.desc())
+        )
+    )
     return render_template(
         "host/assessment.html",
         runs=services.assessment_runs(),
+        unfinished=unfinished,
         years=list(range(today.year, today.year - 5, -1)),
         errors=errors,
         today=today,
+        confirm_year=confirm_year,
     ), (400 if errors else 200)
 
 

@@ -3,17 +3,19 @@
 A job runs as three kinds of task:
 
 1. **plan** — fixes the list of cards (every branch of the scope, each unit's summary, the
-   roll-up of the scope — the whole county for a host admin), writes it to ``plan.json`` in the job's folder, sets the job's
-   total and queues one **chunk** per unit (large units split), so several workers share it;
-2. **chunk** — renders its cards one by one; each PDF is written under a temporary name and
-   then linked into place, so a file that exists is complete; then the card's index row is
-   linked into place the same way — the row marks the card finished, and of two workers that
-   finish the same card (after a resume) exactly one counts it;
-3. **finish** — once every chunk has left its marker, writes ``index.xlsx`` and the ZIP.
+   roll-up of the scope — the whole county for a host admin), writes it to ``plan.json`` in the
+   job's folder, sets the job's total, adds one chunk row per unit (large units split) and
+   queues the chunks, so several workers share them;
+2. **chunk** — taken under a lease (:mod:`core.jobs.progress`); checks the requester's scope
+   again, scores its unit once and renders its cards from that one result, storing nothing.
+   Each PDF is written under a temporary name and linked into place, so a file that exists is
+   complete; then the card's index row is linked into place the same way — the row marks the
+   card finished, and of two workers that finish the same card exactly one counts it;
+3. **finish** — once every chunk is done, writes ``index.xlsx`` and the ZIP.
 
-A worker stopped in the middle loses at most the cards it was rendering: the plan is kept,
-finished files are skipped, and :func:`core.jobs.services.resume_interrupted_jobs` queues the
-plan again when a worker starts.
+A worker that dies loses at most the cards it was rendering: its lease runs out, the chunk is
+queued again for the remaining workers (finished files are skipped), and a worker that starts
+queues the plan of every unfinished job again.
 
 The functions here queue follow-up work through an ``enqueue(task_name, *args)`` callable that
 the task module passes in, so this module never imports the queue or the tasks.
@@ -33,13 +35,15 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 
-from core.audit.recorder import acting_as
+from core.accounts.access import visible_tenants_query
+from core.accounts.models import User
+from core.accounts.services import account_usable
 from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
+from core.jobs import progress
 from core.jobs.archive import INDEX_NAME, safe_name, write_index, write_zip
 from core.jobs.models import Job
 from core.metrics import BRANCH_KINDS, Period
@@ -59,31 +63,11 @@ FINISH_TASK = "bulk_scorecards.finish"
 #: waits for at most this many cards.
 CHUNK_SIZE = 20
 
+#: Roles that may download every scorecard of their scope at once (DESIGN.md: people).
+BULK_ROLES = ("host_admin", "supervisor")
+
 #: Queues a task by name with its arguments (given by the task module).
 Enqueue = Callable[..., None]
-
-
-def guarded(job_id: int, work: Callable[[], None]) -> None:
-    """Run one task's work; an error fails the job with a message instead of retrying forever."""
-    with acting_as(None, f"job:{job_id}"):
-        try:
-            work()
-        except Exception as error:  # noqa: BLE001 - any failure must reach the job's page
-            log.exception("job %s failed", job_id)
-            # Database errors carry statements and values: the page gets a plain sentence.
-            message = (
-                _("数据库出错，请稍后重试或联系管理员")
-                if isinstance(error, SQLAlchemyError)
-                else str(error)[:500] or type(error).__name__
-            )
-            db.session.rollback()
-            with host_scope():
-                job = db.session.get(Job, job_id)
-                if job is not None and job.status != "done":
-                    job.status = "failed"
-                    job.error = message
-                    job.finished_at = utcnow()
-                    db.session.commit()
 
 
 # ---------------------------------------------------------------- the job's folder
@@ -127,6 +111,52 @@ def _link_into_place(path: Path, data: bytes) -> bool:
         return False
     finally:
         temporary.unlink()
+
+
+# ---------------------------------------------------------------- scope
+
+
+def user_scope(user: User | None) -> set[int] | None:
+    """The units whose cards ``user`` may have now: ``None`` for the whole county (host admins),
+    an empty set for someone who may no longer download (deactivated, another role, deleted)."""
+    if user is None or not account_usable(user) or user.role not in BULK_ROLES:
+        return set()
+    if user.role == "host_admin":
+        return None
+    return set(db.session.scalars(visible_tenants_query(user).with_only_columns(Tenant.id)))
+
+
+def requester_scope(job: Job) -> set[int] | None:
+    """:func:`user_scope` of the user who started the job, read again now."""
+    with host_scope():
+        user = db.session.get(User, job.user_id) if job.user_id is not None else None
+        return user_scope(user)
+
+
+def _within(scope: set[int] | None, tenant_ids: list[int] | None) -> list[int] | None:
+    """``tenant_ids`` (``None``: the county) narrowed to ``scope`` (``None``: no limit)."""
+    if scope is None:
+        return tenant_ids
+    return sorted(scope if tenant_ids is None else scope.intersection(tenant_ids))
+
+
+def included_units(job: Job) -> list[int] | None:
+    """The units a finished job's ZIP holds cards of (``None``: the whole county's roll-up)."""
+    if "included_tenant_ids" in job.params:
+        return job.params["included_tenant_ids"]
+    return None if job.params.get("county") else list(job.params.get("tenant_ids") or [])
+
+
+def may_download(job: Job, user: User) -> bool:
+    """Whether ``user`` may have the job's ZIP now: every unit in it is still in their scope.
+
+    A supervisor whose scope was narrowed after the job ran does not get the old units.
+    """
+    scope = user_scope(user)
+    if scope is None:
+        return True
+    included = included_units(job)
+    return included is not None and set(included) <= scope
 
 
 # ---------------------------------------------------------------- plan
@@ -242,12 +272,12 @@ def _card_path(job_id: int, card: dict[str, Any]) -> Path:
     return job_folder(job_id) / "files" / card["file"]
 
 
-def _chunk_marker(job_id: int, index: int) -> Path:
-    return job_folder(job_id) / "chunks" / f"{index}.done"
-
-
 def plan_job(job_id: int, enqueue: Enqueue) -> None:
-    """Fix the job's cards (or reuse the plan of an earlier start) and queue the chunks left."""
+    """Fix the job's cards (or reuse the plan of an earlier start) and queue the chunks left.
+
+    Queued again when a worker starts: chunks nobody holds are queued again (a duplicate finds
+    its chunk taken or done and returns), chunks whose holder died are reclaimed first.
+    """
     with host_scope():
         job = db.session.get(Job, job_id)
         if job is None or job.status in ("done", "failed"):
@@ -266,39 +296,19 @@ def plan_job(job_id: int, enqueue: Enqueue) -> None:
         job.total = len(plan["cards"])
         job.done = finished
         db.session.commit()
-    pending = [i for i in range(len(plan["chunks"])) if not _chunk_marker(job_id, i).exists()]
+    progress.add_chunks(job_id, CHUNK_TASK, len(plan["chunks"]))
+    progress.reclaim_expired(job_id)
+    pending = progress.pending_chunks(job_id)
+    left = progress.chunks_left(job_id)
     db.session.remove()  # hand the connection back before an immediate-mode queue runs the chunks
-    if not pending:
+    if not left:
         enqueue(FINISH_TASK, job_id)
         return
-    for index in pending:
-        enqueue(CHUNK_TASK, job_id, index)
+    for number in pending:
+        enqueue(CHUNK_TASK, job_id, number)
 
 
 # ---------------------------------------------------------------- chunk
-
-
-def _job_is_running(job_id: int) -> bool:
-    with host_scope():
-        status = db.session.scalar(select(Job.status).where(Job.id == job_id))
-    db.session.commit()
-    return status == "running"
-
-
-def _count_one(job_id: int) -> None:
-    # A table-level statement: the progress counter is bookkeeping, not a record worth an audit
-    # row per card (the job's start, end and failure are audited through the ORM).
-    # Capped at the total: a plan queued again while chunks run (a worker starting up resumes
-    # every running job) recounts the rows on disk, and a card counted both ways must not push
-    # the bar past 100 %.
-    table = Job.__table__
-    with host_scope():
-        db.session.execute(
-            update(table)
-            .where(table.c.id == job_id)
-            .values(done=case((table.c.done < table.c.total, table.c.done + 1), else_=table.c.done))
-        )
-    db.session.commit()
 
 
 def _row_path(job_id: int, card: dict[str, Any]) -> Path:
@@ -365,38 +375,63 @@ class ChunkPrinter:
         return pdf
 
 
-def render_chunk(job_id: int, index: int, enqueue: Enqueue) -> None:
+def _out_of_scope() -> str:
+    """A card's index status when its unit left the requester's scope while the job ran."""
+    return _("已不在您的查看范围内，未生成")
+
+
+def render_chunk(job_id: int, number: int, enqueue: Enqueue) -> None:
     """Render the chunk's cards not finished yet, then queue the finish when every chunk is done.
 
-    A card is finished when its index row is on disk; the row is written after the PDF, so a
-    PDF found without its row (a worker stopped between the two) is not rendered again.
+    The chunk is taken under a lease kept alive while it renders; a chunk finished, or held by
+    a live worker, is left alone. A card is finished when its index row is on disk; the row is
+    written after the PDF, so a PDF found without its row (a worker stopped between the two) is
+    not rendered again.
     """
-    if not _job_is_running(job_id):
+    if not progress.job_is_running(job_id):
+        return
+    lease = progress.claim(job_id, number)
+    if lease is None:
         return
     plan = _load_plan(job_id)
     with host_scope():
-        printer = ChunkPrinter(_period(db.session.get(Job, job_id)))
-    for number in plan["chunks"][index]:
-        card = plan["cards"][number]
-        if _row_path(job_id, card).exists():
-            continue  # finished before a restart
-        path = _card_path(job_id, card)
-        unavailable = None
-        try:
-            if not path.exists():
-                _link_into_place(path, printer.pdf(card))
-            source = printer.source(card)
-        except reports.ReportUnavailable as error:
-            unavailable, source = str(error), None
-        row = index_row(card, source, unavailable=unavailable)
-        if _link_into_place(_row_path(job_id, card), json.dumps(row, ensure_ascii=False).encode()):
-            _count_one(job_id)
-        if not _job_is_running(job_id):  # failed elsewhere: stop early
+        job = db.session.get(Job, job_id)
+        printer = ChunkPrinter(_period(job))
+        # The requester's scope now, not when the job started: a narrowed scope drops units.
+        scope = requester_scope(job)
+    db.session.commit()
+    with progress.kept_alive(lease):
+        for index in plan["chunks"][number]:
+            card = plan["cards"][index]
+            if _row_path(job_id, card).exists():
+                continue  # finished before a restart
+            row = _render_card(job_id, card, printer, scope)
+            if _link_into_place(_row_path(job_id, card), json.dumps(row, ensure_ascii=False).encode()):
+                progress.count_done(job_id)
+            if lease.lost or not progress.job_is_running(job_id):
+                return  # another worker has the chunk now, or the job failed elsewhere
+        if not lease.finish():
             return
-    _write_atomically(_chunk_marker(job_id, index), b"")
-    if all(_chunk_marker(job_id, i).exists() for i in range(len(plan["chunks"]))):
+    if not progress.chunks_left(job_id):
         db.session.remove()
         enqueue(FINISH_TASK, job_id)
+
+
+def _render_card(
+    job_id: int, card: dict[str, Any], printer: ChunkPrinter, scope: set[int] | None
+) -> dict[str, Any]:
+    """Render one card into the job's folder (unless its PDF is there) and return its index row."""
+    path = _card_path(job_id, card)
+    if card["kind"] == "county":
+        card = {**card, "tenant_ids": _within(scope, card["tenant_ids"])}
+    elif scope is not None and card["tenant_id"] not in scope:
+        return index_row(card, None, unavailable=_out_of_scope())
+    try:
+        if not path.exists():
+            _link_into_place(path, printer.pdf(card))
+        return index_row(card, printer.source(card))
+    except reports.ReportUnavailable as error:
+        return index_row(card, None, unavailable=str(error))
 
 
 def index_row(
@@ -413,6 +448,10 @@ def index_row(
         "grade": "",
         "status": "",
         "file": "" if unavailable else card["file"],
+        # Not a column: the units whose cards the file holds (the download checks them).
+        "units": None if unavailable else (
+            card["tenant_ids"] if card["kind"] == "county" else [card["tenant_id"]]
+        ),
     }
     if card["kind"] == "county":
         row.update(unit=card["title"], status=unavailable or _("汇总"))
@@ -483,10 +522,23 @@ def finish_job(job_id: int) -> None:
             if row["file"]  # nothing printed for the others (the index says why)
         ),
     )
+    included: set[int] = set()
+    whole_county = False
+    for row in rows:
+        if row["file"] and row.get("units") is None:
+            whole_county = True
+        included.update(row.get("units") or ())
     with host_scope():
         job = db.session.get(Job, job_id)
         if job.status != "running":
             return
+        job.params = {
+            **job.params,
+            "included_tenant_ids": None if whole_county else sorted(included),
+            "out_of_scope_units": sorted(
+                {r["unit"] for r in rows if r["status"] == _out_of_scope()}
+            ),
+        }
         job.status = "done"
         job.done = job.total
         job.result_path = f"{job_id}/{name}"

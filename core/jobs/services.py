@@ -9,12 +9,14 @@ from sqlalchemy import select
 from core.accounts.access import visible_tenants_query
 from core.accounts.models import User
 from core.extensions import db
-from core.jobs import bulk, queue
+from core.jobs import assessment, bulk, queue
+from core.jobs.bulk import BULK_ROLES
 from core.jobs.models import Job
 
 BULK_SCORECARDS = "bulk_scorecards"
-#: Roles that may download every scorecard of their scope at once (DESIGN.md: people).
-BULK_ROLES = ("host_admin", "supervisor")
+YEARLY_ASSESSMENT = "yearly_assessment"
+#: The first task of each kind of job: it plans the work and fans it out.
+PLAN_TASKS = {BULK_SCORECARDS: bulk.PLAN_TASK, YEARLY_ASSESSMENT: assessment.PLAN_TASK}
 UNFINISHED = ("queued", "running")
 
 
@@ -43,8 +45,11 @@ def visible_jobs_query(user: User):
 def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
     """Queue the rendering of every scorecard in the user's scope for a year, and commit.
 
-    The scope (host admin: the county; supervisor: their unit types and units) is fixed when the
-    job starts, so a later change of scope does not change a job under way.
+    The scope (host admin: the county; supervisor: their unit types and units) is listed when
+    the job starts and checked again before each chunk and at download: a unit that left the
+    user's scope meanwhile is not rendered, and a ZIP holding one is not handed out.
+
+    The job only reads: it prints stored scorecards, or live results, and stores nothing.
 
     :param user: who asked; they alone (and host admins) will see the job.
     :param year: the assessment year.
@@ -55,11 +60,10 @@ def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
     if not can_start_bulk(user):
         raise JobNotAllowed("只有县委组织部管理员和督导可以下载全部评分表")
     tenant_ids = [t.id for t in db.session.scalars(visible_tenants_query(user))]
-    job = Job(
-        kind=BULK_SCORECARDS,
-        status="queued",
-        user_id=user.id,
-        params={
+    return _start(
+        user,
+        BULK_SCORECARDS,
+        {
             "year": year,
             "as_of": as_of.isoformat(),
             "tenant_ids": tenant_ids,
@@ -67,30 +71,48 @@ def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
             "county": user.role == "host_admin",
         },
     )
+
+
+def start_assessment_job(user: User, year: int, as_of: dt.date) -> Job:
+    """Queue the yearly assessment (scorecards stored, rectification tasks opened), and commit.
+
+    :param user: the host admin running it; the scorecards and the audit log name them.
+    :raises JobNotAllowed: for anyone but a host admin.
+    """
+    if user.role != "host_admin":
+        raise JobNotAllowed("只有县委组织部管理员可以执行年度考核")
+    return _start(
+        user,
+        YEARLY_ASSESSMENT,
+        {"year": year, "as_of": as_of.isoformat(), "actor": user.username},
+    )
+
+
+def _start(user: User, kind: str, params: dict) -> Job:
+    job = Job(kind=kind, status="queued", user_id=user.id, params=params)
     db.session.add(job)
     db.session.commit()
-    enqueue_job(job.id)
+    enqueue_job(job)
     db.session.refresh(job)  # in immediate mode the job has already run
     return job
 
 
-def enqueue_job(job_id: int) -> None:
-    """Hand a job to the queue (its first task plans the work and fans it out)."""
-    queue.enqueue(bulk.PLAN_TASK, job_id)
+def enqueue_job(job: Job) -> None:
+    """Hand a job to the queue (its plan task plans the work and fans it out)."""
+    queue.enqueue(PLAN_TASKS[job.kind], job.id)
 
 
 def resume_interrupted_jobs() -> list[int]:
     """Queue again every job left queued or running, e.g. by a worker that was stopped.
 
-    Finished files are kept in the job's folder and are not rendered again, so resuming costs
-    only the cards still missing.
+    Finished work is kept (files of a bulk job, units of an assessment) and chunks held by a
+    live worker are left to it, so resuming costs only what is still missing.
 
     :returns: the ids of the jobs queued again.
     """
-    ids = list(
-        db.session.scalars(select(Job.id).where(Job.status.in_(UNFINISHED)).order_by(Job.id))
-    )
+    jobs = list(db.session.scalars(select(Job).where(Job.status.in_(UNFINISHED)).order_by(Job.id)))
+    work = [(job.id, job.kind) for job in jobs if job.kind in PLAN_TASKS]
     db.session.rollback()  # release the read before the queue runs tasks (immediate mode)
-    for job_id in ids:
-        enqueue_job(job_id)
-    return ids
+    for job_id, kind in work:
+        queue.enqueue(PLAN_TASKS[kind], job_id)
+    return [job_id for job_id, _kind in work]

@@ -19,9 +19,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.extensions import db
-from core.jobs.bulk import result_file
-from core.jobs.models import JOB_STATUSES, Job
-from core.jobs.services import JobNotAllowed, can_view_job, start_bulk_job, visible_jobs_query
+from core.jobs.bulk import may_download, result_file
+from core.jobs.models import JOB_KINDS, JOB_STATUSES, Job
+from core.jobs.services import (
+    BULK_SCORECARDS,
+    JobNotAllowed,
+    can_view_job,
+    start_bulk_job,
+    visible_jobs_query,
+)
 from core.timezone import local_today
 from core.vocabulary import label
 
@@ -71,6 +77,11 @@ def start_bulk_scorecards():
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
+def _downloadable(job: Job) -> bool:
+    """A finished bulk job whose ZIP the current user may still have (scope checked again)."""
+    return job.status == "done" and job.kind == BULK_SCORECARDS and may_download(job, current_user)
+
+
 def job_state(job: Job) -> dict:
     """What the progress bar shows (the page and its JSON share it)."""
     return {
@@ -82,7 +93,7 @@ def job_state(job: Job) -> dict:
         "percent": job.percent,
         "error": job.error,
         "finished": job.status in ("done", "failed"),
-        "download_url": url_for("jobs.download", job_id=job.id) if job.status == "done" else None,
+        "download_url": url_for("jobs.download", job_id=job.id) if _downloadable(job) else None,
     }
 
 
@@ -90,7 +101,13 @@ def job_state(job: Job) -> dict:
 @login_required
 def index():
     jobs = db.session.scalars(visible_jobs_query(current_user).limit(50)).all()
-    return render_template("jobs/list.html", jobs=jobs, statuses=JOB_STATUSES)
+    return render_template(
+        "jobs/list.html",
+        jobs=jobs,
+        statuses=JOB_STATUSES,
+        kinds=JOB_KINDS,
+        downloadable={job.id for job in jobs if _downloadable(job)},
+    )
 
 
 @bp.get("/<int:job_id>")
@@ -98,7 +115,16 @@ def index():
 def show(job_id: int):
     job = _job_or_404(job_id)
     return render_template(
-        "jobs/show.html", job=job, state=job_state(job), refresh_seconds=REFRESH_SECONDS
+        "jobs/show.html",
+        job=job,
+        kind_label=label(JOB_KINDS, job.kind),
+        state=job_state(job),
+        refresh_seconds=REFRESH_SECONDS,
+        # A finished ZIP the user's narrowed scope no longer covers: said, not handed out.
+        scope_narrowed=job.status == "done"
+        and job.kind == BULK_SCORECARDS
+        and not may_download(job, current_user),
+        out_of_scope_units=job.params.get("out_of_scope_units") or [],
     )
 
 
@@ -115,6 +141,9 @@ def download(job_id: int):
     path = result_file(job)
     if path is None:
         abort(404)
+    if not may_download(job, current_user):
+        message = _("您的查看范围已变更，这个压缩包含有已不在您范围内的单位，不能下载。请重新生成。")
+        return render_template("error.html", code=403, message=message), 403
     year = job.params.get("year")
     return send_file(
         path,
