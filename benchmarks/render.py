@@ -1,12 +1,15 @@
-"""Scorecard PDFs: seconds per card in a warm process against WeasyPrint alone, and bulk throughput.
+"""Scorecard PDFs: one card against WeasyPrint alone on the same HTML, and bulk throughput.
 
-1. **per card** — ``render("branch", …).pdf()`` for a sample of branches in one warm process (after a
-   warm-up), median and p95 seconds; the same for WeasyPrint rendering the fixed reference
-   document ``benchmarks/reference/scorecard.html`` (2 pages, Chinese, a table, an inline SVG; the
-   same shipped font file) with nothing of ours around it. Budget: median ratio ≤ 1.5×.
+1. **per card** — ``render("branch", …).pdf()`` for a sample of branches in one warm process
+   (after a warm-up): the branch's unit scored live (nothing stored), the card's HTML, the PDF.
+   The floor: WeasyPrint laying out that same HTML with the same stylesheets through the same
+   call and nothing else of ours; for orientation also WeasyPrint as a stranger would call it
+   (its own warm font configuration). Median and p95 seconds, wall and CPU.
+   Budget: median ratio to the floor ≤ 1.2×.
 2. **bulk** — a "download all" job for the first ``--bulk-units`` units run by
-   ``branchmark worker --workers 2`` in a child process: cards per minute from queueing to the
-   finished ZIP (budget ≥ 150), and each worker process's peak resident memory (``VmHWM`` from
+   ``branchmark worker --workers 2`` in a child process: cards per minute on the wall clock from
+   queueing to the finished ZIP (budget ≥ 300), the same from the workers' CPU time (what two
+   idle cores would give), and each worker process's peak resident memory (``VmHWM`` from
    ``/proc``, budget ≤ 300 MB).
 
     python benchmarks/render.py --database-url sqlite:///demo.db --label demo [--cards 30] [--bulk-units 40]
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import statistics
 import subprocess
@@ -36,7 +40,6 @@ from core.organizations.models import Organization  # noqa: E402
 from core.plugins.manager import get_registry  # noqa: E402
 from core.tenancy import host_scope, use_tenant  # noqa: E402
 
-REFERENCE = ROOT / "benchmarks" / "reference" / "scorecard.html"
 BRANCH_KINDS = ("branch", "joint_branch")
 
 
@@ -56,63 +59,77 @@ def _pages(pdf: bytes) -> int | None:
 
 
 def per_card(cards: int, year: int, as_of: dt.date) -> dict[str, float]:
-    """Seconds per branch card (ours) and per reference document (WeasyPrint alone)."""
-    from weasyprint import HTML
+    """Seconds per branch card (ours, scoring included) against laying out the same HTML alone."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
+    from core.reports.engine import REPORTS_DIR, write_pdf
     from core.reports.render import render
 
     registry = get_registry()
     with host_scope():
         branches = db.session.execute(
-            select(Organization.id, Organization.tenant_id)
+            select(Organization.code, Organization.tenant_id)
             .where(Organization.kind.in_(BRANCH_KINDS), Organization.established_on <= as_of)
             .order_by(Organization.tenant_id, Organization.code)
         ).all()
         tenants = {t.id: t for t in db.session.scalars(select(Tenant))}
     step = max(1, len(branches) // cards)
     sample = branches[::step][:cards]
+    plain_fonts = FontConfiguration()
+    plain_css: dict[str, CSS] = {}
+    plain_images: dict = {}
 
-    def ours(organization_id: int, tenant_id: int) -> bytes:
-        tenant = tenants[tenant_id]
+    def ours(code: str, tenant_id: int):
         with use_tenant(tenant_id):
-            organization = db.session.get(Organization, organization_id)
-            return render(
-                "branch", tenant, year, organization.code, as_of, registry=registry
-            ).pdf()
+            report = render("branch", tenants[tenant_id], year, code, as_of, registry=registry)
+            return report, report.pdf()
 
-    reference_html = REFERENCE.read_text(encoding="utf-8")
+    def layout(report) -> bytes:
+        # The floor: the same HTML laid out by the same WeasyPrint call, nothing else of ours
+        # (no scoring, no template).
+        return write_pdf(report.html, base_url=REPORTS_DIR, stylesheets=report.look.stylesheets)
 
-    def reference() -> bytes:
-        return HTML(string=reference_html, base_url=str(REFERENCE)).write_pdf()
+    def plain(report) -> bytes:
+        # For orientation: WeasyPrint as a stranger would call it on that HTML, with its own warm
+        # font configuration, stylesheets parsed once and an image cache.
+        stylesheets = [
+            plain_css.setdefault(str(p), CSS(filename=str(p), font_config=plain_fonts))
+            for p in report.look.stylesheets
+        ]
+        return HTML(string=report.html, base_url=str(REPORTS_DIR) + "/").write_pdf(
+            stylesheets=stylesheets, font_config=plain_fonts, cache=plain_images
+        )
 
-    for organization_id, tenant_id in sample[:2]:  # warm-up: templates, fonts, plugin standards
-        ours(organization_id, tenant_id)
-    reference()
-    our_times, our_cpu, our_pages = [], [], []
-    for organization_id, tenant_id in sample:
-        started, cpu = time.perf_counter(), time.process_time()
-        pdf = ours(organization_id, tenant_id)
-        our_times.append(time.perf_counter() - started)
-        our_cpu.append(time.process_time() - cpu)
-        our_pages.append(_pages(pdf))
-    reference_times, reference_cpu = [], []
-    for _ in sample:
-        started, cpu = time.perf_counter(), time.process_time()
-        pdf = reference()
-        reference_times.append(time.perf_counter() - started)
-        reference_cpu.append(time.process_time() - cpu)
-    return {
-        "cards": len(sample),
-        "ours_median": statistics.median(our_times),
-        "ours_p95": _p95(our_times),
-        "ours_pages": statistics.median([p for p in our_pages if p]) if any(our_pages) else 0,
-        "reference_median": statistics.median(reference_times),
-        "reference_p95": _p95(reference_times),
-        "reference_pages": _pages(pdf) or 0,
+    for code, tenant_id in sample[:2]:  # warm-up: templates, fonts, plugin standards
+        report, _pdf = ours(code, tenant_id)
+        layout(report)
+        plain(report)
+    times: dict[str, list[float]] = {"ours": [], "layout": [], "plain": []}
+    cpu: dict[str, list[float]] = {"ours": [], "layout": [], "plain": []}
+    pages = []
+    for code, tenant_id in sample:
+        # One after the other on the same card, so all three see the same load; the garbage of
+        # one collected before the next starts, so none pays for another's.
+        for name in ("ours", "layout", "plain"):
+            gc.collect()
+            started, cpu_started = time.perf_counter(), time.process_time()
+            if name == "ours":
+                report, pdf = ours(code, tenant_id)
+                pages.append(_pages(pdf))
+            else:
+                (layout if name == "layout" else plain)(report)
+            times[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - cpu_started)
+        db.session.rollback()
+    figures: dict[str, float] = {"cards": len(sample)}
+    figures["pages"] = statistics.median([p for p in pages if p]) if any(pages) else 0
+    for name in times:
+        figures[f"{name}_median"] = statistics.median(times[name])
+        figures[f"{name}_p95"] = _p95(times[name])
         # CPU seconds: what a busy shared machine disturbs least.
-        "ours_cpu_median": statistics.median(our_cpu),
-        "reference_cpu_median": statistics.median(reference_cpu),
-    }
+        figures[f"{name}_cpu_median"] = statistics.median(cpu[name])
+    return figures
 
 
 def _children(pid: int) -> list[int]:
@@ -166,10 +183,6 @@ def bulk(
         REDIS_URL=None,
     )
     with app.app_context():
-        with db.engine.begin() as connection:
-            # Score live, as a first download of the year would (rendering reuses stored cards).
-            connection.execute(text("DELETE FROM rectification"))
-            connection.execute(text("DELETE FROM scorecard"))
         with host_scope():
             tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.id).limit(bulk_units)))
         username = f"bench-{os.getpid()}"
@@ -247,33 +260,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = bench_app(args.database_url)
+    print(f"[{args.label}] load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with app.app_context():
+        with db.engine.begin() as connection:
+            # A card as a year's first print: scored live (rendering stores nothing).
+            connection.execute(text("DELETE FROM rectification"))
+            connection.execute(text("DELETE FROM scorecard"))
         r = per_card(args.cards, args.year, args.as_of)
         db.engine.dispose()
-    ratio = r["ours_median"] / r["reference_median"]
-    print(f"[{args.label}] per card, warm process, {r['cards']} cards:")
-    print(
-        f"  ours       median {r['ours_median']:.3f} s  p95 {r['ours_p95']:.3f} s  pages {r['ours_pages']}"
-    )
-    print(
-        f"  reference  median {r['reference_median']:.3f} s  p95 {r['reference_p95']:.3f} s  pages {r['reference_pages']}"
-    )
-    print(f"  ratio {ratio:.2f}×  (budget ≤ 1.5×) {'ok' if ratio <= 1.5 else 'OVER BUDGET'}")
-    cpu_ratio = r["ours_cpu_median"] / r["reference_cpu_median"]
-    print(
-        f"  CPU seconds: ours {r['ours_cpu_median']:.3f}, reference {r['reference_cpu_median']:.3f},"
-        f" ratio {cpu_ratio:.2f}× {'ok' if cpu_ratio <= 1.5 else 'OVER BUDGET'}"
-    )
+    ratio = r["ours_median"] / r["layout_median"]
+    cpu_ratio = r["ours_cpu_median"] / r["layout_cpu_median"]
+    print(f"[{args.label}] per card, warm process, {r['cards']} cards (pages {r['pages']}):")
+    for name, title in (
+        ("ours", "render(...).pdf()        "),
+        ("layout", "layout of the same HTML  "),
+        ("plain", "plain WeasyPrint, same   "),
+    ):
+        print(
+            f"  {title} median {r[name + '_median']:.3f} s  p95 {r[name + '_p95']:.3f} s"
+            f"  CPU {r[name + '_cpu_median']:.3f} s"
+        )
+    print(f"  wall ratio {ratio:.2f}×  (budget ≤ 1.2×) {'ok' if ratio <= 1.2 else 'OVER BUDGET'}")
+    print(f"  CPU ratio {cpu_ratio:.2f}× {'ok' if cpu_ratio <= 1.2 else 'OVER BUDGET'}")
     if args.bulk_units:
         b = bulk(args.database_url, args.bulk_units, args.workers, args.year, args.as_of)
         peak = ", ".join(f"{mb:.0f}" for mb in b["worker_peak_mb"])
         print(
-            f"[{args.label}] bulk, {args.workers} workers: {b['cards']} cards in {b['seconds']:.1f} s = {b['per_minute']:.0f} cards/min (budget ≥ 150) — job {b['status']}{' ' + b['error'] if b['error'] else ''}"
+            f"[{args.label}] bulk, {args.workers} workers: {b['cards']} cards in {b['seconds']:.1f} s = {b['per_minute']:.0f} cards/min on the wall clock (budget ≥ 300) — job {b['status']}{' ' + b['error'] if b['error'] else ''}"
         )
         print(f"  peak memory per worker: {peak} MB (budget ≤ 300 MB)")
         print(
             f"  worker CPU {b['worker_cpu_s']:.1f} s in all → {b['per_minute_idle']:.0f} cards/min"
-            f" on {args.workers} idle cores (budget ≥ 150)"
+            f" on {args.workers} idle cores (budget ≥ 300)"
         )
     return 0
 
