@@ -57,11 +57,7 @@ def plan_assessment(job_id: int, enqueue) -> None:
         job.status = "running"
         job.started_at = job.started_at or utcnow()
         db.session.commit()
-    progress.add_chunks(job_id, RUN_TASK, 1)
-    progress.reclaim_expired(job_id)
-    for number in progress.pending_chunks(job_id):
-        db.session.remove()
-        enqueue(RUN_TASK, job_id, number)
+    progress.queue_chunks(job_id, RUN_TASK, 1, enqueue)
 
 
 def run_assessment_chunk(job_id: int, number: int) -> None:

@@ -296,16 +296,8 @@ def plan_job(job_id: int, enqueue: Enqueue) -> None:
         job.total = len(plan["cards"])
         job.done = finished
         db.session.commit()
-    progress.add_chunks(job_id, CHUNK_TASK, len(plan["chunks"]))
-    progress.reclaim_expired(job_id)
-    pending = progress.pending_chunks(job_id)
-    left = progress.chunks_left(job_id)
-    db.session.remove()  # hand the connection back before an immediate-mode queue runs the chunks
-    if not left:
+    if not progress.queue_chunks(job_id, CHUNK_TASK, len(plan["chunks"]), enqueue):
         enqueue(FINISH_TASK, job_id)
-        return
-    for number in pending:
-        enqueue(CHUNK_TASK, job_id, number)
 
 
 # ---------------------------------------------------------------- chunk

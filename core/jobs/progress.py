@@ -160,6 +160,22 @@ def chunks_left(job_id: int) -> int:
     return left
 
 
+def queue_chunks(job_id: int, task: str, count: int, enqueue: Callable[..., None]) -> int:
+    """Give the job its chunks (once), take back those whose worker died, queue every chunk no
+    worker holds; a duplicate message finds its chunk taken or done and returns.
+
+    :returns: how many chunks are not finished (0: the job can be finished).
+    """
+    add_chunks(job_id, task, count)
+    reclaim_expired(job_id)
+    pending = pending_chunks(job_id)
+    left = chunks_left(job_id)
+    db.session.remove()  # hand the connection back before an immediate-mode queue runs them
+    for number in pending:
+        enqueue(task, job_id, number)
+    return left
+
+
 class Lease:
     """A worker's hold on one chunk until ``until``; :meth:`renew` extends it."""
 

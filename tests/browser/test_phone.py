@@ -34,6 +34,7 @@ PAGES = [
     ("tx-jgdd", "unit", "/units/caizheng"),
     ("tx-jgdd", "supervisor-branch", "/units/caizheng/branches/cz-b1"),
     ("tx-jgdd", "scoring-inbox", "/scoring/inbox"),
+    ("tx-jgdd", "jobs", "/jobs/"),
     ("tx-admin", "host-county", "/county"),
 ]
 
