@@ -147,16 +147,20 @@ def included_units(job: Job) -> list[int] | None:
     return None if job.params.get("county") else list(job.params.get("tenant_ids") or [])
 
 
+def scope_covers(scope: set[int] | None, job: Job) -> bool:
+    """Whether a :func:`user_scope` still covers every unit in the job's ZIP."""
+    if scope is None:
+        return True
+    included = included_units(job)
+    return included is not None and set(included) <= scope
+
+
 def may_download(job: Job, user: User) -> bool:
     """Whether ``user`` may have the job's ZIP now: every unit in it is still in their scope.
 
     A supervisor whose scope was narrowed after the job ran does not get the old units.
     """
-    scope = user_scope(user)
-    if scope is None:
-        return True
-    included = included_units(job)
-    return included is not None and set(included) <= scope
+    return scope_covers(user_scope(user), job)
 
 
 # ---------------------------------------------------------------- plan

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.extensions import db
-from core.jobs.bulk import may_download, result_file
+from core.jobs.bulk import may_download, result_file, scope_covers, user_scope
 from core.jobs.models import JOB_KINDS, JOB_STATUSES, Job
 from core.jobs.services import (
     BULK_SCORECARDS,
@@ -77,9 +77,8 @@ def start_bulk_scorecards():
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
-def _downloadable(job: Job) -> bool:
-    """A finished bulk job whose ZIP the current user may still have (scope checked again)."""
-    return job.status == "done" and job.kind == BULK_SCORECARDS and may_download(job, current_user)
+def _finished_zip(job: Job) -> bool:
+    return job.status == "done" and job.kind == BULK_SCORECARDS
 
 
 def job_state(job: Job) -> dict:
@@ -93,7 +92,10 @@ def job_state(job: Job) -> dict:
         "percent": job.percent,
         "error": job.error,
         "finished": job.status in ("done", "failed"),
-        "download_url": url_for("jobs.download", job_id=job.id) if _downloadable(job) else None,
+        # The scope is checked again now: a narrowed scope gets no link (the page says why).
+        "download_url": url_for("jobs.download", job_id=job.id)
+        if _finished_zip(job) and may_download(job, current_user)
+        else None,
     }
 
 
@@ -101,12 +103,13 @@ def job_state(job: Job) -> dict:
 @login_required
 def index():
     jobs = db.session.scalars(visible_jobs_query(current_user).limit(50)).all()
+    scope = user_scope(current_user)  # read once for the whole list
     return render_template(
         "jobs/list.html",
         jobs=jobs,
         statuses=JOB_STATUSES,
         kinds=JOB_KINDS,
-        downloadable={job.id for job in jobs if _downloadable(job)},
+        downloadable={job.id for job in jobs if _finished_zip(job) and scope_covers(scope, job)},
     )
 
 
@@ -114,16 +117,15 @@ def index():
 @login_required
 def show(job_id: int):
     job = _job_or_404(job_id)
+    bar = job_state(job)
     return render_template(
         "jobs/show.html",
         job=job,
         kind_label=label(JOB_KINDS, job.kind),
-        state=job_state(job),
+        state=bar,
         refresh_seconds=REFRESH_SECONDS,
         # A finished ZIP the user's narrowed scope no longer covers: said, not handed out.
-        scope_narrowed=job.status == "done"
-        and job.kind == BULK_SCORECARDS
-        and not may_download(job, current_user),
+        scope_narrowed=_finished_zip(job) and bar["download_url"] is None,
         out_of_scope_units=job.params.get("out_of_scope_units") or [],
     )
 
