@@ -43,8 +43,9 @@ def app_config(tmp_path):
 
 
 @pytest.fixture
-def worker(app, database_url):
-    """``branchmark worker --workers 2`` on the test's database and queue, stopped afterwards."""
+def worker(app, database_url, tmp_path):
+    """``branchmark worker --workers 2`` on the test's database and queue, stopped afterwards;
+    its log goes to ``worker.log`` (quoted when the test gives up waiting)."""
     settings = {
         "BRANCHMARK_DATABASE_URL": database_url,
         "BRANCHMARK_HUEY_SQLITE_PATH": app.config["HUEY_SQLITE_PATH"],
@@ -52,16 +53,20 @@ def worker(app, database_url):
         "BRANCHMARK_JOB_LEASE_SECONDS": str(LEASE),
         "BRANCHMARK_REDIS_URL": "",
     }
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")
     child = subprocess.Popen(
         [sys.executable, "-c", "from core.cli import main; main()", "worker", "--workers", "2"],
         env={**os.environ, **settings},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         cwd=Path(__file__).resolve().parents[1],
     )
+    child.log_path = log_path
     try:
         yield child
     finally:
+        log.close()
         child.send_signal(signal.SIGINT)
         try:
             child.wait(20)
@@ -88,14 +93,15 @@ def _job(db, job_id: int) -> Job:
     return job
 
 
-def _wait(condition, what: str):
+def _wait(condition, what: str, worker):
     deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
         found = condition()
         if found:
             return found
         time.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
+    log = worker.log_path.read_text(encoding="utf-8", errors="replace")
+    pytest.fail(f"gave up waiting for {what}; the worker's log ends:\n{log[-3000:]}")
 
 
 def test_a_chunk_whose_worker_was_killed_is_finished_by_the_other_worker(
@@ -111,16 +117,16 @@ def test_a_chunk_whose_worker_was_killed_is_finished_by_the_other_worker(
         rows = [r for r in _chunks(db, job.id) if r.number == 1]
         return rows[0] if rows and rows[0].status == "leased" else None
 
-    held = _wait(unit_chunk_rendering, "a worker to take the unit's chunk")
+    held = _wait(unit_chunk_rendering, "a worker to take the unit's chunk", worker)
     _host, _sep, pid = held.holder.rpartition(":")
     assert int(pid) != worker.pid  # a worker process of the consumer, not the consumer
     # … and has finished its first card (the summary): kill it in the middle of the chunk.
     rows = Path(app.config["JOBS_DIR"]) / str(job.id) / "rows"
-    _wait(lambda: (rows / "1.json").exists(), "the first card of the chunk")
+    _wait(lambda: (rows / "1.json").exists(), "the first card of the chunk", worker)
     os.kill(int(pid), signal.SIGKILL)
 
     finished = _wait(
-        lambda: (j := _job(db, job.id)).status in ("done", "failed") and j, "the job to finish"
+        lambda: (j := _job(db, job.id)).status in ("done", "failed") and j, "the job to finish", worker
     )
     assert finished.status == "done", finished.error
     assert finished.done == finished.total == 1 + 1 + BRANCHES  # roll-up, summary, cards

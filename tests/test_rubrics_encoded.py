@@ -338,13 +338,13 @@ def test_on_site_form_offers_only_the_levels_and_refuses_others(
 
 def test_card_names_each_deduction_and_the_level_chosen(unit, registry, make_user, client, login) -> None:
     from core.reports.render import render
-    from tests.test_reports import pdf_text, squeeze
+    from tests.test_reports import code_of, pdf_text, squeeze
 
     u = unit("r_patterns")
     branch, _ = u.branch("P2", 8)
     u.finding(branch, "weak_and_lax")
     u.onsite(branch, {"onsite.role": "1.5", "onsite.ledger": "2"})
-    text = squeeze(pdf_text(render("branch", u.tenant, YEAR, branch.code, AS_OF, registry=registry).pdf()))
+    text = squeeze(pdf_text(render("branch", u.tenant, YEAR, code_of(u.tenant, branch), AS_OF, registry=registry).pdf()))
     assert "扣分明细：未设支委会扣1分；未设书记扣1分；被认定为软弱涣散扣2分" in text
     assert "评定档次：一般" in text
     assert "评定档次：扣2分" in text

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.audit.recorder import acting_as
@@ -120,20 +120,33 @@ class ChunkRef:
 
 
 def add_chunks(job_id: int, task: str, count: int) -> None:
-    """Make sure the job has chunks ``0 … count-1`` worked by ``task`` (a second call adds none)."""
+    """Make sure the job has chunks ``0 … count-1`` worked by ``task``.
+
+    Two plans of one job may run at once (a worker starting up queues every unfinished job's
+    plan again): rows another plan added first are left as they are.
+    """
     existing = set(
         db.session.scalars(select(_chunk.c.number).where(_chunk.c.job_id == job_id))
     )
     missing = [n for n in range(count) if n not in existing]
     if missing:
         db.session.execute(
-            insert(_chunk),
+            _insert_new(db.session.get_bind().dialect.name),
             [
                 {"job_id": job_id, "number": n, "task": task, "status": "pending", "attempts": 0}
                 for n in missing
             ],
         )
     db.session.commit()
+
+
+def _insert_new(dialect: str):
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``job_chunk`` (PostgreSQL and SQLite alike)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(_chunk).on_conflict_do_nothing(index_elements=["job_id", "number"])
 
 
 def pending_chunks(job_id: int) -> list[int]:
