@@ -36,7 +36,7 @@ class RevokedSchema(Schema):
     organization_id = fields.Integer(required=True)
     year = fields.Integer(required=True, metadata={"description": "考核年度"})
     note = fields.String(allow_none=True, metadata={"description": "说明"})
-    recorded_by = fields.String(dump_only=True)
+    recorded_by = fields.String(dump_only=True, allow_none=True)  # honours from an import name nobody
     has_evidence = fields.Method("_has_evidence", dump_only=True, metadata={"description": "是否有认定文件扫描件"})
     revoked_on = fields.Date(dump_only=True, allow_none=True)
     revoked_by = fields.String(dump_only=True, allow_none=True)

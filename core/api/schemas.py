@@ -10,6 +10,7 @@ check the rules (dates in order, a member in the branch …) and raise
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -210,6 +211,12 @@ def _decimal(places: int, kwargs: dict[str, Any]) -> fields.Decimal:
     return fields.Decimal(places=places, as_string=True, metadata=metadata, **kwargs)
 
 
+def points(**kwargs: Any) -> fields.Decimal:
+    """A score (分值), as a string like every decimal the API sends; places as stored."""
+    metadata = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "88.5", **kwargs.pop("metadata", {})}
+    return fields.Decimal(as_string=True, metadata=metadata, **kwargs)
+
+
 def money(**kwargs: Any) -> fields.Decimal:
     """A yuan amount, two places, written as a string so no precision is lost in JSON."""
     return _decimal(2, kwargs)
@@ -232,6 +239,19 @@ def shows_personal_data() -> bool:
     if user is None:
         return False
     return user.role in current_app.config.get("PERSONAL_DATA_ROLES", ())
+
+
+class Timestamp(fields.DateTime):
+    """A moment, always sent with its offset (RFC 3339 ``date-time``, as documented).
+
+    Timestamps are stored in UTC (:func:`core.db.utcnow`); SQLite hands them back without a
+    zone, PostgreSQL with one, so a naive value is UTC and is sent as ``…+00:00`` on both.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Personal(fields.String):

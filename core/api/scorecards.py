@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.api.auth import secretary_branch_id
 from core.api.crud import paginate
-from core.api.schemas import DECIMAL_PATTERN, QueryArgsSchema, Schema
+from core.api.schemas import QueryArgsSchema, Schema, Timestamp, points
 from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
@@ -53,11 +53,11 @@ class SnapshotSchema(Schema):
     standard_key = fields.String()
     standard_version = fields.String()
     status = fields.String()
-    total = fields.Decimal(as_string=True, metadata={"type": "string", "pattern": DECIMAL_PATTERN})
-    max = fields.Decimal(as_string=True, metadata={"type": "string", "pattern": DECIMAL_PATTERN})
+    total = points()
+    max = points()
     grade = fields.String(allow_none=True)
     created_by = fields.String()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class SnapshotDetailSchema(SnapshotSchema):
