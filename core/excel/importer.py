@@ -119,6 +119,15 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: How much of a cell a message quotes: enough to find it, never a whole 5,000-character cell.
+QUOTE_MAX = 30
+
+
+def _shown(text: str) -> str:
+    """``text`` as a message quotes it: cut to :data:`QUOTE_MAX` characters with an ellipsis."""
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX] + "…"
+
+
 def _text(value: Any) -> str:
     value = restore(value)  # an exported cell's ' prefix (core.excel.safety)
     if isinstance(value, float) and value.is_integer():
@@ -142,7 +151,7 @@ def _code(column: Column, value: Any) -> str:
     code = _labels(column).get(text)
     if code is None:
         choices = "、".join(str(v) for v in (column.vocabulary or {}).values())
-        raise ValueError(_("“%(value)s”无效，须为以下之一：%(choices)s", value=text, choices=choices))
+        raise ValueError(_("“%(value)s”无效，须为以下之一：%(choices)s", value=_shown(text), choices=choices))
     return code
 
 
@@ -170,7 +179,7 @@ def _cell_value(column: Column, value: Any) -> Any:
             return True
         if text in (NO, "N", "n", "0", "false", "False"):
             return False
-        raise ValueError(_("“%(value)s”无效，须为 是 或 否", value=text))
+        raise ValueError(_("“%(value)s”无效，须为 是 或 否", value=_shown(text)))
     if column.kind == CODE:
         return _code(column, value)
     if column.kind == CODES:
@@ -200,7 +209,7 @@ class _Context:
             return None
         organization = self.organizations.get(_text(code))
         if organization is None:
-            raise _RowProblems({"branch": _("本单位没有代码为“%(code)s”的党组织", code=_text(code))})
+            raise _RowProblems({"branch": _("本单位没有代码为“%(code)s”的党组织", code=_shown(_text(code)))})
         if self.branch_id is not None and organization.id != self.branch_id:
             raise _RowProblems({"branch": _("支部书记只能导入本支部的记录")})
         return organization
@@ -219,7 +228,7 @@ class _Context:
     def member(self, organization: Organization, name: str, column: str) -> int:
         ids = self.member_ids(organization, name)
         if not ids:
-            raise _RowProblems({column: _("%(branch)s没有名为“%(name)s”的党员", branch=organization.name, name=name)})
+            raise _RowProblems({column: _("%(branch)s没有名为“%(name)s”的党员", branch=organization.name, name=_shown(name))})
         if len(ids) > 1:
             raise _RowProblems(
                 {
@@ -358,7 +367,7 @@ def _attendance(values: dict[str, Any], organization: Organization, context: _Co
                 problems.update(error.errors)
                 continue
             if member_id in where:
-                problems[column] = _("“%(name)s”在出勤中出现了不止一次", name=name)
+                problems[column] = _("“%(name)s”在出勤中出现了不止一次", name=_shown(name))
                 continue
             where[member_id] = column
             entries.append({"member_id": member_id, "status": column, "reason": reason})
