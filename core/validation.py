@@ -96,7 +96,15 @@ LIMITS: dict[str, Limit] = {
     "username": TextLimit(64),
     "title": TextLimit(200),  # 培训名称, 荣誉名称, 整改标题
     "topic": TextLimit(300),  # 会议议题
-    "short_text": TextLimit(100),  # 职务, 党小组名称
+    "short_text": TextLimit(100),  # 职务, 党小组名称, 令牌名称
+    "place": TextLimit(200),  # 地点
+    "address": TextLimit(300),  # 单位地址
+    "remark": TextLimit(200),  # 一行记录的备注（党费）
+    "ethnicity": TextLimit(20),  # 民族
+    "education": TextLimit(30),  # 学历
+    "id_number": TextLimit(18),  # 身份证号码
+    "phone": TextLimit(20),  # 手机号码
+    "kind_code": TextLimit(64),  # 认定类别代码
     "reason": TextLimit(200),  # 请假、缺席、免评原因
     "document": TextLimit(200),  # 文号
     "note": TextLimit(NOTE_MAX),  # 备注, 说明
@@ -115,6 +123,9 @@ LIMITS: dict[str, Limit] = {
     "funding_amount": NumberLimit(_n("0"), _n("1000000000"), 2),
     "points": NumberLimit(_n("-1000"), _n("1000"), 2),  # 分值
     "month": NumberLimit(_n("1"), _n("12"), 0),
+    # 任期年数: 党章 sets three or five years for a primary organization's committee.
+    "term_years": NumberLimit(_n("1"), _n("5"), 0),
+    "position": NumberLimit(_n("-1000"), _n("1000"), 0),  # 排序
     "count": NumberLimit(_n("0"), Decimal(INT_MAX), 0),
     "id": NumberLimit(_n("1"), Decimal(INT_MAX), 0),
     "year": YearLimit(),

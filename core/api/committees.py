@@ -88,13 +88,13 @@ register_record_routes(
 class PartyGroupSchema(Schema):
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(required=True, metadata={"description": "所在党支部"})
-    name = text(100, required=True, metadata={"description": "名称"})
+    name = text("short_text", required=True, metadata={"description": "名称"})
     leader_id = fields.Integer(allow_none=True, metadata={"description": "组长（本支部党员）"})
 
 
 class PartyGroupUpdateSchema(PartyGroupSchema):
     organization_id = fields.Integer(dump_only=True)
-    name = text(100)
+    name = text("short_text")
 
 
 def _create_group(data: dict[str, Any]) -> PartyGroup:

@@ -28,7 +28,7 @@ class AttendanceSchema(Schema):
 
     member_id = fields.Integer(required=True)
     status = one_of(ATTENDANCE_STATUSES, required=True)
-    reason = text(200, allow_none=True, metadata={"description": "请假或缺席原因"})
+    reason = text("reason", allow_none=True, metadata={"description": "请假或缺席原因"})
 
 
 class EventSchema(Schema):
@@ -39,10 +39,10 @@ class EventSchema(Schema):
     kind = one_of(EVENT_KINDS, metadata={"description": "主要类型（默认取 kinds 的第一个）"})
     kinds = fields.List(one_of(EVENT_KINDS), required=True, metadata={"description": "计入的全部类型"})
     held_on = fields.Date(required=True, metadata={"description": "日期"})
-    topic = text(300, required=True, metadata={"description": "议题"})
-    location = text(200, allow_none=True)
-    presenter = text(50, allow_none=True, metadata={"description": "主持人/讲课人"})
-    recorder = text(50, allow_none=True, metadata={"description": "记录人"})
+    topic = text("topic", required=True, metadata={"description": "议题"})
+    location = text("place", allow_none=True)
+    presenter = text("person_name", allow_none=True, metadata={"description": "主持人/讲课人"})
+    recorder = text("person_name", allow_none=True, metadata={"description": "记录人"})
     minutes = fields.String(allow_none=True, metadata={"description": "会议记录"})
     training_hours = hours(metadata={"description": "到会者每人计学时"})
     paper_record = fields.Boolean(metadata={"description": "有纸质记录"})
@@ -58,7 +58,7 @@ class EventUpdateSchema(EventSchema):
     organization_id = fields.Integer(dump_only=True)
     kinds = fields.List(one_of(EVENT_KINDS))
     held_on = fields.Date()
-    topic = text(300)
+    topic = text("topic")
 
 
 class EventQueryArgsSchema(QueryArgsSchema):

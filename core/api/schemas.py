@@ -129,6 +129,8 @@ def _limit_for(name: str, field: fields.Field) -> validation.Limit | None:
         return validation.NumberLimit(-top, top)
     if isinstance(field, fields.Date):
         return validation.LIMITS["date"]
+    if isinstance(field, fields.String) and name in ("id_number", "phone"):
+        return validation.LIMITS[name]
     if isinstance(field, fields.String) and (name == "note" or name.endswith("_note")):
         return validation.LIMITS["note"]
     if isinstance(field, fields.String) and name == "minutes":
@@ -154,6 +156,7 @@ def _bound(name: str, field: fields.Field) -> None:
         if message:
             raise ma.ValidationError(message)
 
+    within.bounded_by = limit  # type: ignore[attr-defined] - read by tests/test_hardening_limits.py
     field.validators.append(within)
 
 
@@ -187,18 +190,22 @@ def one_of(vocabulary: dict[str, Any], **kwargs: Any) -> fields.String:
     )
 
 
-def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
-    """A text field of at most ``max_length`` characters (any ``Text`` column's
-    :data:`~core.validation.TEXT_MAX` when not given), documented and refused with
-    :mod:`core.validation`'s Chinese message."""
-    limit = validation.TextLimit(max_length or validation.TEXT_MAX)
+def text(limit: str | None = None, **kwargs: Any) -> fields.String:
+    """A text field within ``LIMITS[limit]`` of :mod:`core.validation` (any ``Text`` column's
+    :data:`~core.validation.TEXT_MAX` when not given), documented as ``maxLength`` and refused
+    with the same Chinese message as a form or an import."""
+    bound = validation.LIMITS[limit] if limit else validation.TextLimit(validation.TEXT_MAX)
+    assert isinstance(bound, validation.TextLimit), limit
 
     def within(value: Any) -> None:
-        message = validation.check(value, limit)
+        message = validation.check(value, bound)
         if message:
             raise ma.ValidationError(message)
 
-    return fields.String(validate=within, metadata={"maxLength": limit.max_length, **kwargs.pop("metadata", {})}, **kwargs)
+    within.limit_name = limit  # type: ignore[attr-defined] - read by tests/test_hardening_limits.py
+    field = fields.String(validate=within, metadata={"maxLength": bound.max_length, **kwargs.pop("metadata", {})}, **kwargs)
+    field._bounded = True  # the bound above is the field's; _bound adds no other
+    return field
 
 
 #: How the API sends every decimal: a JSON string (no precision lost); input may be a string

@@ -28,7 +28,7 @@ from core.organizations.models import CommitteeSeat, Organization, PartyGroup, T
 from core.staffing.models import StaffPost
 from core.standards.periods import add_years
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError, check
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
 #: Organization codes: short, URL-safe (they appear in page addresses and import files).
@@ -267,8 +267,9 @@ def _check_term(
     ):
         errors["started_on"] = _("任期开始日期不能早于选举日期")
     years = fields.get("years", term.years if term else None)
-    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 5):
-        errors["years"] = _("任期年数应为 1 至 5 的整数")
+    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or check(years, "term_years")):
+        bounds = LIMITS["term_years"]
+        errors["years"] = _("任期年数应为 %(low)d 至 %(high)d 的整数", low=bounds.minimum, high=bounds.maximum)
     if not errors and started is not None:
         clash = db.session.scalar(
             select(Term)
