@@ -81,3 +81,13 @@ def build_every_record(session, label: str) -> dict[type, object]:
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()
     return rows
+
+
+def every_record_ids(session, tenant_id: int, label: str) -> tuple[dict[str, int], str]:
+    """:func:`build_every_record` in a unit, committed: (row id by table name, the branch's code)."""
+    from core.tenancy import use_tenant
+
+    with use_tenant(tenant_id):
+        rows = build_every_record(session, label)
+        session.commit()
+        return {type(row).__tablename__: row.id for row in rows.values()}, rows[Organization].code

@@ -141,15 +141,9 @@ def form_world(tenant, make_user):
     from core.accounts.services import issue_token
     from core.extensions import db
     from core.jobs.models import Job
-    from core.organizations.models import Organization
-    from core.tenancy import use_tenant
-    from tests.records import build_every_record
+    from tests.records import every_record_ids
 
-    with use_tenant(tenant.id):
-        rows = build_every_record(db.session, "甲方")
-        db.session.commit()
-        ids = {type(row).__tablename__: row.id for row in rows.values()}
-        code = rows[Organization].code
+    ids, code = every_record_ids(db.session, tenant.id, "甲方")
     host = make_user("host_admin", username="fuzz-host")
     admin = make_user("unit_admin", tenant, username="fuzz-admin")
     issue_token(admin, "fuzz")

@@ -28,10 +28,8 @@ from core.accounts.models import ApiToken
 from core.accounts.services import issue_token
 from core.extensions import db
 from core.jobs.models import Job
-from core.organizations.models import Organization
-from core.tenancy import use_tenant
 from tests.conftest import TEST_PASSWORD
-from tests.records import build_every_record
+from tests.records import every_record_ids
 from tests.row_hashes import changed_tables, table_hashes
 
 FULL = os.environ.get("BRANCHMARK_ISOLATION") == "full"
@@ -181,15 +179,8 @@ def _foreign_text(response) -> str:
 @pytest.fixture
 def world(app, tenant, other_tenant, make_user):
     """Two units with a row of every record kind; one unit's users; the other's user, token, job."""
-    with use_tenant(tenant.id):
-        mine = build_every_record(db.session, "甲方")
-        db.session.commit()
-        own_code = mine[Organization].code
-    with use_tenant(other_tenant.id):
-        theirs = build_every_record(db.session, FOREIGN_LABEL)
-        db.session.commit()
-        ids = {type(row).__tablename__: row.id for row in theirs.values()}
-        code = theirs[Organization].code
+    _mine, own_code = every_record_ids(db.session, tenant.id, "甲方")
+    ids, code = every_record_ids(db.session, other_tenant.id, FOREIGN_LABEL)
     users = {
         "unit_admin": make_user("unit_admin", tenant, username="jia-admin"),
         "secretary": make_user("secretary", tenant, username="jia-shuji", organization_code=own_code),

@@ -36,9 +36,7 @@ from core.accounts.models import User
 from core.accounts.services import issue_token
 from core.extensions import db
 from core.jobs.models import Job
-from core.organizations.models import Organization
-from core.tenancy import use_tenant
-from tests.records import build_every_record
+from tests.records import every_record_ids
 
 EXAMPLES = int(os.environ.get("BRANCHMARK_SCHEMATHESIS_EXAMPLES", "10"))
 SLUG = "caizhengju"  # the ``tenant`` fixture's unit
@@ -97,11 +95,7 @@ def run_operation(operation, headers: dict[str, str], fixed: list[dict[str, Any]
 @pytest.fixture
 def unit(tenant, make_user):
     """The unit with one row of every record kind, its secretary sitting in that row's branch."""
-    with use_tenant(tenant.id):
-        rows = build_every_record(db.session, "甲")
-        db.session.commit()
-        ids = {type(row).__tablename__: row.id for row in rows.values()}
-        code = rows[Organization].code
+    ids, code = every_record_ids(db.session, tenant.id, "甲")
     users = {
         "host": make_user("host_admin").id,
         "secretary": make_user("secretary", tenant, organization_code=code).id,
