@@ -155,6 +155,8 @@ def _number_error(value: Any, limit: NumberLimit) -> str | None:
         return _("须为数字")
     if limit.places == 0 and number != number.to_integral_value():
         return _("须为整数")
+    if number < 0 <= limit.minimum:
+        return _("不能为负数")
     if number < limit.minimum or number > limit.maximum:
         return _("须在 %(low)s 到 %(high)s 之间", low=_plain(limit.minimum), high=_plain(limit.maximum))
     if limit.places and number.as_tuple().exponent < -limit.places:  # type: ignore[operator]
