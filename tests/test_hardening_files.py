@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from core.cli import main
 from core.excel.reader import WorkbookRefused, check_archive
@@ -89,10 +91,11 @@ def _peak_kb() -> int:
 
 
 def _upload(client, data: bytes, name: str = "members.xlsx"):
+    # Encoded here, in memory: the test client would spool a body over 500 KB to a temporary
+    # file it never closes (a ResourceWarning in whichever test runs next).
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=name)})
     return client.post(
-        "/units/caizhengju/excel/import",
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
+        "/units/caizhengju/excel/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
 
 
