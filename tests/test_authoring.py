@@ -642,3 +642,35 @@ def test_only_the_unit_admin_or_county_changes_the_units_settings(db, client, lo
     assert client.post(f"{url}/parameters", data={"key": "training_hours_member", "value": "40"}).status_code == 403
     assert client.post(f"{url}/items", data=LOCAL_ITEM).status_code == 403
     assert client.post(f"{url}/bands", data={"reset": "1"}).status_code == 403
+
+
+def test_every_change_to_what_scores_a_unit_goes_through_one_place(db, monkeypatch, tenant, branch):
+    """Stored results are to be marked stale in ``units_to_rescore`` only: every service that
+    changes scoring calls it with the units it affects."""
+    calls: list[tuple[str | None, list[int]]] = []
+    real = services.units_to_rescore
+
+    def record(unit_type=None, *, tenant_ids=()):
+        calls.append((unit_type, list(tenant_ids)))
+        return real(unit_type, tenant_ids=tenant_ids)
+
+    monkeypatch.setattr(services, "units_to_rescore", record)
+    registry = get_registry()
+    version = _county_standard(registry, items=True, bands=True)
+    version.county_standard.unit_may_disable = ["support.facilities"]
+    assert services.publish(services.copy_version(version, registry, actor="t"), registry,
+                            effective_from=dt.date(2001, 1, 1), actor="t") == [tenant.id]
+    standard = services.effective_standard("organ", on=dt.date(2026, 12, 31), registry=registry)
+    with use_tenant(tenant.id):
+        services.set_unit_parameter(tenant, registry.unit_type("organ").parameter("training_hours_member"), "40")
+        services.save_unit_item(tenant, standard, "organization", {
+            "id": "local.x", "title": "本单位项目", "rule": "本单位自定。", "max": 1, "kind": "manual",
+        }, registry)
+        services.remove_unit_item(tenant, "local.x")
+        services.set_unit_bands(tenant, standard, ["90", "80", "70", "60", "0"])
+        switch = services.request_switch_off(tenant, "support.facilities", "共用场所", actor="单位",
+                                             known_items=["support.facilities"])
+        services.decide_switch(switch, approve=True, actor="督导", on=dt.date(2026, 3, 1))
+    services.retire(version, actor="t")
+    # _county_standard published once, then the new version; the unit's five changes; the retirement.
+    assert calls == [("organ", [])] * 2 + [(None, [tenant.id])] * 5 + [("organ", [])]

@@ -299,7 +299,7 @@ def publish(
     version.status = "published"
     version.published_by, version.published_at = actor, utcnow()
     db.session.flush()
-    return units_to_rescore(version.unit_type, effective_from)
+    return units_to_rescore(version.unit_type)
 
 
 def retire(version: StandardVersion, *, actor: str) -> list[int]:
@@ -312,8 +312,7 @@ def retire(version: StandardVersion, *, actor: str) -> list[int]:
     version.status = "retired"
     version.retired_by, version.retired_at = actor, utcnow()
     db.session.flush()
-    assert version.effective_from is not None
-    return units_to_rescore(version.unit_type, version.effective_from)
+    return units_to_rescore(version.unit_type)
 
 
 def delete_draft(version: StandardVersion) -> None:
@@ -323,13 +322,21 @@ def delete_draft(version: StandardVersion) -> None:
     db.session.flush()
 
 
-def units_to_rescore(unit_type: str, since: dt.date) -> list[int]:
-    """The single call site for re-scoring after a standard changes.
+def units_to_rescore(unit_type: str | None = None, *, tenant_ids: Iterable[int] = ()) -> list[int]:
+    """The one place where a change to what scores a unit reaches its stored results.
 
-    Stored live results (the scale work) are not on this branch yet, so this returns the
-    affected units for the caller to show; once stored results exist, mark them stale here.
+    Every service here that changes scoring calls it, inside its transaction: publishing or
+    retiring a county version (all units of the type), and a unit's approved switch, parameter,
+    own item, bands or imported override file (that unit). Stored live results are not on this
+    branch: once they exist, mark these units stale and queue their re-score here (e.g.
+    ``core.scoring.live.mark_stale(tenant_ids=ids)``), and nowhere else.
+
+    :returns: ids of the units affected, for the page to say how many.
     """
-    return list(db.session.scalars(select(Tenant.id).where(Tenant.unit_type == unit_type).order_by(Tenant.id)))
+    ids = set(tenant_ids)
+    if unit_type is not None:
+        ids.update(db.session.scalars(select(Tenant.id).where(Tenant.unit_type == unit_type)))
+    return sorted(ids)
 
 
 @event.listens_for(StandardVersion, "before_update")
@@ -684,6 +691,8 @@ def decide_switch(switch: UnitItemSwitch, *, approve: bool, actor: str, on: dt.d
     switch.status = "approved" if approve else "rejected"
     switch.decided_by, switch.decided_on = actor, on
     db.session.flush()
+    if approve:
+        units_to_rescore(tenant_ids=[switch.tenant_id])
     return switch
 
 
@@ -708,16 +717,15 @@ def set_unit_parameter(tenant: Tenant, parameter: Parameter, raw: str) -> list[s
 
     values = dict(tenant.parameters or {})
     text = (raw or "").strip()
-    if not text:
+    if text:
+        value = parameter_value(parameter, text)
+        values[parameter.key] = value
+    else:
         values.pop(parameter.key, None)
-        tenant.parameters = values
-        db.session.flush()
-        return []
-    value = parameter_value(parameter, text)
-    values[parameter.key] = value
     tenant.parameters = values
     db.session.flush()
-    return parameter_warnings(parameter, value)
+    units_to_rescore(tenant_ids=[tenant.id])
+    return parameter_warnings(parameter, value) if text else []
 
 
 def unit_items(tenant_id: int) -> list[tuple[str, dict[str, Any]]]:
@@ -766,6 +774,7 @@ def save_unit_item(
     kept.setdefault(block_id, []).append(plain(item))
     setting.extra_items = {block: items for block, items in kept.items() if items}
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
     return setting
 
 
@@ -788,6 +797,7 @@ def remove_unit_item(tenant: Tenant, item_id: str) -> None:
         raise RecordError({"item": f"本单位没有项目「{item_id}」"})
     setting.extra_items = {block: items for block, items in kept.items() if items}
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
 
 
 def set_unit_bands(tenant: Tenant, standard: Standard, minimums: list[str] | None) -> UnitStandardSetting:
@@ -804,6 +814,7 @@ def set_unit_bands(tenant: Tenant, standard: Standard, minimums: list[str] | Non
     if minimums is None:
         setting.bands = None
         db.session.flush()
+        units_to_rescore(tenant_ids=[tenant.id])
         return setting
     if len(minimums) != len(standard.bands):
         raise RecordError({"bands": "请为每个等级填写最低分"})
@@ -829,6 +840,7 @@ def set_unit_bands(tenant: Tenant, standard: Standard, minimums: list[str] | Non
         raise RecordError(errors)
     setting.bands = bands
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
     return setting
 
 
@@ -863,6 +875,7 @@ def import_override_file(tenant: Tenant, data: Mapping[str, Any], *, actor: str)
         setting.vetoes = plain(list(data.get("vetoes") or []))
         db.session.add(setting)
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
     return {
         "parameters": len(data.get("parameters") or {}),
         "disabled_items": switched,
