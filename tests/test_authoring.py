@@ -161,6 +161,20 @@ def test_round_trip_yaml_database_excel_database_yaml(db, tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    "path",
+    [*sorted(Path("plugins").glob("*/standards/*.yaml")), *sorted(Path("tests/rubrics").glob("*.yaml"))],
+    ids=lambda p: p.name,
+)
+def test_every_construct_survives_the_workbook(db, path):
+    """Levels decided from records, compound and negated conditions, findings, deductions with
+    counts, targets by case, 不得分 on items and blocks, weighted blocks, class bands: the
+    workbook carries every one of them."""
+    document = services.parse_yaml(path.read_text(encoding="utf-8"), origin=path.name)
+    back, _ = read_workbook(write_workbook(document))
+    assert {k: v for k, v in back.items() if v is not None} == {k: v for k, v in document.items() if v is not None}
+
+
 def test_workbook_problems_name_sheet_row_and_column(db):
     registry = get_registry()
     document = services.shipped_document(registry.standard("organ", on=dt.date(2025, 6, 1)))
