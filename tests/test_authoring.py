@@ -6,6 +6,10 @@ import dataclasses
 import datetime as dt
 import gc
 import io
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -510,6 +514,46 @@ def test_two_app_instances_see_the_same_configuration(app, db, database_url, ten
         other_db.session.remove()
         other_db.engine.dispose()
     gc.collect()  # the second app's connections are gone before the next test starts
+
+
+def test_a_second_process_on_the_same_database_scores_with_the_same_configuration(
+    db, database_url, tenant, branch, tmp_path
+):
+    """What one server stores (a published county version, an approved switch, a unit's own item
+    and bands) another server process sees, with no file under ``tenants/``."""
+    registry = get_registry()
+    version = _county_standard(registry, items=True, bands=True)
+    bigger = services.copy_version(version, registry, actor="t")
+    services.update_draft(bigger, _bigger_branch_size(bigger.document), registry, actor="t")
+    services.publish(bigger, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    standard = services.effective_standard("organ", on=dt.date(2026, 12, 31), registry=registry)
+    with use_tenant(tenant.id):
+        db.session.add(UnitItemSwitch(
+            tenant_id=tenant.id, item_id="support.facilities", reason="共用场所", requested_by="单位",
+            status="approved", decided_by="督导", decided_on=dt.date(2026, 2, 1),
+        ))
+        services.save_unit_item(tenant, standard, "organization", {
+            "id": "local.x", "title": "本单位项目", "rule": "本单位自定。", "max": 1, "kind": "manual",
+        }, registry)
+        services.set_unit_bands(tenant, standard, ["1", "0.8", "0.6", "0.4", "0"])
+    db.session.commit()
+    empty = tmp_path / "no-tenants"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANCHMARK_")}
+    env.update({"BRANCHMARK_DATABASE_URL": database_url, "BRANCHMARK_TENANTS_DIR": str(empty)})
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("branchmark")), "score", "--tenant", tenant.slug, "--year", "2026",
+         "--as-of", "2026-11-01", "--json"],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    scored = json.loads(done.stdout)
+    card = scored["branches"][0]
+    items = {i["id"]: i for block in card["blocks"] for i in block["items"]}
+    assert scored["standard"]["version"] == bigger.version
+    assert items["org.branch_size"]["max"] == "3" and "org.local_register" in items
+    assert "support.facilities" not in items and "local.x" in items
+    assert card["grade"] == "五星"
 
 
 def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user, tenant, branch):
