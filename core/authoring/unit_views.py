@@ -6,6 +6,7 @@ decide switch requests."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -49,6 +50,20 @@ def _require_admin(tenant: Tenant) -> None:
 
 def _page_url(slug: str, anchor: str) -> str:
     return url_for("unit_standard.page", slug=slug) + anchor
+
+
+def _apply(change: Callable[[], object], done: str, back: str):
+    """Run a change the page does not redisplay: committed and said so, or refused with the
+    service's message and nothing kept; back to ``back`` either way."""
+    try:
+        change()
+    except RecordError as error:
+        db.session.rollback()
+        flash(next(iter(error.errors.values())), "error")
+    else:
+        db.session.commit()
+        flash(done, "info")
+    return redirect(back)
 
 
 def _render(tenant: Tenant, standard: Standard, *, errors: dict[str, str] | None = None, status: int = 200,
@@ -133,15 +148,11 @@ def decide(slug: str, switch_id: int):
     decision = request.form.get("decision")
     if switch is None or decision not in ("approve", "reject"):
         abort(404 if switch is None else 400)
-    try:
-        services.decide_switch(switch, approve=decision == "approve", actor=_actor(), on=dt.date.today())
-    except RecordError as error:
-        db.session.rollback()
-        flash(next(iter(error.errors.values())), "error")
-    else:
-        db.session.commit()
-        flash(_("已批准，重新评分后生效。") if decision == "approve" else _("已驳回停用申请。"), "info")
-    return redirect(url_for("unit_standard.page", slug=slug))
+    return _apply(
+        lambda: services.decide_switch(switch, approve=decision == "approve", actor=_actor(), on=dt.date.today()),
+        _("已批准，重新评分后生效。") if decision == "approve" else _("已驳回停用申请。"),
+        _page_url(slug, "#switches"),
+    )
 
 
 @bp.post("/units/<slug>/standard/parameters")
@@ -220,15 +231,11 @@ def check_item(slug: str):
 def remove_item(slug: str):
     tenant = tenant_or_404(slug)
     _require_admin(tenant)
-    try:
-        services.remove_unit_item(tenant, request.form.get("item", ""))
-    except RecordError as error:
-        db.session.rollback()
-        flash(next(iter(error.errors.values())), "error")
-    else:
-        db.session.commit()
-        flash(_("已删除本单位项目。"), "info")
-    return redirect(_page_url(slug, "#own-items"))
+    return _apply(
+        lambda: services.remove_unit_item(tenant, request.form.get("item", "")),
+        _("已删除本单位项目。"),
+        _page_url(slug, "#own-items"),
+    )
 
 
 @bp.post("/units/<slug>/standard/bands")
