@@ -231,11 +231,12 @@ def test_copy_edit_check_preview_publish_in_the_web(db, client, login, host, ten
         },
     )
     assert added.status_code == 302, added.get_data(as_text=True)
-    renamed = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": "组织设置"})
+    blocks = submitted(client.get(f"/host/standards/{version.id}").get_data(as_text=True), "blocks-form")
+    renamed = client.post(f"/host/standards/{version.id}/blocks", data={**blocks, "title.organization": "组织设置"})
     assert renamed.status_code == 302
     db.session.expire_all()
     assert db.session.get(StandardVersion, version.id).document["blocks"][0]["title"] == "组织设置"
-    emptied = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": ""})
+    emptied = client.post(f"/host/standards/{version.id}/blocks", data={**blocks, "title.organization": ""})
     assert "应为非空文本" in client.get(emptied.location).get_data(as_text=True)
     preview = client.get(f"/host/standards/{version.id}/preview?year=2026").get_data(as_text=True)
     assert "机关第一党支部" in preview and "党员名册建立" in preview and "支部规模适当" in preview
@@ -732,3 +733,45 @@ def test_every_change_to_what_scores_a_unit_goes_through_one_place(db, monkeypat
     services.retire(version, actor="t")
     # _county_standard published once, then the new version; the unit's five changes; the retirement.
     assert calls == [("organ", [])] * 2 + [(None, [tenant.id])] * 5 + [("organ", [])]
+
+
+def test_blocks_are_added_with_their_first_item_renamed_reweighted_and_removed_at_once(db, client, login, host):
+    registry = get_registry()
+    login(host)
+    client.post("/host/standards/copy", data={"unit_type": "organ"})
+    version = db.session.scalars(select(StandardVersion)).one()
+    url = f"/host/standards/{version.id}"
+    form = submitted(client.get(f"{url}?kind=manual").get_data(as_text=True))
+    item = {**form, "id": "local.feature", "title": "本县特色工作", "rule": "开展本县特色党建工作。", "max": "5",
+            "citation": "zbtl", "block": "__new__"}
+    nameless = client.post(f"{url}/check", data=item).get_json()
+    assert nameless["fields"]["block"] == "请填写新块的名称"
+    assert client.post(url, data={**item, "new_block": "特色工作"}).status_code == 302
+    db.session.expire_all()
+    document = db.session.get(StandardVersion, version.id).document
+    added = document["blocks"][-1]
+    assert (added["title"], added["max"], [i["id"] for i in added["items"]]) == ("特色工作", 5, ["local.feature"])
+    assert document["max"] == 105
+    blocks = submitted(client.get(url).get_data(as_text=True), "blocks-form")
+    removed = client.post(f"{url}/blocks", data={**blocks, "remove": added["id"]})
+    assert removed.status_code == 302
+    db.session.expire_all()
+    document = db.session.get(StandardVersion, version.id).document
+    assert [b["id"] for b in document["blocks"]][-1] != added["id"] and document["max"] == 100
+
+    # A weighted standard's weights change together: one at a time would never add up to 1.
+    weighted = services.create_draft(
+        "organ", services.parse_yaml(Path("tests/rubrics/yuanxi-kaoping.yaml").read_text(encoding="utf-8"), origin="y"),
+        registry, actor="t", based_on="YAML",
+    )
+    db.session.commit()
+    url = f"/host/standards/{weighted.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="__new__"' not in page
+    blocks = submitted(page, "blocks-form")
+    assert set(k for k in blocks if k.startswith("weight.")) == {"weight.a", "weight.c"}
+    too_much = client.post(f"{url}/blocks", data={**blocks, "weight.a": "0.6"}, follow_redirects=True)
+    assert "各块权重合计1.1，应为1" in too_much.get_data(as_text=True)
+    assert client.post(f"{url}/blocks", data={**blocks, "weight.a": "0.6", "weight.c": "0.4"}).status_code == 302
+    db.session.expire_all()
+    assert [b["weight"] for b in db.session.get(StandardVersion, weighted.id).document["blocks"]] == [0.6, 0.4]

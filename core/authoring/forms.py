@@ -44,6 +44,8 @@ WHEN_MISSING = {
 OWNER_LABELS = {"branch": _l("党支部"), "unit": _l("单位（如经费、专职人员）")}
 JOINS = {"all_of": _l("全部满足（并且）"), "any_of": _l("满足其一（或者）")}
 PARAM_PREFIX = "param."
+#: The block list's choice for a block made with the item (its name in ``new_block``).
+NEW_BLOCK = "__new__"
 #: Blank level rows offered beyond those in use: room to add a level without script.
 SPARE_ROWS = 2
 _NO_VALUE = ("is_true", "is_false", "empty", "not_empty")
@@ -98,16 +100,20 @@ class EditorChoices:
     joins: Mapping[str, Any] = field(default_factory=lambda: JOINS)
     owners: Mapping[str, Any] = field(default_factory=lambda: OWNER_LABELS)
     when_missing: Mapping[str, Any] = field(default_factory=lambda: WHEN_MISSING)
+    #: Whether the block list offers a new block (the county's editor of a points standard).
+    new_block: bool = False
 
 
-def editor_choices(unit_type: str, sources: list[tuple[str, str]]) -> EditorChoices:
-    """:param sources: (id, document) of the sources items may cite."""
+def editor_choices(unit_type: str, sources: list[tuple[str, str]], *, new_block: bool = False) -> EditorChoices:
+    """:param sources: (id, document) of the sources items may cite.
+    :param new_block: offer "新增一块" in the block list."""
     registry = get_registry()
     return EditorChoices(
         metrics=metric_groups(),
         sources=sources,
         parameters=registry.unit_type(unit_type).parameters,
         formulas=[(f.name, f.label_zh) for f in registry.formulas(unit_type)],
+        new_block=new_block,
     )
 
 

@@ -562,16 +562,42 @@ def with_item(
     return document
 
 
-def with_block(document: Mapping[str, Any], block_id: str, *, title: str, weight: Any = None) -> dict[str, Any]:
-    """:returns: a copy of the document with a block's title (and weight, when weighted) changed."""
+def with_blocks(
+    document: Mapping[str, Any], changes: Mapping[str, tuple[str, Any]], *, remove: Iterable[str] = ()
+) -> dict[str, Any]:
+    """:param changes: block id → (title, weight); the weight only for weighted standards.
+    :param remove: ids of blocks taken out with their items.
+    :returns: a copy of the document with every block changed at once (a weighted standard's
+        weights must add up to 1 after the change, never in between)."""
     document = json.loads(json.dumps(plain(document)))
-    for block in document.get("blocks") or []:
-        if block.get("id") == block_id:
+    gone = set(remove)
+    known = {block.get("id") for block in document.get("blocks") or []}
+    unknown = (set(changes) | gone) - known
+    if unknown:
+        raise RecordError({"block": f"没有编号为「{sorted(unknown)[0]}」的块"})
+    document["blocks"] = [b for b in document.get("blocks") or [] if b.get("id") not in gone]
+    for block in document["blocks"]:
+        if block.get("id") in changes:
+            title, weight = changes[block["id"]]
             block["title"] = title
             if weight not in (None, ""):
                 block["weight"] = weight
-            return document
-    raise RecordError({"block": f"没有编号为「{block_id}」的块"})
+    _follow_points(document)
+    return document
+
+
+def with_new_block(document: Mapping[str, Any], title: str) -> tuple[dict[str, Any], str]:
+    """:returns: a copy of the document with an empty block appended (fill it with
+    :func:`with_item` before checking: a block needs at least one item), and the block's id."""
+    document = json.loads(json.dumps(plain(document)))
+    blocks = document.setdefault("blocks", [])
+    taken = {block.get("id") for block in blocks}
+    number = len(blocks) + 1
+    while f"block{number}" in taken:
+        number += 1
+    block_id = f"block{number}"
+    blocks.append({"id": block_id, "title": title, "max": 0, "items": []})
+    return document, block_id
 
 
 def without_item(document: Mapping[str, Any], item_id: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.authoring import services
-from core.authoring.forms import editor_choices, form_errors, item_form, item_from_form
+from core.authoring.forms import NEW_BLOCK, editor_choices, form_errors, item_form, item_from_form
 from core.authoring.workbook import WorkbookProblems, locate, read_workbook, write_workbook
 from core.extensions import db
 from core.plugins.manager import get_registry
@@ -147,8 +147,14 @@ def _try_item(version, posted) -> tuple[dict[str, Any] | None, dict[str, str], l
         return None, errors, []
     block_id = posted.get("block", "")
     replace = posted.get("original_id") or None
+    document = version.document
+    if block_id == NEW_BLOCK:
+        title = (posted.get("new_block") or "").strip()
+        if not title:
+            return None, {"block": _("请填写新块的名称")}, []
+        document, block_id = services.with_new_block(document, title)
     try:
-        document = services.with_item(version.document, block_id, item, replace_id=replace)
+        document = services.with_item(document, block_id, item, replace_id=replace)
     except RecordError as error:
         return None, error.errors, []
     problems = services.check_document(document, version.unit_type, get_registry())
@@ -193,7 +199,9 @@ def edit(version_id: int):
     kind = request.values.get("kind") or (current or {}).get("kind")
     form = item_form(current, kind, posted)
     sources = [(s.get("id"), s.get("document") or s.get("id")) for s in version.document.get("sources") or []]
-    choices = editor_choices(version.unit_type, sources)
+    # A new block comes with its first item; a weighted standard's weights change all at once
+    # in the blocks form, so new blocks there come by workbook or YAML.
+    choices = editor_choices(version.unit_type, sources, new_block=version.document.get("scoring", "points") == "points")
     return render_template(
         "authoring/edit.html",
         version=version,
@@ -207,6 +215,7 @@ def edit(version_id: int):
         general=general,
         statuses=services.VERSION_STATUS_LABELS,
         county=version.county_standard,
+        new_block=(posted or {}).get("new_block"),
     ), (400 if errors or general else 200)
 
 
@@ -218,20 +227,23 @@ def check(version_id: int):
     return jsonify({"ok": document is not None, "fields": errors, "general": general})
 
 
-@bp.route("/<int:version_id>/block", methods=["POST"])
-def edit_block(version_id: int):
-    """A block's title and weight; its points follow its items."""
+@bp.route("/<int:version_id>/blocks", methods=["POST"])
+def edit_blocks(version_id: int):
+    """Every block's title (and weight, when weighted) at once, and blocks taken out; points
+    follow the items."""
     version = _version_or_404(version_id)
-    raw_weight = (request.form.get("weight") or "").strip()
+    changes: dict[str, tuple[str, Any]] = {}
+    for block in version.document.get("blocks") or []:
+        block_id = block.get("id")
+        raw_weight = (request.form.get(f"weight.{block_id}") or "").strip()
+        try:
+            weight = float(raw_weight) if raw_weight else None
+        except ValueError:
+            flash(_("块「%(title)s」的权重应为数字，如 0.2。", title=block.get("title")), "error")
+            return redirect(url_for("authoring.edit", version_id=version.id) + "#blocks")
+        changes[block_id] = ((request.form.get(f"title.{block_id}") or "").strip(), weight)
     try:
-        weight = float(raw_weight) if raw_weight else None
-    except ValueError:
-        flash(_("权重应为数字，如 0.2。"), "error")
-        return redirect(url_for("authoring.edit", version_id=version.id))
-    try:
-        document = services.with_block(
-            version.document, request.form.get("block", ""), title=(request.form.get("title") or "").strip(), weight=weight
-        )
+        document = services.with_blocks(version.document, changes, remove=request.form.getlist("remove"))
         services.update_draft(version, document, get_registry(), actor=_actor())
     except RecordError as error:
         db.session.rollback()
@@ -239,7 +251,7 @@ def edit_block(version_id: int):
     else:
         db.session.commit()
         flash(_("已保存块。"), "info")
-    return redirect(url_for("authoring.edit", version_id=version.id))
+    return redirect(url_for("authoring.edit", version_id=version.id) + "#blocks")
 
 
 @bp.route("/<int:version_id>/remove-item", methods=["POST"])
