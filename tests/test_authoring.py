@@ -775,3 +775,18 @@ def test_blocks_are_added_with_their_first_item_renamed_reweighted_and_removed_a
     assert client.post(f"{url}/blocks", data={**blocks, "weight.a": "0.6", "weight.c": "0.4"}).status_code == 302
     db.session.expire_all()
     assert [b["weight"] for b in db.session.get(StandardVersion, weighted.id).document["blocks"]] == [0.6, 0.4]
+
+
+def test_the_editor_names_every_param_and_choice_in_chinese():
+    """A new param or choice of a rule kind needs its Chinese name before the editor shows it."""
+    from core.authoring.forms import CONDITION_CHOICES, OWNER_LABELS
+    from core.standards.loader import OWNERS
+    from core.standards.model import CONDITION_OPERATORS
+    from core.standards.rules import CHOICE_LABELS, PARAM_LABELS, RULE_KINDS
+
+    for kind in RULE_KINDS.values():
+        for name, spec in kind.params.items():
+            assert name in PARAM_LABELS, f"{kind.name}.{name}"
+            assert all(choice in CHOICE_LABELS for choice in spec.choices), f"{kind.name}.{name}"
+    assert set(CONDITION_CHOICES) == set(CONDITION_OPERATORS)
+    assert set(OWNER_LABELS) == set(OWNERS)
