@@ -334,6 +334,9 @@ def test_a_county_kind_in_a_veto_caps_the_grade(db, as_user, county, county_veto
     page = client.get("/units/caizhengju/branches/B01").get_data(as_text=True)
     assert "一票否决：" in page and "发生重大安全生产事故" in page
     assert "flags." not in page and "major_safety_incident" not in page
+    # The unit's page says which vetoes the county set for it, by name.
+    standard_page = client.get("/units/caizhengju/standard").get_data(as_text=True)
+    assert "发生重大安全生产事故——等级最高为二星（依据：某县国有企业党支部评星定级办法）" in standard_page
     # The kind is read by the unit's own settings in the database and has a finding: the
     # refusal names both as the host admin knows them, not the file they were imported from.
     from core.findings import services

@@ -113,6 +113,8 @@ def _render(tenant: Tenant, standard: Standard, *, errors: dict[str, str] | None
         item_general=item_general or [],
         choices=editor_choices(tenant.unit_type, sources),
         unit_bands={b["grade"]: b["min"] for b in (setting.bands or [])} if setting and setting.bands else None,
+        unit_vetoes=(setting.vetoes if setting else None) or [],
+        source_names=dict(sources),
     ), status
 
 
