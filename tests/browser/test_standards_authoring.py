@@ -214,8 +214,10 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
     engine = create_engine(browser_database_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("DELETE FROM unit_item_switch"))
-            conn.execute(text("DELETE FROM unit_standard_setting"))
+            # Only what this test added for 财政局: other units' settings come from the demo.
+            unit = "(SELECT id FROM tenant WHERE slug = 'caizheng')"
+            conn.execute(text(f"DELETE FROM unit_item_switch WHERE tenant_id = {unit}"))
+            conn.execute(text(f"DELETE FROM unit_standard_setting WHERE tenant_id = {unit}"))
             conn.execute(
                 text(
                     "DELETE FROM manual_score WHERE year = :year AND item_id = 'inspect.role' AND organization_id = "
