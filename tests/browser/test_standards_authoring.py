@@ -45,6 +45,19 @@ def _cards(url: str, code: str) -> list[tuple[int, str, str, dict]]:
     return cards
 
 
+def _last_ids(url: str) -> dict[str, int]:
+    """The newest scorecard and rectification ids, to remove what this test's assessments add."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()
+                for table in ("scorecard", "rectification")
+            }
+    finally:
+        engine.dispose()
+
+
 def _assess(page) -> None:
     page.goto("/host/assessment")
     page.locator("#year").select_option(YEAR)
@@ -61,6 +74,7 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
     page, context, login, browser_database_url, live_server
 ):
     login("tx-admin")
+    stored_before = _last_ids(browser_database_url)
     # A card stored before the change: it must keep citing the shipped version.
     _assess(page)
     before = _cards(browser_database_url, "cz-b1")
@@ -218,6 +232,9 @@ def test_county_adapts_previews_publishes_and_the_next_card_shows_it(
             unit = "(SELECT id FROM tenant WHERE slug = 'caizheng')"
             conn.execute(text(f"DELETE FROM unit_item_switch WHERE tenant_id = {unit}"))
             conn.execute(text(f"DELETE FROM unit_standard_setting WHERE tenant_id = {unit}"))
+            # The cards this test's assessments stored (every unit's), so later pages read live.
+            for table, last in stored_before.items():
+                conn.execute(text(f"DELETE FROM {table} WHERE id > :last"), {"last": last})
             conn.execute(
                 text(
                     "DELETE FROM manual_score WHERE year = :year AND item_id = 'inspect.role' AND organization_id = "
