@@ -10,6 +10,7 @@ from core.extensions import db
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.organizations.models import PartyGroup, Term
+from core.organizations.roles import has_committee
 from core.standards import catalogue
 
 
@@ -69,7 +70,7 @@ def committee(scope: Scope) -> dict[int, dict[str, Any]]:
         seats = scope.seats.get(branch.id, [])
         results[branch.id] = {
             "organization.committee_size": len(seats),
-            "organization.has_committee": any(s.role != "secretary" for s in seats) and len(seats) >= 3,
+            "organization.has_committee": has_committee(s.role for s in seats),
             "organization.has_secretary": any(s.role == "secretary" for s in seats),
             "organization.group_count": groups.get(branch.id, 0),
         }

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 
 from core.extensions import db
+from core.host.models import Tenant
 from core.members.models import Member
 from core.members.roll import on_branch_roll, on_roll_during_clause
 from core.organizations.models import CommitteeSeat, Organization
@@ -36,11 +37,15 @@ class Scope:
     """
 
     def __init__(
-        self, period: Period, tenant_ids: Iterable[int] | None = None, *, evidence: bool = True
+        self, period: Period, tenant_ids: Iterable[int] | None = None, *, evidence: bool = True,
+        registry: Any = None,
     ) -> None:
         self.period = period
         self.tenant_ids = list(tenant_ids) if tenant_ids is not None else None
         self.evidence = evidence
+        #: The plugin registry whose unit types say the units' rules (document types, set-up
+        #: thresholds); ``None`` when there is none (then those rules are the national ones).
+        self.registry = registry
         self._shared: dict[str, Any] = {}
 
     @property
@@ -73,6 +78,22 @@ class Scope:
         """The branches founded by the end of the period."""
         end = self.end
         return [o for o in self.organizations if o.kind in BRANCH_KINDS and o.established_on <= end]
+
+    @cached_property
+    def unit_types(self) -> dict[int, Any]:
+        """Unit id → its :class:`~core.standards.types.UnitType` (``None`` when no plugin
+        supplies it, or there is no registry), for the units of :attr:`organizations`."""
+        ids = sorted({o.tenant_id for o in self.organizations})
+        if not ids:
+            return {}
+        rows = db.session.execute(select(Tenant.id, Tenant.unit_type).where(Tenant.id.in_(ids))).all()
+        found: dict[int, Any] = {}
+        for tenant_id, key in rows:
+            try:
+                found[tenant_id] = self.registry.unit_type(key) if self.registry is not None else None
+            except KeyError:
+                found[tenant_id] = None
+        return found
 
     @cached_property
     def parent(self) -> dict[int, int | None]:
