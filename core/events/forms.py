@@ -37,6 +37,10 @@ class EventForm(FlaskForm):
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=300)])
     location = StringField(_l("地点"), validators=[Optional(), Length(max=200)])
     presenter = StringField(_l("主持人/主讲人"), validators=[Optional(), Length(max=50)])
+    presenter_member_id = SelectField(
+        _l("主讲党员"), coerce=optional_int, validate_choice=False,
+        description=_l("党课由本支部书记或领导干部主讲的，请选择主讲人，评分时计入书记讲党课、领导干部讲党课。"),
+    )
     recorder = StringField(_l("记录人"), validators=[Optional(), Length(max=50)])
     training_hours = ChineseDecimalField(
         _l("学时（每位出席党员）"), places=1, validators=[Optional()], default=0

@@ -21,8 +21,9 @@ from core.standards import catalogue
 @family(catalogue.DOCUMENTS)
 def documents(scope: Scope) -> dict[int, dict[str, Any]]:
     """Counts and earliest dates per branch and type, plus the latest result where one is kept."""
-    year, end = scope.period.year, scope.end
-    of_year = (PartyDocument.year == year, PartyDocument.dated_on <= end)
+    # Read on the reading day, not the year's end: a 年终总结 of a year may be dated in January.
+    year, read_on = scope.period.year, scope.period.as_of
+    of_year = (PartyDocument.year == year, PartyDocument.dated_on <= read_on)
     counts: dict[int, dict[str, tuple[int, Any]]] = defaultdict(dict)
     for organization_id, doc_type, count, first in db.session.execute(
         scope.scoped(
@@ -57,7 +58,7 @@ def documents(scope: Scope) -> dict[int, dict[str, Any]]:
             facts[f"documents.count.{code}"] = count
             facts[f"documents.on_time.{code}"] = count > 0 and (due is None or first <= due)
             facts[f"documents.result.{code}"] = results_by.get(branch.id, {}).get(code)
-            if code in types and due is not None and due < end and count == 0:
+            if code in types and due is not None and due < read_on and count == 0:
                 overdue.append({"type": code, "label": types[code].label_zh, "due_on": due.isoformat()})
         facts["documents.overdue"] = overdue
         results[branch.id] = facts

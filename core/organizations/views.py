@@ -32,6 +32,7 @@ from core.organizations.forms import (
     select_choices,
 )
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.organizations.roles import organization_roles
 from core.sorting import by_pinyin
 from core.tenancy import set_tenant
 from core.timezone import local_today
@@ -395,6 +396,8 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
         leaders=leaders,
         member_count=_member_counts([organization.id]).get(organization.id, 0),
         current_term=services.current_term(organization, today),
+        roles=organization_roles(organization, today),
+        names={s.member_id: s.member.name for s in seats},
         today=today,
         warnings=services.organization_warnings(organization, tenant.unit_type),
         can_edit=can_edit_organization(tenant, organization.id),
