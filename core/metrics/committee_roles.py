@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.metrics.registry import family
 from core.metrics.scope import Scope
-from core.organizations.models import CommitteeSeat, Term
+from core.organizations.models import CommitteeSeat
 from core.organizations.roles import role_statuses, term_start
 from core.standards import catalogue
 from core.vocabulary import COMMITTEE_ROLES
@@ -18,8 +18,8 @@ from core.vocabulary import COMMITTEE_ROLES
 
 @family(catalogue.COMMITTEE_ROLES)
 def committee_roles(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Every seat begun by the end of the period and the terms, read once; the roles of each
-    branch follow :func:`core.organizations.roles.role_statuses`."""
+    """Every seat begun by the end of the period, read once (the terms are the scope's); the
+    roles of each branch follow :func:`core.organizations.roles.role_statuses`."""
     end = scope.end
     seats: dict[int, list[Any]] = defaultdict(list)
     for seat in db.session.execute(
@@ -32,11 +32,8 @@ def committee_roles(scope: Scope) -> dict[int, dict[str, Any]]:
         )
     ):
         seats[seat.organization_id].append(seat)
-    terms = db.session.execute(
-        scope.scoped(select(Term.organization_id, Term.started_on).where(Term.started_on <= end), Term)
-    ).all()
     terms_by_org: dict[int, list[Any]] = defaultdict(list)
-    for term in terms:
+    for term in scope.terms:
         terms_by_org[term.organization_id].append(term)
     results: dict[int, dict[str, Any]] = {}
     for branch in scope.branches:

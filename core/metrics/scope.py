@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
 from core.members.roll import on_branch_roll, on_roll_during_clause
-from core.organizations.models import CommitteeSeat, Organization
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.standards.periods import Period
 
 T = TypeVar("T")
@@ -109,7 +109,7 @@ class Scope:
                     select(
                         Member.id, Member.tenant_id, Member.organization_id, Member.name,
                         Member.status, Member.joined_on, Member.transferred_in_on, Member.left_on,
-                        Member.is_leader,
+                        Member.is_leader, Member.full_on,
                     ).where(on_roll_during_clause(self.start, self.end)),
                     Member,
                 )
@@ -128,6 +128,31 @@ class Scope:
         """:returns: the organization's members on the roll at the end of the period."""
         end = self.end
         return [m for m in self.members_by_org.get(organization_id, ()) if on_branch_roll(m, end)]
+
+    @cached_property
+    def terms(self) -> list[Any]:
+        """Rows (organization_id, started_on, ends_on) of the terms begun by the end of the
+        period, oldest first: the organization, committee-roles and setup families share them."""
+        return list(
+            db.session.execute(
+                self.scoped(
+                    select(Term.organization_id, Term.started_on, Term.ends_on).where(Term.started_on <= self.end),
+                    Term,
+                ).order_by(Term.started_on)
+            ).all()
+        )
+
+    @cached_property
+    def group_counts(self) -> dict[int, int]:
+        """Organization id → its number of party groups."""
+        return dict(
+            db.session.execute(
+                self.scoped(
+                    select(PartyGroup.organization_id, func.count()).group_by(PartyGroup.organization_id),
+                    PartyGroup,
+                )
+            ).all()
+        )
 
     @cached_property
     def seats(self) -> dict[int, list[Any]]:

@@ -76,76 +76,37 @@ def _kth(dates: list[dt.date], k: int) -> dt.date:
     return sorted(dates)[k - 1]
 
 
-def due_setups(
+def full_since(status: str, start: dt.date, full_on: dt.date | None, joined_on: dt.date) -> dt.date | None:
+    """:returns: the day a member on the roll counts as a full member there (the later of
+    joining the roll and 转正), or ``None`` for a probationary member."""
+    return max(start, full_on or joined_on) if status == "full" else None
+
+
+def find_due(
     on: dt.date,
+    organizations: Iterable[Any],
+    members: Mapping[int, list[tuple[dt.date, dt.date | None]]],
+    roles: Mapping[int, list[str]],
+    groups: Mapping[int, int],
+    term_ends: Mapping[int, dt.date],
     unit_types: Mapping[int, Any],
-    *,
-    tenant_ids: Iterable[int] | None = None,
 ) -> dict[int, list[SetupDue]]:
-    """Every set-up due by ``on`` in the units of the current tenant filter.
+    """What is due by ``on``, from records already read (no statement of its own).
 
+    :param organizations: rows with ``id``, ``tenant_id``, ``kind``, ``name``,
+        ``established_on`` and ``dissolved_on``, by code.
+    :param members: organization id → (roll start, :func:`full_since`) of each member on the
+        roll on ``on``.
+    :param roles: organization id → the roles of the seats held on ``on``.
+    :param groups: organization id → number of party groups.
+    :param term_ends: organization id → the end of its latest term begun by ``on``.
     :param unit_types: unit id → its unit type (for the thresholds; ``None`` → national).
-    :param tenant_ids: restrict to these units (inside ``host_scope()``).
-    :returns: unit id → what is due there, by organization code.
+    :returns: unit id → what is due there.
     """
-    ids = list(tenant_ids) if tenant_ids is not None else None
-
-    def scoped(query: Any, model: Any) -> Any:
-        return query if ids is None else query.where(model.tenant_id.in_(ids))
-
-    organizations = [
-        o
-        for o in db.session.execute(
-            scoped(
-                select(
-                    Organization.id, Organization.tenant_id, Organization.kind, Organization.code,
-                    Organization.name, Organization.established_on,
-                ).where(
-                    Organization.established_on <= on,
-                    or_(Organization.dissolved_on.is_(None), Organization.dissolved_on > on),
-                ),
-                Organization,
-            ).order_by(Organization.code)
-        )
-    ]
-    if not organizations:
-        return {}
-    # Full since: the later of joining the roll and becoming a full member.
-    members: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
-    for organization_id, status, start, full_on, joined_on in db.session.execute(
-        scoped(
-            select(
-                Member.organization_id, Member.status, roll_start_column(), Member.full_on, Member.joined_on,
-            ).where(on_roll_clause(on)),
-            Member,
-        )
-    ):
-        full_since = max(start, full_on or joined_on) if status == "full" else None
-        members[organization_id].append((start, full_since))
-    roles: dict[int, list[str]] = defaultdict(list)
-    for organization_id, role in db.session.execute(
-        scoped(
-            select(CommitteeSeat.organization_id, CommitteeSeat.role).where(
-                CommitteeSeat.started_on <= on,
-                or_(CommitteeSeat.ended_on.is_(None), CommitteeSeat.ended_on > on),
-            ),
-            CommitteeSeat,
-        )
-    ):
-        roles[organization_id].append(role)
-    groups = dict(
-        db.session.execute(
-            scoped(select(PartyGroup.organization_id, func.count()).group_by(PartyGroup.organization_id), PartyGroup)
-        ).all()
-    )
-    latest_term: dict[int, dt.date] = {}
-    for organization_id, ends_on in db.session.execute(
-        scoped(select(Term.organization_id, Term.ends_on).where(Term.started_on <= on), Term)
-        .order_by(Term.started_on)
-    ):
-        latest_term[organization_id] = ends_on
     found: dict[int, list[SetupDue]] = defaultdict(list)
     for org in organizations:
+        if org.established_on > on or (org.dissolved_on is not None and org.dissolved_on <= on):
+            continue
         unit_type = unit_types.get(org.tenant_id)
         rows = members.get(org.id, [])
         full = [since for _start, since in rows if since is not None]
@@ -166,10 +127,73 @@ def due_setups(
             over = rule_value(unit_type, "party_group_over_members")
             if len(rows) > over and not groups.get(org.id):
                 due("groups", _kth([start for start, _ in rows], over + 1), f"党员{len(rows)}人，未划分党小组（超过{over}人应划分）")
-        ends = latest_term.get(org.id)
+        ends = term_ends.get(org.id)
         if ends is not None and ends < on:
             due("election", ends, f"本届任期已于{ends.isoformat()}届满，尚未换届")
     return dict(found)
 
 
-__all__ = ["SETUP_KINDS", "SetupDue", "due_setups", "rule_value"]
+def due_setups(
+    on: dt.date,
+    unit_types: Mapping[int, Any],
+    *,
+    tenant_ids: Iterable[int] | None = None,
+) -> dict[int, list[SetupDue]]:
+    """Every set-up due by ``on`` in the units of the current tenant filter (five statements,
+    whatever the number of units); the unit page and the API call this, the ``setup`` metric
+    family passes the scope's own reads to :func:`find_due`.
+
+    :param tenant_ids: restrict to these units (inside ``host_scope()``).
+    """
+    ids = list(tenant_ids) if tenant_ids is not None else None
+
+    def scoped(query: Any, model: Any) -> Any:
+        return query if ids is None else query.where(model.tenant_id.in_(ids))
+
+    organizations = db.session.execute(
+        scoped(
+            select(
+                Organization.id, Organization.tenant_id, Organization.kind, Organization.code,
+                Organization.name, Organization.established_on, Organization.dissolved_on,
+            ),
+            Organization,
+        ).order_by(Organization.code)
+    ).all()
+    if not organizations:
+        return {}
+    members: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for organization_id, status, start, full_on, joined_on in db.session.execute(
+        scoped(
+            select(
+                Member.organization_id, Member.status, roll_start_column(), Member.full_on, Member.joined_on,
+            ).where(on_roll_clause(on)),
+            Member,
+        )
+    ):
+        members[organization_id].append((start, full_since(status, start, full_on, joined_on)))
+    roles: dict[int, list[str]] = defaultdict(list)
+    for organization_id, role in db.session.execute(
+        scoped(
+            select(CommitteeSeat.organization_id, CommitteeSeat.role).where(
+                CommitteeSeat.started_on <= on,
+                or_(CommitteeSeat.ended_on.is_(None), CommitteeSeat.ended_on > on),
+            ),
+            CommitteeSeat,
+        )
+    ):
+        roles[organization_id].append(role)
+    groups = dict(
+        db.session.execute(
+            scoped(select(PartyGroup.organization_id, func.count()).group_by(PartyGroup.organization_id), PartyGroup)
+        ).all()
+    )
+    term_ends: dict[int, dt.date] = {}
+    for organization_id, ends_on in db.session.execute(
+        scoped(select(Term.organization_id, Term.ends_on).where(Term.started_on <= on), Term)
+        .order_by(Term.started_on)
+    ):
+        term_ends[organization_id] = ends_on
+    return find_due(on, organizations, members, roles, groups, term_ends, unit_types)
+
+
+__all__ = ["SETUP_KINDS", "SetupDue", "due_setups", "find_due", "full_since", "rule_value"]
