@@ -210,6 +210,12 @@ def check_fields(fields: Mapping[str, Any], limits: Mapping[str, Limit | str]) -
     return errors
 
 
+def trimmed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """:returns: ``fields`` with every text stripped and an empty text as ``None`` (what a
+    blank form box or an empty cell means), other values as they are."""
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
+
+
 def no_nul(value: Any) -> str | None:
     """A message when a text holds a NUL byte (PostgreSQL cannot store one)."""
     if isinstance(value, str) and "\x00" in value:

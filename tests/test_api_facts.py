@@ -21,8 +21,9 @@ U = "/api/v1/units/caizhengju"
 
 @pytest.fixture
 def unit(db, tenant, make_organization, make_member):
+    # Ids taken at once: on PostgreSQL an expired row cannot be reloaded outside its unit (RLS).
     b1 = make_organization(tenant, "b1", name="第一党支部")
-    b2 = make_organization(tenant, "b2", name="第二党支部")
+    b2_id = make_organization(tenant, "b2", name="第二党支部").id
     members = [make_member(b1, name=f"甲{n}", joined_on=dt.date(2010, 1, 1)) for n in range(4)]
     with use_tenant(tenant.id):
         case = DevelopmentCase(organization_id=b1.id, name="李预备", stage="probationary")
@@ -39,8 +40,8 @@ def unit(db, tenant, make_organization, make_member):
         db.session.add(CommitteeSeat(organization_id=b1.id, member_id=members[0].id, role="secretary",
                                      started_on=dt.date(2020, 1, 1), ended_on=dt.date(2025, 1, 31)))
         db.session.commit()
-        ids = {"case": case.id, "meeting": meeting.id}
-    return {"tenant": tenant, "b1": b1.id, "b2": b2.id, "members": [m.id for m in members], **ids}
+        ids = {"case": case.id, "meeting": meeting.id, "b1": b1.id, "members": [m.id for m in members]}
+    return {"tenant": tenant, "b2": b2_id, **ids}
 
 
 def test_development_records_are_kept_one_by_one(unit, make_user, api_as):

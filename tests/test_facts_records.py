@@ -213,10 +213,10 @@ def test_publicity_and_mass_organizations_pages(as_user, county, db):
     admin = as_user("admin")
     made = admin.post(f"{UNIT}/mass-organizations", data={"kind": "youth_league", "name": "机关团支部", "set_up_on": "2019-01-01", "leader": "周书记"})
     assert made.status_code == 302
-    (league,) = rows(db, county.tenant_id, MassOrganization)
-    activity = admin.post(f"{UNIT}/mass-organizations/{league.id}/activities", data={"activity-held_on": "2025-05-04", "activity-title": "青年读书会", "activity-participants": "25"})
+    league_id = rows(db, county.tenant_id, MassOrganization)[0].id
+    activity = admin.post(f"{UNIT}/mass-organizations/{league_id}/activities", data={"activity-held_on": "2025-05-04", "activity-title": "青年读书会", "activity-participants": "25"})
     assert activity.status_code == 302
-    assert "青年读书会" in admin.get(f"{UNIT}/mass-organizations/{league.id}").get_data(as_text=True)
+    assert "青年读书会" in admin.get(f"{UNIT}/mass-organizations/{league_id}").get_data(as_text=True)
     assert "机关团支部" in as_user("secretary").get(f"{UNIT}/mass-organizations").get_data(as_text=True)
 
 

@@ -123,6 +123,14 @@ def unit(db, registry, make_tenant, make_organization, make_member):
 
 def test_every_fact_scores_its_item_as_by_hand(unit, registry) -> None:
     u = unit
+    # The records are built inside the unit: on PostgreSQL a row reloads only there (RLS).
+    with use_tenant(u.tenant.id):
+        _build(u)
+    outcome = score_unit(u.tenant, YEAR, registry, as_of=AS_OF)
+    _assert_scores({b.organization.code: b.result for b in outcome.branches})
+
+
+def _build(u: Records) -> None:
     one = u.make_organization(u.tenant, code="F1", name="一支部")
     s, o, p, d, leader, *rest = [u.make_member(one) for _ in range(8)]
     with use_tenant(u.tenant.id):
@@ -168,9 +176,8 @@ def test_every_fact_scores_its_item_as_by_hand(unit, registry) -> None:
     meeting = u.event(two, "general_meeting", dt.date(2023, 5, 20))
     u.add(ProbationDecision(case_id=late.id, kind="extend", decided_on=dt.date(2023, 5, 20), event_id=meeting.id, extension_months=6))
 
-    outcome = score_unit(u.tenant, YEAR, registry, as_of=AS_OF)
-    found = {b.organization.code: b.result for b in outcome.branches}
 
+def _assert_scores(found: dict) -> None:
     first = found["F1"]
     # 发展党员: the 9-01 quarterly assessment was due by 12-02 → 扣1 → 1; admitted this year → 3;
     #   admitted → 1.                                                                    = 5

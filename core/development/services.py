@@ -39,7 +39,7 @@ from core.members import services as member_services
 from core.members.models import DevelopmentCase, Member
 from core.organizations.models import Organization
 from core.timezone import local_today
-from core.validation import RecordError, check_fields
+from core.validation import RecordError, check_fields, trimmed
 from core.vocabulary import DEVELOPMENT_RECORD_KINDS, DEVELOPMENT_STEPS, PROBATION_DECISIONS
 
 RECORD_LIMITS = {"summary": "topic", "assessor": "person_name", "note": "note"}
@@ -53,10 +53,6 @@ RECORD_STARTS = {
 }
 #: Steps a conversion records: 支部大会讨论转正 (the meeting) and 上级党委审批转正 (approval).
 CONVERSION_STEPS = (23, 24)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else value
 
 
 def _day(value: Any, field: str, errors: dict[str, str], *, required: str | None) -> dt.date | None:
@@ -147,10 +143,7 @@ def add_record(
     :raises RecordError: every bad field; a record needs the step its kind starts from
         (积极分子考察 after step 3, 预备党员考察 after step 15 …).
     """
-    fields = {
-        "kind": kind, "done_on": done_on, "summary": _text(summary), "assessor": _text(assessor),
-        "note": _text(note),
-    }
+    fields = trimmed({"kind": kind, "done_on": done_on, "summary": summary, "assessor": assessor, "note": note})
     errors = _check_record(case, None, fields)
     if errors:
         raise RecordError(errors)
@@ -165,7 +158,7 @@ def update_record(record: DevelopmentRecord, **changes: Any) -> DevelopmentRecor
 
     :raises RecordError: every bad field; the record is left as it was.
     """
-    changes = {k: _text(v) for k, v in changes.items()}
+    changes = trimmed(changes)
     case = db.session.get(DevelopmentCase, record.case_id)
     errors = _check_record(case, record, changes)
     if errors:
@@ -253,7 +246,7 @@ def record_decision(
     :raises RecordError: every bad field; nothing is changed.
     """
     errors: dict[str, str] = {}
-    note = _text(note)
+    note = trimmed({"note": note})["note"]
     errors.update(check_fields({"note": note}, {"note": "note"}))
     if kind not in PROBATION_DECISIONS:
         errors["kind"] = _("请选择决定类别")

@@ -22,9 +22,9 @@ from core.members.models import DevelopmentCase
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import (
+    branch_record_or_404,
     can_edit_organization,
     delete_page,
-    organization_or_404,
     save,
     unit_or_404,
 )
@@ -50,11 +50,7 @@ def development_summary(case: DevelopmentCase) -> dict[str, Any]:
 
 
 def _case_or_404(tenant: Tenant, case_id: int, *, edit: bool = False) -> tuple[DevelopmentCase, Organization]:
-    case = db.session.get(DevelopmentCase, case_id)
-    if case is None:
-        abort(404)
-    organization = db.session.get(Organization, case.organization_id)
-    return case, organization_or_404(tenant, organization.code, edit=edit)
+    return branch_record_or_404(tenant, DevelopmentCase, case_id, edit=edit)
 
 
 def _decision_form(case: DevelopmentCase, form: ProbationDecisionForm | None = None) -> ProbationDecisionForm:

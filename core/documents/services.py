@@ -25,7 +25,7 @@ from core.host.models import Tenant
 from core.organizations.models import Organization
 from core.standards.types import DocumentType
 from core.timezone import local_today
-from core.validation import RecordError, check, check_fields
+from core.validation import RecordError, check, check_fields, trimmed
 
 DOCUMENT_LIMITS = {"title": "title", "approved_by": "short_text", "note": "note"}
 DOCUMENT_FIELDS = {"doc_type", "year", "title", "dated_on", "approved_by", "approved_on", "result", "note"}
@@ -55,10 +55,6 @@ def _upload(upload: Upload | None, errors: dict[str, str]) -> tuple[bytes, str] 
     if "evidence" in found:
         errors["file"] = found["evidence"]
     return content
-
-
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def _check(organization: Organization, document: PartyDocument | None, fields: dict[str, Any]) -> dict[str, str]:
@@ -123,7 +119,7 @@ def record_document(
     :param file: PDF/JPG/PNG, checked by content and size like 六有 evidence (optional).
     :raises RecordError: every bad field (the file's problem under ``file``); nothing is kept.
     """
-    fields = _clean({
+    fields = trimmed({
         "doc_type": doc_type, "year": year, "title": title, "dated_on": dated_on,
         "approved_by": approved_by, "approved_on": approved_on, "result": result, "note": note,
     })
@@ -146,7 +142,7 @@ def update_document(document: PartyDocument, *, file: Upload | None = None, **ch
 
     :raises RecordError: every bad field; the document is left as it was.
     """
-    changes = _clean(changes)
+    changes = trimmed(changes)
     organization = db.session.get(Organization, document.organization_id)
     errors = _check(organization, document, changes)
     content = _upload(file, errors)

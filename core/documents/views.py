@@ -16,12 +16,11 @@ from flask_login import login_required
 from core.documents import services
 from core.documents.forms import DocumentForm
 from core.documents.models import PartyDocument
-from core.extensions import db
 from core.facilities.services import CONTENT_TYPES, evidence_path
 from core.host.models import Tenant
 from core.organizations.forms import select_choices
-from core.organizations.models import Organization
 from core.organizations.views import (
+    branch_record_or_404,
     can_edit_organization,
     choose_branch,
     delete_page,
@@ -85,19 +84,11 @@ def index(slug: str, code: str):
     ), (400 if request.method == "POST" else 200)
 
 
-def _document_or_404(tenant: Tenant, document_id: int, *, edit: bool = False) -> tuple[PartyDocument, Organization]:
-    document = db.session.get(PartyDocument, document_id)
-    if document is None:
-        abort(404)
-    organization = db.session.get(Organization, document.organization_id)
-    return document, organization_or_404(tenant, organization.code, edit=edit)
-
-
 @bp.route("/party-documents/<int:document_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, document_id: int):
     tenant = unit_or_404(slug)
-    document, organization = _document_or_404(tenant, document_id, edit=True)
+    document, organization = branch_record_or_404(tenant, PartyDocument, document_id, edit=True)
     form = DocumentForm(obj=document)
     _choices(form, tenant)
     if form.validate_on_submit() and save(
@@ -114,7 +105,7 @@ def edit(slug: str, document_id: int):
 @login_required
 def delete(slug: str, document_id: int):
     tenant = unit_or_404(slug)
-    document, organization = _document_or_404(tenant, document_id, edit=True)
+    document, organization = branch_record_or_404(tenant, PartyDocument, document_id, edit=True)
     return delete_page(
         tenant=tenant,
         what=_("文档“%(title)s”", title=document.title),
@@ -131,7 +122,7 @@ def delete(slug: str, document_id: int):
 def file(slug: str, document_id: int):
     """The document's file, to whoever may read the branch."""
     tenant = unit_or_404(slug)
-    document, organization = _document_or_404(tenant, document_id)
+    document, organization = branch_record_or_404(tenant, PartyDocument, document_id)
     path = evidence_path(document.file_path) if document.file_path else None
     if path is None:
         abort(404)

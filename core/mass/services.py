@@ -16,17 +16,13 @@ from sqlalchemy import select
 from core import deletion
 from core.extensions import db
 from core.mass.models import MassActivity, MassOrganization
-from core.validation import RecordError, check, check_fields
+from core.validation import RecordError, check, check_fields, trimmed
 from core.vocabulary import MASS_ORGANIZATION_KINDS
 
 ORGANIZATION_LIMITS = {"name": "unit_name", "leader": "person_name", "note": "note"}
 ORGANIZATION_FIELDS = {"kind", "name", "set_up_on", "dissolved_on", "leader", "note"}
 ACTIVITY_LIMITS = {"title": "title", "note": "note", "participants": "count"}
 ACTIVITY_FIELDS = {"held_on", "title", "participants", "note"}
-
-
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def _dates(fields: dict[str, Any], names: tuple[str, ...], errors: dict[str, str]) -> None:
@@ -68,7 +64,7 @@ def create_mass_organization(**fields: Any) -> MassOrganization:
     :param fields: ``kind``, ``name``, ``set_up_on`` (required); ``dissolved_on``, ``leader``, ``note``.
     :raises RecordError: every bad field.
     """
-    fields = _clean(fields)
+    fields = trimmed(fields)
     errors = _check_organization(None, fields)
     if errors:
         raise RecordError(errors)
@@ -83,7 +79,7 @@ def update_mass_organization(found: MassOrganization, **changes: Any) -> MassOrg
 
     :raises RecordError: every bad field; it is left as it was.
     """
-    changes = _clean(changes)
+    changes = trimmed(changes)
     errors = _check_organization(found, changes)
     if errors:
         raise RecordError(errors)
@@ -127,7 +123,7 @@ def add_activity(found: MassOrganization, **fields: Any) -> MassActivity:
     :param fields: ``held_on``, ``title`` (required); ``participants``, ``note``.
     :raises RecordError: every bad field.
     """
-    fields = _clean(fields)
+    fields = trimmed(fields)
     errors = _check_activity(found, None, fields)
     if errors:
         raise RecordError(errors)
@@ -142,7 +138,7 @@ def update_activity(activity: MassActivity, **changes: Any) -> MassActivity:
 
     :raises RecordError: every bad field.
     """
-    changes = _clean(changes)
+    changes = trimmed(changes)
     errors = _check_activity(activity.mass_organization, activity, changes)
     if errors:
         raise RecordError(errors)

@@ -88,6 +88,16 @@ def organization_or_404(tenant: Tenant, code: str, *, edit: bool = False) -> Org
     return organization
 
 
+def branch_record_or_404(tenant: Tenant, model: type, record_id: int, *, edit: bool = False) -> tuple[Any, Organization]:
+    """A record of ``model`` (with ``organization_id``) by id and its organization, if the user
+    may read it (and with ``edit``, change it); 404 when missing, 403 for another branch."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        abort(404)
+    organization = db.session.get(Organization, record.organization_id)
+    return record, organization_or_404(tenant, organization.code, edit=edit)
+
+
 def visible_organizations(*, branches_only: bool = False) -> list[Organization]:
     """Organizations of the current unit the user may read, by code (a secretary: their own)."""
     query = select(Organization).order_by(Organization.code)

@@ -16,16 +16,12 @@ from core import deletion
 from core.extensions import db
 from core.organizations.models import Organization
 from core.publicity.models import PublicityReport
-from core.validation import RecordError, check, check_fields
+from core.validation import RecordError, check, check_fields, trimmed
 from core.vocabulary import PUBLICITY_LEVELS
 
 REPORT_LIMITS = {"title": "title", "outlet": "unit_name", "note": "note"}
 REPORT_FIELDS = {"title", "outlet", "level", "published_on", "url", "note"}
 URL_LIMIT = 500
-
-
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def _check(organization: Organization, report: PublicityReport | None, fields: dict[str, Any]) -> dict[str, str]:
@@ -64,7 +60,7 @@ def create_report(organization: Organization, **fields: Any) -> PublicityReport:
     :param fields: ``title``, ``outlet``, ``level``, ``published_on`` (required); ``url``, ``note``.
     :raises RecordError: every bad field.
     """
-    fields = _clean(fields)
+    fields = trimmed(fields)
     errors = _check(organization, None, fields)
     if errors:
         raise RecordError(errors)
@@ -79,7 +75,7 @@ def update_report(report: PublicityReport, **changes: Any) -> PublicityReport:
 
     :raises RecordError: every bad field.
     """
-    changes = _clean(changes)
+    changes = trimmed(changes)
     errors = _check(db.session.get(Organization, report.organization_id), report, changes)
     if errors:
         raise RecordError(errors)

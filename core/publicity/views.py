@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from core.extensions import db
-from core.host.models import Tenant
-from core.organizations.models import Organization
 from core.organizations.views import (
+    branch_record_or_404,
     can_edit_organization,
     choose_branch,
     delete_page,
@@ -69,19 +67,11 @@ def index(slug: str, code: str):
     ), (400 if request.method == "POST" else 200)
 
 
-def _report_or_404(tenant: Tenant, report_id: int, *, edit: bool = False) -> tuple[PublicityReport, Organization]:
-    report = db.session.get(PublicityReport, report_id)
-    if report is None:
-        abort(404)
-    organization = db.session.get(Organization, report.organization_id)
-    return report, organization_or_404(tenant, organization.code, edit=edit)
-
-
 @bp.route("/publicity-reports/<int:report_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, report_id: int):
     tenant = unit_or_404(slug)
-    report, organization = _report_or_404(tenant, report_id, edit=True)
+    report, organization = branch_record_or_404(tenant, PublicityReport, report_id, edit=True)
     form = PublicityForm(obj=report)
     if form.validate_on_submit() and save(lambda: services.update_report(report, **_fields(form)), form):
         flash(_("已保存"), "info")
@@ -95,7 +85,7 @@ def edit(slug: str, report_id: int):
 @login_required
 def delete(slug: str, report_id: int):
     tenant = unit_or_404(slug)
-    report, organization = _report_or_404(tenant, report_id, edit=True)
+    report, organization = branch_record_or_404(tenant, PublicityReport, report_id, edit=True)
     back = url_for(".index", slug=slug, code=organization.code, year=report.published_on.year)
     return delete_page(
         tenant=tenant,
