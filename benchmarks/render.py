@@ -148,8 +148,8 @@ def bulk(
     """Run a bulk job on ``workers`` worker processes; cards per minute and peak memory each."""
     from core.accounts.models import User
     from core.accounts.services import create_user
-    from core.jobs.huey_app import get_huey
     from core.jobs.models import Job
+    from core.jobs.queue import get_huey
     from core.jobs.services import start_bulk_job
 
     folder = Path(tempfile.mkdtemp(prefix="bm-bulk-"))

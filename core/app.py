@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
     limiter.init_app(app)
+    from core.jobs import queue
+
+    queue.init_app(app)
 
 
 def register_database(app: Flask) -> None:

@@ -7,6 +7,8 @@
 # is set, the code is also written there (make itself only ever exits 0 or 2).
 # Environment: PROJECT_DIR, VENV (as in setup.sh); BRANCHMARK_TEST_DATABASE_URL selects
 # PostgreSQL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/branchmark_test.
+# BRANCHMARK_TEST_WORKERS: pytest-xdist processes (default: one per core; 1 runs in-process). Each
+# worker has its own database; the API modules stay together on one (tests/conftest.py).
 set -uo pipefail
 
 SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +23,13 @@ if [[ -n "${BRANCHMARK_TEST_DATABASE_URL:-}" ]]; then
 else
   echo "==> pytest on SQLite"
 fi
-"$VENV/bin/python" -m pytest "$@"
+workers=${BRANCHMARK_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}
+parallel=()
+if [[ "$workers" =~ ^[0-9]+$ ]] && (( workers > 1 )); then
+  parallel=(-n "$workers" --dist loadgroup)
+  echo "==> $workers test processes (BRANCHMARK_TEST_WORKERS=1 for one)"
+fi
+"$VENV/bin/python" -m pytest "${parallel[@]}" "$@"
 rc=$?
 [[ -z "${BRANCHMARK_PYTEST_RC_FILE:-}" ]] || echo "$rc" > "$BRANCHMARK_PYTEST_RC_FILE"
 case $rc in

@@ -35,6 +35,42 @@ TEST_PASSWORD = "correct-horse-9"
 os.environ.setdefault("BRANCHMARK_INSTANCE_PATH", tempfile.mkdtemp(prefix="branchmark-test-instance-"))
 
 
+def _own_database_per_xdist_worker() -> None:
+    """Under pytest-xdist each worker process gets a PostgreSQL database of its own (``…_gw0``).
+
+    Set in the environment at import, before any fixture reads it, so every reader (these
+    fixtures, the browser tests' database, tests that start a second application) agrees.
+    """
+    url = os.environ.get("BRANCHMARK_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        target = make_url(url)
+        if not target.database.endswith(f"_{worker}"):
+            os.environ["BRANCHMARK_TEST_DATABASE_URL"] = target.set(
+                database=f"{target.database}_{worker}"
+            ).render_as_string(hide_password=False)
+
+
+_own_database_per_xdist_worker()
+
+
+def _calls_the_api(module: Any) -> bool:
+    """Whether a test module uses the recording API client (``tests.test_api_client``)."""
+    return module is not None and any(
+        getattr(value, "__module__", None) == "tests.test_api_client" for value in vars(module).values()
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the modules that call the API on one xdist worker (``--dist loadgroup``):
+    ``test_api_zz_openapi`` checks that every documented operation was called by them, which
+    needs every call recorded in its own process.
+    """
+    for item in items:
+        if item.path.name.startswith("test_api_") or _calls_the_api(getattr(item, "module", None)):
+            item.add_marker(pytest.mark.xdist_group("api"))
+
+
 def _postgres_url() -> str | None:
     return os.environ.get("BRANCHMARK_TEST_DATABASE_URL") or None
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from core.demo import load_demo
 from core.host.models import Tenant
 from core.jobs import bulk
-from core.jobs.huey_app import get_huey
 from core.jobs.models import Job
+from core.jobs.queue import get_huey
 from core.jobs.services import resume_interrupted_jobs, start_bulk_job
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry

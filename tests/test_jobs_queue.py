@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import types
 from pathlib import Path
 
 import pytest
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from openpyxl import load_workbook
 
-from core.jobs import bulk
-from core.jobs.huey_app import get_huey, jobs_dir
+from core.jobs import archive, bulk, queue
+from core.jobs.bulk import jobs_dir
 from core.jobs.models import Job
+from core.jobs.queue import get_huey
 from core.tenancy import host_scope
 
 
@@ -33,6 +36,53 @@ def test_queue_is_redis_when_a_redis_url_is_set(app):
     huey = get_huey(app)
     assert isinstance(huey, RedisHuey)
     assert huey.storage.conn.connection_pool.connection_kwargs["db"] == 15
+
+
+def test_task_modules_register_named_tasks_that_enqueue_finds(app, monkeypatch):
+    """The interface another package uses: a module in TASK_MODULES with ``register(huey, app)``."""
+    seen: list[tuple[str, object]] = []
+    module = types.ModuleType("tests_example_tasks")
+
+    def register(huey, application):
+        @huey.task(name="example.touch")
+        def touch(value: int) -> None:
+            with application.app_context():
+                seen.append(("touch", value))
+
+        @huey.periodic_task(crontab(minute="*"), name="example.every_minute")
+        def every_minute() -> None:
+            seen.append(("periodic", None))
+
+    module.register = register
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(queue, "TASK_MODULES", (*queue.TASK_MODULES, module.__name__))
+    app.config["HUEY_IMMEDIATE"] = True
+
+    queue.enqueue("example.touch", 7, app=app)
+    assert seen == [("touch", 7)]
+    huey = get_huey(app)
+    assert "example.every_minute" in {t.name for t in huey._registry.periodic_tasks}
+    # The bulk tasks are still there, and an unknown name is a clear error, not a silent no-op.
+    assert queue.task(bulk.PLAN_TASK, app).name == bulk.PLAN_TASK
+    with pytest.raises(queue.UnknownTask):
+        queue.enqueue("example.missing", app=app)
+    # The consumer of `serve` and `worker` runs the periodic tasks.
+    assert queue.create_consumer(app, workers=1, worker_type="thread").periodic
+
+
+def test_a_task_without_a_name_is_refused(app, monkeypatch):
+    module = types.ModuleType("tests_nameless_tasks")
+
+    def register(huey, application):
+        @huey.task()
+        def nameless() -> None:
+            pass
+
+    module.register = register
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(queue, "TASK_MODULES", (module.__name__,))
+    with pytest.raises(ValueError, match="name="):
+        get_huey(app)
 
 
 def test_plan_lists_every_branch_and_the_units_without_cards(
@@ -102,7 +152,7 @@ def test_plan_lists_every_branch_and_the_units_without_cards(
             for u in plan["skipped"]
         ],
     ]
-    bulk.write_index(rows, tmp_path / "index.xlsx")
+    archive.write_index(rows, tmp_path / "index.xlsx")
     sheet = load_workbook(tmp_path / "index.xlsx").active
     assert sheet["E2"].value == 88.5 and sheet["H2"].value == "已评定"
     assert sheet["A3"].value == "乙局" and sheet["H3"].value == "单位类型插件未启用，未评分"

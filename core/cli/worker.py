@@ -13,13 +13,18 @@ def run_consumer(workers: int) -> None:
     """Run the queue's consumer in this process until SIGINT/SIGTERM.
 
     Worker processes are forked from this one after the application is built, so each keeps a
-    warm application (templates, fonts, plugin registry) for every task it runs.
+    warm application (templates, fonts, plugin registry) for every task it runs. Jobs a stopped
+    worker left unfinished are queued again first.
     """
-    from core.jobs.huey_app import create_consumer
+    from core.jobs.queue import create_consumer
+    from core.jobs.services import resume_interrupted_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     consumer = create_consumer(app, workers=workers)
+    resumed = resume_interrupted_jobs()
+    if resumed:
+        logging.getLogger(__name__).info("resumed jobs %s", ", ".join(map(str, resumed)))
     consumer.run()
 
 

@@ -13,7 +13,10 @@ A job runs as three kinds of task:
 
 A worker stopped in the middle loses at most the cards it was rendering: the plan is kept,
 finished files are skipped, and :func:`core.jobs.services.resume_interrupted_jobs` queues the
-plan again when a consumer starts.
+plan again when a worker starts.
+
+The functions here queue follow-up work through an ``enqueue(task_name, *args)`` callable that
+the task module passes in, so this module never imports the queue or the tasks.
 """
 
 from __future__ import annotations
@@ -22,19 +25,14 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import shutil
 import uuid
-import zipfile
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import gettext as _
-from huey import Huey
-from huey.api import TaskWrapper
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,7 +40,7 @@ from core.audit.recorder import acting_as
 from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
-from core.jobs.huey_app import jobs_dir
+from core.jobs.archive import INDEX_NAME, safe_name, write_index, write_zip
 from core.jobs.models import Job
 from core.metrics import BRANCH_KINDS, Period
 from core.organizations.models import Organization
@@ -59,47 +57,12 @@ FINISH_TASK = "bulk_scorecards.finish"
 #: Branch cards per chunk: a big unit is split so two workers share it and a graceful stop
 #: waits for at most this many cards.
 CHUNK_SIZE = 20
-INDEX_NAME = "index.xlsx"
-#: Characters a file name inside a ZIP must not carry (Windows is the strictest reader).
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+#: Queues a task by name with its arguments (given by the task module).
+Enqueue = Callable[..., None]
 
 
-@dataclass(frozen=True)
-class BulkTasks:
-    """The job's tasks as registered on one Huey instance."""
-
-    plan: TaskWrapper
-    chunk: TaskWrapper
-    finish: TaskWrapper
-
-
-def register_tasks(huey: Huey, app: Flask) -> BulkTasks:
-    """Register the bulk tasks on ``huey``, each running inside ``app``'s context.
-
-    :returns: the task wrappers; calling one queues it.
-    """
-
-    @huey.task(name=PLAN_TASK)
-    def plan(job_id: int) -> None:
-        with app.app_context():
-            _guarded(job_id, lambda: plan_job(job_id, tasks))
-
-    @huey.task(name=CHUNK_TASK)
-    def chunk(job_id: int, index: int) -> None:
-        with app.app_context():
-            _guarded(job_id, lambda: render_chunk(job_id, index, tasks))
-
-    @huey.task(name=FINISH_TASK)
-    def finish(job_id: int) -> None:
-        with app.app_context():
-            _guarded(job_id, lambda: finish_job(job_id))
-
-    tasks = BulkTasks(plan=plan, chunk=chunk, finish=finish)
-    app.extensions["huey_tasks"] = tasks
-    return tasks
-
-
-def _guarded(job_id: int, work) -> None:
+def guarded(job_id: int, work: Callable[[], None]) -> None:
     """Run one task's work; an error fails the job with a message instead of retrying forever."""
     with acting_as(None, f"job:{job_id}"):
         try:
@@ -123,6 +86,16 @@ def _guarded(job_id: int, work) -> None:
 
 
 # ---------------------------------------------------------------- the job's folder
+
+
+def jobs_dir(app: Flask | None = None) -> Path:
+    """The folder under which each job writes its files (``<instance>/jobs`` by default).
+
+    Set ``JOBS_DIR`` (``BRANCHMARK_JOBS_DIR``) to move it.
+    """
+    app = app or current_app
+    configured = app.config.get("JOBS_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "jobs"
 
 
 def job_folder(job_id: int) -> Path:
@@ -153,11 +126,6 @@ def _link_into_place(path: Path, data: bytes) -> bool:
         return False
     finally:
         temporary.unlink()
-
-
-def safe_name(text: str) -> str:
-    """A file-name part that every unzip tool accepts."""
-    return _UNSAFE.sub("_", text).strip(" .") or "_"
 
 
 # ---------------------------------------------------------------- plan
@@ -278,7 +246,7 @@ def _chunk_marker(job_id: int, index: int) -> Path:
     return job_folder(job_id) / "chunks" / f"{index}.done"
 
 
-def plan_job(job_id: int, tasks: BulkTasks) -> None:
+def plan_job(job_id: int, enqueue: Enqueue) -> None:
     """Fix the job's cards (or reuse the plan of an earlier start) and queue the chunks left."""
     with host_scope():
         job = db.session.get(Job, job_id)
@@ -301,10 +269,10 @@ def plan_job(job_id: int, tasks: BulkTasks) -> None:
     pending = [i for i in range(len(plan["chunks"])) if not _chunk_marker(job_id, i).exists()]
     db.session.remove()  # hand the connection back before an immediate-mode queue runs the chunks
     if not pending:
-        tasks.finish(job_id)
+        enqueue(FINISH_TASK, job_id)
         return
     for index in pending:
-        tasks.chunk(job_id, index)
+        enqueue(CHUNK_TASK, job_id, index)
 
 
 # ---------------------------------------------------------------- chunk
@@ -351,7 +319,7 @@ def _row_path(job_id: int, card: dict[str, Any]) -> Path:
     return job_folder(job_id) / "rows" / f"{card['no']}.json"
 
 
-def render_chunk(job_id: int, index: int, tasks: BulkTasks) -> None:
+def render_chunk(job_id: int, index: int, enqueue: Enqueue) -> None:
     """Render the chunk's cards not finished yet, then queue the finish when every chunk is done.
 
     A card is finished when its index row is on disk; the row is written after the PDF, so a
@@ -382,7 +350,7 @@ def render_chunk(job_id: int, index: int, tasks: BulkTasks) -> None:
     _write_atomically(_chunk_marker(job_id, index), b"")
     if all(_chunk_marker(job_id, i).exists() for i in range(len(plan["chunks"]))):
         db.session.remove()
-        tasks.finish(job_id)
+        enqueue(FINISH_TASK, job_id)
 
 
 def _report_unavailable() -> type[Exception]:
@@ -474,20 +442,6 @@ def index_row(
 # ---------------------------------------------------------------- finish
 
 
-INDEX_COLUMNS = (
-    # (header, row key, width in characters)
-    ("单位", "unit", 30),
-    ("单位类型", "unit_type", 12),
-    ("支部代码", "branch_code", 12),
-    ("支部名称", "branch_name", 30),
-    ("得分", "total", 8),
-    ("满分", "max", 8),
-    ("等级", "grade", 10),
-    ("状态", "status", 22),
-    ("文件名", "file", 60),
-)
-
-
 def index_rows(job_id: int, plan: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per card in plan order, then one per unit that has no cards."""
     rows = [
@@ -510,38 +464,6 @@ def index_rows(job_id: int, plan: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_index(rows: list[dict[str, Any]], path: Path) -> None:
-    """The ZIP's index as an Excel sheet: Chinese headers, widths set, header row frozen."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from core.excel.safety import defuse
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("评分表索引")
-    sheet.append([_(header) for header, _key, _width in INDEX_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        values = []
-        for _header, key, _width in INDEX_COLUMNS:
-            value = row.get(key)
-            # Points as numbers, so the sheet can be sorted and summed.
-            values.append(
-                Decimal(value) if key in ("total", "max") and value not in (None, "") else value
-            )
-        sheet.append(values)
-    for number, (_header, _key, width) in enumerate(INDEX_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(number)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    path.parent.mkdir(parents=True, exist_ok=True)
-    defuse(workbook)  # unit and branch names written as text, never as formulas
-    workbook.save(path)
-
-
 def zip_name(job: Job) -> str:
     return f"scorecards-{job.params['year']}-job{job.id}.zip"
 
@@ -558,16 +480,15 @@ def finish_job(job_id: int) -> None:
     index = folder / INDEX_NAME
     rows = index_rows(job_id, plan)
     write_index(rows, index)
-    target = folder / name
-    temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-    with zipfile.ZipFile(temporary, "w") as archive:
-        archive.write(index, INDEX_NAME, compress_type=zipfile.ZIP_DEFLATED)
-        for card, row in zip(plan["cards"], rows, strict=False):
-            if not row["file"]:
-                continue  # nothing to print (the index says why)
-            # PDFs are compressed already: stored as they are, the ZIP is written at disk speed.
-            archive.write(_card_path(job_id, card), card["file"], compress_type=zipfile.ZIP_STORED)
-    os.replace(temporary, target)
+    write_zip(
+        folder / name,
+        index,
+        (
+            (_card_path(job_id, card), card["file"])
+            for card, row in zip(plan["cards"], rows, strict=False)
+            if row["file"]  # nothing printed for the others (the index says why)
+        ),
+    )
     with host_scope():
         job = db.session.get(Job, job_id)
         if job.status != "running":

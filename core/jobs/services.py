@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
 from core.accounts.access import visible_tenants_query
 from core.accounts.models import User
 from core.extensions import db
+from core.jobs import bulk, queue
 from core.jobs.models import Job
 
 BULK_SCORECARDS = "bulk_scorecards"
@@ -76,9 +76,7 @@ def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
 
 def enqueue_job(job_id: int) -> None:
     """Hand a job to the queue (its first task plans the work and fans it out)."""
-    from core.jobs.huey_app import get_tasks
-
-    get_tasks(current_app._get_current_object()).plan(job_id)  # type: ignore[attr-defined]
+    queue.enqueue(bulk.PLAN_TASK, job_id)
 
 
 def resume_interrupted_jobs() -> list[int]:
