@@ -21,7 +21,7 @@ from core.organizations.models import Organization
 from core.tenancy import host_scope, use_tenant
 from tests.conftest import _recreate_postgres
 
-BEFORE = "1d96e0678113"
+BEFORE = "7c3e5a9d2f41"
 
 
 def _fresh_url(tmp_path) -> str:

@@ -5,7 +5,7 @@ The half-yearly and quarterly assessments kept one date each (steps 6 and 21 of 
 date becomes the first assessment record of the case, so the history starts where it stood.
 
 Revision ID: dae53a26765a
-Revises: 1d96e0678113
+Revises: 7c3e5a9d2f41
 Create Date: 2026-12-07 01:54:00.361119
 
 """
@@ -24,7 +24,7 @@ MIGRATED_STEPS = {6: "activist_assessment", 21: "probationary_assessment"}
 
 # revision identifiers, used by Alembic.
 revision = 'dae53a26765a'
-down_revision = '1d96e0678113'
+down_revision = '7c3e5a9d2f41'
 branch_labels = None
 depends_on = None
 

@@ -40,6 +40,8 @@ PAGES = [
     ("tx-jgdd", "supervisor-branch", "/units/caizheng/branches/cz-b1"),
     ("tx-jgdd", "scoring-inbox", "/scoring/inbox"),
     ("tx-admin", "host-county", "/county"),
+    ("tx-admin", "host-standards", "/host/standards/"),
+    ("caizheng-admin", "unit-standard", "/units/caizheng/standard"),
 ]
 
 
