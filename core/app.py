@@ -182,6 +182,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.findings.views", fromlist=["bp"]).bp)  # findings, honours
+    app.register_blueprint(__import__("core.development.views", fromlist=["bp"]).bp)  # assessments, 预备期
+    app.register_blueprint(__import__("core.events.analysis", fromlist=["bp"]).bp)  # attendance, 党课
+    app.register_blueprint(__import__("core.documents.views", fromlist=["bp"]).bp)  # party documents
+    app.register_blueprint(__import__("core.publicity.views", fromlist=["bp"]).bp)  # 报道
+    app.register_blueprint(__import__("core.mass.views", fromlist=["bp"]).bp)  # 群团组织
 
 
 def register_template_helpers(app: Flask) -> None:

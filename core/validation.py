@@ -99,6 +99,7 @@ LIMITS: dict[str, Limit] = {
     "short_text": TextLimit(100),  # 职务, 党小组名称, 令牌名称
     "place": TextLimit(200),  # 地点
     "address": TextLimit(300),  # 单位地址
+    "url": TextLimit(500),  # 网址（宣传报道链接）
     "remark": TextLimit(200),  # 一行记录的备注（党费）
     "ethnicity": TextLimit(20),  # 民族
     "education": TextLimit(30),  # 学历
@@ -126,6 +127,9 @@ LIMITS: dict[str, Limit] = {
     # 任期年数: 党章 sets three or five years for a primary organization's committee.
     "term_years": NumberLimit(_n("1"), _n("5"), 0),
     "position": NumberLimit(_n("-1000"), _n("1000"), 0),  # 排序
+    # 预备期延长: 党章 第七条 allows extending probation by six months to a year.
+    "extension_months": NumberLimit(_n("6"), _n("12"), 0),
+    "participants": NumberLimit(_n("0"), _n("1000000"), 0),  # 活动参加人数
     "count": NumberLimit(_n("0"), Decimal(INT_MAX), 0),
     "id": NumberLimit(_n("1"), Decimal(INT_MAX), 0),
     "year": YearLimit(),
@@ -221,6 +225,12 @@ def check_fields(fields: Mapping[str, Any], limits: Mapping[str, Limit | str]) -
             if message:
                 errors[name] = message
     return errors
+
+
+def trimmed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """:returns: ``fields`` with every text stripped and an empty text as ``None`` (what a
+    blank form box or an empty cell means), other values as they are."""
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def no_nul(value: Any) -> str | None:

@@ -315,6 +315,10 @@ PAGES_BY_LOGIN = {
         "/units/caizheng/branches/cz-b3/development", "/units/caizheng/branches/cz-b3/appraisals",
         "/units/caizheng/members", "/units/caizheng/rectifications",
         "/units/caizheng/organizations/cz-b3",
+        "/units/caizheng/branches/cz-b3/attendance?year=2026",
+        "/units/caizheng/branches/cz-b3/documents?year=2026",
+        "/units/caizheng/branches/cz-b3/publicity?year=2026",
+        "/units/caizheng/mass-organizations",
     ],
 }
 

@@ -38,6 +38,10 @@ class EventForm(FlaskForm):
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Within("topic")])
     location = StringField(_l("地点"), validators=[Optional(), Within("place")])
     presenter = StringField(_l("主持人/主讲人"), validators=[Optional(), Within("person_name")])
+    presenter_member_id = SelectField(
+        _l("主讲党员"), coerce=optional_int, validate_choice=False,
+        description=_l("党课由本支部书记或领导干部主讲的，请选择主讲人，评分时计入书记讲党课、领导干部讲党课。"),
+    )
     recorder = StringField(_l("记录人"), validators=[Optional(), Within("person_name")])
     training_hours = ChineseDecimalField(
         _l("学时（每位出席党员）"), places=1, validators=[Optional(), Within("event_hours")], default=0

@@ -24,10 +24,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.api.development_records import DevelopmentRecordSchema
 from core.api.dues import DuesPaymentSchema
 from core.api.events import EventSchema
 from core.api.members import MemberSchema
+from core.api.publicity import PublicitySchema
 from core.api.staffing import StaffPostSchema
+from core.development import services as development_services
+from core.development.models import DevelopmentRecord
 from core.dues import services as dues_services
 from core.dues.models import DuesPayment
 from core.events import services as event_services
@@ -52,8 +56,10 @@ from core.excel.sheets import (
 )
 from core.extensions import db
 from core.members import services as member_services
-from core.members.models import Member
+from core.members.models import DevelopmentCase, Member
 from core.organizations.models import Organization
+from core.publicity import services as publicity_services
+from core.publicity.models import PublicityReport
 from core.staffing import services as staff_services
 from core.staffing.models import StaffPost
 from core.validation import CELL_MAX, RecordError
@@ -63,7 +69,7 @@ LIST_SEPARATORS = re.compile(r"[、，,；;\n]+")
 #: ``李四（出差）`` or ``李四(出差)``: a name with the reason for an absence.
 NAME_WITH_REASON = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<reason>.*)[）)]$")
 #: Message key → column key, where a service's key is not a column's.
-SERVICE_KEYS = {"organization_id": "branch", "member_id": "member", "attendance": "present"}
+SERVICE_KEYS = {"organization_id": "branch", "member_id": "member", "attendance": "present", "case_id": "case"}
 WHOLE_ROW = "（整行）"
 
 
@@ -481,12 +487,67 @@ def _staff_row(values: dict[str, Any], context: _Context) -> str:
     return "created"
 
 
+def _publicity_row(values: dict[str, Any], context: _Context) -> str:
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
+    data = {**values, "organization_id": organization.id if organization else None}
+    fields = _load(PublicitySchema, data, context.unreadable, problems)
+    existing = db.session.scalar(
+        select(PublicityReport).where(
+            PublicityReport.organization_id == organization.id,
+            PublicityReport.published_on == fields["published_on"],
+            PublicityReport.title == fields["title"],
+        )
+    )
+    fields.pop("organization_id")
+    if existing is not None:
+        _service(publicity_services.update_report, existing, **fields)
+        return "updated"
+    _service(publicity_services.create_report, organization, **fields)
+    return "created"
+
+
+def _development_record_row(values: dict[str, Any], context: _Context) -> str:
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
+    name = _text(values.pop("case", None))
+    case = None
+    if organization is not None and name:
+        found = db.session.scalars(
+            select(DevelopmentCase).where(DevelopmentCase.organization_id == organization.id, DevelopmentCase.name == name)
+        ).all()
+        if not found:
+            problems["case"] = _("%(branch)s没有名为“%(name)s”的发展党员案例", branch=organization.name, name=name)
+        elif len(found) > 1:
+            problems["case"] = _("%(branch)s有 %(count)d 个名为“%(name)s”的发展党员案例，无法区分", branch=organization.name, count=len(found), name=name)
+        else:
+            case = found[0]
+    elif not name:
+        problems["case"] = _("缺少必填项")
+    fields = _load(DevelopmentRecordSchema, {**values, "case_id": case.id if case else None}, context.unreadable, problems)
+    fields.pop("case_id")
+    existing = db.session.scalar(
+        select(DevelopmentRecord).where(
+            DevelopmentRecord.case_id == case.id,
+            DevelopmentRecord.kind == fields["kind"],
+            DevelopmentRecord.done_on == fields["done_on"],
+        )
+    )
+    if existing is not None:
+        _service(development_services.update_record, existing, **{k: v for k, v in fields.items() if k not in ("kind", "done_on")})
+        return "updated"
+    _service(development_services.add_record, case, **fields)
+    return "created"
+
+
 #: The columns that make two rows of one file the same record (see :func:`_identity`).
 IDENTITY = {
     "members": (("id_number",), ("branch", "name", "joined_on")),
     "events": (("branch", "held_on", "kind", "topic"),),
     "dues": (("branch", "member", "year", "month"),),
     "staff": (("person_name", "kind", "started_on"),),
+    "publicity": (("branch", "published_on", "title"),),
+    "development_records": (("branch", "case", "kind", "done_on"),),
 }
 
 
@@ -501,7 +562,10 @@ def _identity(kind: str, values: dict[str, Any]) -> tuple | None:
     return None
 
 
-ROW_HANDLERS = {"members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row}
+ROW_HANDLERS = {
+    "members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row,
+    "publicity": _publicity_row, "development_records": _development_record_row,
+}
 
 
 # --- the file --------------------------------------------------------------------------------

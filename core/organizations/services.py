@@ -19,12 +19,14 @@ from sqlalchemy import select
 
 from core import deletion
 from core.deletion import Dependent
+from core.documents.models import PartyDocument
 from core.events.models import Event
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.members.models import DevelopmentCase, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.publicity.models import PublicityReport
 from core.staffing.models import StaffPost
 from core.standards.periods import add_years
 from core.timezone import local_today
@@ -531,6 +533,8 @@ def organization_dependents() -> tuple[Dependent, ...]:
         Dependent(FacilityCheck.organization_id, _l("条阵地“六有”记录")),
         Dependent(FundingRecord.organization_id, _l("条经费记录")),
         Dependent(StaffPost.organization_id, _l("个党务工作者岗位")),
+        Dependent(PartyDocument.organization_id, _l("份党建工作文档")),
+        Dependent(PublicityReport.organization_id, _l("篇宣传报道")),
     )
 
 
