@@ -103,7 +103,7 @@ def _form_routes(app) -> list:
 
 
 def _own_url(rule, ids: dict[str, int], code: str) -> str:
-    from tests.test_hardening_isolation import PARAM_TABLES, SEGMENT_TABLES, WORDS, _build
+    from tests.test_hardening_isolation import PARAM_TABLES, WORDS, _build, segment_table
 
     values = {}
     for name in rule.arguments:
@@ -115,7 +115,7 @@ def _own_url(rule, ids: dict[str, int], code: str) -> str:
             values[name] = ids[PARAM_TABLES[name]]
         elif name == "record_id":
             segment = rule.rule.split("/<int:record_id>")[0].rsplit("/", 1)[-1]
-            values[name] = ids["finding"] if segment.startswith("<any") else ids[SEGMENT_TABLES[segment]]
+            values[name] = ids["finding"] if segment.startswith("<any") else ids[segment_table(segment)]
         elif name == "kind":
             values[name] = "findings" if "<any(" in rule.rule else "members"
         elif name in ("user_id", "tenant_id", "token_id", "job_id"):

@@ -56,7 +56,8 @@ PARAM_TABLES = {
     "check_id": "facility_check", "seat_id": "committee_seat", "term_id": "term",
     "group_id": "party_group", "post_id": "staff_post", "appraisal_id": "appraisal",
     "exemption_id": "exemption", "task_id": "rectification", "switch_id": "unit_item_switch",
-    "scorecard_id": "scorecard",
+    "scorecard_id": "scorecard", "decision_id": "probation_decision", "document_id": "party_document",
+    "report_id": "publicity_report", "mass_id": "mass_organization", "activity_id": "mass_activity",
 }
 #: The table behind ``record_id`` by the path segment before it.
 SEGMENT_TABLES = {
@@ -65,8 +66,14 @@ SEGMENT_TABLES = {
     "committee-seats": "committee_seat", "members": "member", "events": "event",
     "training-records": "training_record", "dues-payments": "dues_payment", "funding-records": "funding_record",
     "staff-posts": "staff_post", "facility-checks": "facility_check", "appraisals": "appraisal",
-    "development-cases": "development_case",
+    "development-cases": "development_case", "mass-activities": "mass_activity",
 }
+
+
+def segment_table(segment: str) -> str:
+    """The table behind a path segment: listed above, or the segment in the singular
+    (``party-documents`` → ``party_document``)."""
+    return SEGMENT_TABLES.get(segment, segment.removesuffix("s").replace("-", "_"))
 #: Fixed words for the other path parameters.
 WORDS = {"what": "members", "fmt": "yaml", "unit_type": "organ", "year": 2025, "month": 3, "version_id": 1, "kind_id": 1}
 
@@ -121,7 +128,7 @@ def _value(rule: Rule, name: str, foreign: Foreign, slug: str) -> Any:
         segment = rule.rule.split("/<int:record_id>")[0].rsplit("/", 1)[-1]
         if segment.startswith("<any"):
             return foreign.ids["finding"]
-        return foreign.ids[SEGMENT_TABLES[segment]]
+        return foreign.ids[segment_table(segment)]
     if name == "kind":
         return "findings" if "<any(" in rule.rule else "members"
     if name == "user_id":

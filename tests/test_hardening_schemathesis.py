@@ -37,6 +37,7 @@ from core.accounts.services import issue_token
 from core.extensions import db
 from core.jobs.models import Job
 from tests.records import every_record_ids
+from tests.test_hardening_isolation import segment_table
 
 EXAMPLES = int(os.environ.get("BRANCHMARK_SCHEMATHESIS_EXAMPLES", "10"))
 SLUG = "caizhengju"  # the ``tenant`` fixture's unit
@@ -55,13 +56,9 @@ def _settings() -> settings:
     )
 
 
-#: The table behind the last path segment before ``{record_id}`` / ``{scorecard_id}``.
-TABLE_OF_SEGMENT = {"snapshots": "scorecard", "honours": "honour"}
-
-
 def _table(path: str) -> str:
-    segment = path.rstrip("/").split("/")[-2]
-    return TABLE_OF_SEGMENT.get(segment, segment.removesuffix("s").replace("-", "_"))
+    """The table behind the last path segment before ``{record_id}`` / ``{scorecard_id}``."""
+    return segment_table(path.rstrip("/").split("/")[-2])
 
 
 def run_operation(operation, headers: dict[str, str], fixed: list[dict[str, Any]]) -> set[str]:
