@@ -23,7 +23,7 @@ BROWSER_PACKAGES ?= chromium chromium-driver
 
 export PROJECT_DIR PYTHON VENV DEMO_HOST DEMO_PORT
 
-.PHONY: demo test setup setup-test help translations
+.PHONY: demo test setup setup-test help translations isolation
 
 help:
 	@sed -n '2,4p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# *//'
@@ -44,6 +44,11 @@ test: setup-test
 ## Benchmarks (ratios against a floor, never tests): BENCH_UNITS=1500 for the full size.
 bench: setup
 	@"$(PROJECT_DIR)/benchmarks/run.sh"
+
+## The full isolation matrix (every route × role × another unit's ids, with a fingerprint of every
+## table): prints its counts. On PostgreSQL with BRANCHMARK_TEST_DATABASE_URL (CI runs a sample).
+isolation: setup-test
+	@BRANCHMARK_ISOLATION=full "$(SCRIPTS)/test.sh" tests/test_hardening_isolation.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 ## Re-extract the msgids (babel.cfg) into messages.pot and merge them into every messages.po;
 ## then translate the new empty entries (tests/test_translations.py lists them).

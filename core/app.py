@@ -182,6 +182,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.staffing.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.facilities.views", fromlist=["bp"]).bp)  # record pages
     app.register_blueprint(__import__("core.findings.views", fromlist=["bp"]).bp)  # findings, honours
+    app.register_blueprint(__import__("core.development.views", fromlist=["bp"]).bp)  # assessments, 预备期
+    app.register_blueprint(__import__("core.events.analysis", fromlist=["bp"]).bp)  # attendance, 党课
+    app.register_blueprint(__import__("core.documents.views", fromlist=["bp"]).bp)  # party documents
+    app.register_blueprint(__import__("core.publicity.views", fromlist=["bp"]).bp)  # 报道
+    app.register_blueprint(__import__("core.mass.views", fromlist=["bp"]).bp)  # 群团组织
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -262,3 +267,20 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", code=404, message=message), 404
 
     app.register_error_handler(NoStandardInEffect, _no_standard)
+
+    from sqlalchemy.exc import DBAPIError
+
+    def _connection_lost(error: DBAPIError):
+        # The database dropped this request's connection (a restart, an administrator's
+        # pg_terminate_backend): its transaction is gone, nothing was written. The pool has
+        # discarded the connection and pre-pings the others, so asking again works: say so (503).
+        if not error.connection_invalidated:
+            raise error
+        db.session.rollback()
+        message = _("数据库连接中断，未保存任何内容，请重试。")
+        headers = {"Retry-After": "1"}
+        if request.path.startswith("/api/"):
+            return {"code": 503, "status": "Service Unavailable", "message": message}, 503, headers
+        return render_template("error.html", code=503, message=message), 503, headers
+
+    app.register_error_handler(DBAPIError, _connection_lost)

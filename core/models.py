@@ -10,6 +10,8 @@ from core.authoring.models import (
     UnitItemSwitch,
     UnitStandardSetting,
 )
+from core.development.models import DevelopmentRecord, ProbationDecision
+from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
 from core.facilities.models import FacilityCheck
@@ -17,8 +19,10 @@ from core.findings.models import FindingKind
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.jobs.models import Job, JobChunk
+from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.publicity.models import PublicityReport
 from core.scoring.models import (
     Exemption,
     Finding,
@@ -37,6 +41,7 @@ __all__ = [
     "CommitteeSeat",
     "CountyStandard",
     "DevelopmentCase",
+    "DevelopmentRecord",
     "DevelopmentStep",
     "DuesPayment",
     "Event",
@@ -53,10 +58,15 @@ __all__ = [
     "Honour",
     "Job",
     "JobChunk",
+    "MassActivity",
+    "MassOrganization",
     "ManualScore",
     "Member",
     "Organization",
+    "PartyDocument",
     "PartyGroup",
+    "ProbationDecision",
+    "PublicityReport",
     "Rectification",
     "Scorecard",
     "StaffPost",

@@ -44,6 +44,13 @@ def _check_request() -> None:
     for name, value in request.args.items(multi=True):
         if _INTEGER_ARGUMENT.match(name) and _DIGITS.match(value.strip()) and abs(int(value)) > INT_MAX:
             abort(400, message=_("参数 %(name)s 超出范围", name=name))
+    # PostgreSQL cannot hold a NUL byte even as a query parameter: a form field or query
+    # argument carrying one would crash the first lookup it reaches. JSON bodies are checked
+    # field by field by the API schemas.
+    posted = request.form.items(multi=True) if request.method in ("POST", "PUT", "PATCH") else ()
+    for name, value in (*request.args.items(multi=True), *posted):
+        if "\x00" in name or "\x00" in value:
+            abort(400, message=_("“%(name)s”不能包含空字符（NUL）", name=name.replace("\x00", "")[:30]))
     body = request.get_data(cache=True) if request.is_json and request.content_length else b""
     if body and json_depth(body) > JSON_MAX_DEPTH:
         abort(400, message=_("JSON 嵌套层数过多"))

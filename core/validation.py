@@ -96,7 +96,16 @@ LIMITS: dict[str, Limit] = {
     "username": TextLimit(64),
     "title": TextLimit(200),  # 培训名称, 荣誉名称, 整改标题
     "topic": TextLimit(300),  # 会议议题
-    "short_text": TextLimit(100),  # 职务, 党小组名称
+    "short_text": TextLimit(100),  # 职务, 党小组名称, 令牌名称
+    "place": TextLimit(200),  # 地点
+    "address": TextLimit(300),  # 单位地址
+    "url": TextLimit(500),  # 网址（宣传报道链接）
+    "remark": TextLimit(200),  # 一行记录的备注（党费）
+    "ethnicity": TextLimit(20),  # 民族
+    "education": TextLimit(30),  # 学历
+    "id_number": TextLimit(18),  # 身份证号码
+    "phone": TextLimit(20),  # 手机号码
+    "kind_code": TextLimit(64),  # 认定类别代码
     "reason": TextLimit(200),  # 请假、缺席、免评原因
     "document": TextLimit(200),  # 文号
     "note": TextLimit(NOTE_MAX),  # 备注, 说明
@@ -115,6 +124,12 @@ LIMITS: dict[str, Limit] = {
     "funding_amount": NumberLimit(_n("0"), _n("1000000000"), 2),
     "points": NumberLimit(_n("-1000"), _n("1000"), 2),  # 分值
     "month": NumberLimit(_n("1"), _n("12"), 0),
+    # 任期年数: 党章 sets three or five years for a primary organization's committee.
+    "term_years": NumberLimit(_n("1"), _n("5"), 0),
+    "position": NumberLimit(_n("-1000"), _n("1000"), 0),  # 排序
+    # 预备期延长: 党章 第七条 allows extending probation by six months to a year.
+    "extension_months": NumberLimit(_n("6"), _n("12"), 0),
+    "participants": NumberLimit(_n("0"), _n("1000000"), 0),  # 活动参加人数
     "count": NumberLimit(_n("0"), Decimal(INT_MAX), 0),
     "id": NumberLimit(_n("1"), Decimal(INT_MAX), 0),
     "year": YearLimit(),
@@ -144,6 +159,8 @@ def _number_error(value: Any, limit: NumberLimit) -> str | None:
         return _("须为数字")
     if limit.places == 0 and number != number.to_integral_value():
         return _("须为整数")
+    if number < 0 <= limit.minimum:
+        return _("不能为负数")
     if number < limit.minimum or number > limit.maximum:
         return _("须在 %(low)s 到 %(high)s 之间", low=_plain(limit.minimum), high=_plain(limit.maximum))
     if limit.places and number.as_tuple().exponent < -limit.places:  # type: ignore[operator]
@@ -208,6 +225,12 @@ def check_fields(fields: Mapping[str, Any], limits: Mapping[str, Limit | str]) -
             if message:
                 errors[name] = message
     return errors
+
+
+def trimmed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """:returns: ``fields`` with every text stripped and an empty text as ``None`` (what a
+    blank form box or an empty cell means), other values as they are."""
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def no_nul(value: Any) -> str | None:

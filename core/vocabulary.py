@@ -198,6 +198,12 @@ TABLE_NAMES = {
     "standard_version": _l("评分标准版本"),
     "unit_item_switch": _l("单位停用项目"),
     "unit_standard_setting": _l("单位评分标准设置"),
+    "development_record": _l("发展党员考察记录"),
+    "probation_decision": _l("预备期决定"),
+    "party_document": _l("党建工作文档"),
+    "mass_organization": _l("群团组织"),
+    "mass_activity": _l("群团活动"),
+    "publicity_report": _l("宣传报道"),
 }
 
 
@@ -220,3 +226,35 @@ RECTIFICATION_STATUSES = {"open": _l("整改中"), "closed": _l("已销号")}
 #: The kinds of finding (veto grounds) are county data: :mod:`core.findings.kinds`.
 
 HONOUR_LEVELS = {"county": _l("县级"), "city": _l("市级"), "province": _l("省级"), "national": _l("全国")}
+
+#: Records kept again and again under one step of a development case (发展党员工作细则).
+DEVELOPMENT_RECORD_KINDS = {
+    "activist_assessment": _l("入党积极分子考察"),
+    "probationary_assessment": _l("预备党员考察"),
+    "thought_report": _l("思想汇报"),
+    "training_certificate": _l("培训结业证书"),
+}
+
+#: What the 支部大会 decided when a probationary member's 预备期 ended (党章第七条).
+PROBATION_DECISIONS = {
+    "extend": _l("延长预备期"),
+    "convert": _l("转为正式党员"),
+    "cancel": _l("取消预备党员资格"),
+}
+
+#: 群团组织 a unit's Party organization leads (seed 004: 工青妇群团组织健全).
+MASS_ORGANIZATION_KINDS = {
+    "trade_union": _l("工会"),
+    "youth_league": _l("共青团"),
+    "women": _l("妇委会"),
+    "other": _l("其他群团组织"),
+}
+
+#: Where a publicity report (报道) appeared.
+PUBLICITY_LEVELS = {
+    "unit": _l("本单位"),
+    "county": _l("县级"),
+    "city": _l("市级"),
+    "province": _l("省级"),
+    "national": _l("全国"),
+}

@@ -7,13 +7,17 @@ from decimal import Decimal
 
 from core.authoring.models import UnitItemSwitch, UnitStandardSetting
 from core.db import Base, TenantScoped
+from core.development.models import DevelopmentRecord, ProbationDecision
+from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventAttachment, EventKind, TrainingRecord
 from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
+from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.publicity.models import PublicityReport
 from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification, Scorecard
 from core.staffing.models import StaffPost
 
@@ -48,7 +52,8 @@ def build_every_record(session, label: str) -> dict[type, object]:
         standard_key="organ", standard_version="2025.1", status="rated", total=Decimal("88"),
         max=Decimal("100"), grade="四星", result={}, inputs={}, created_by="test",
     )
-    session.add_all([case, card])
+    mass = MassOrganization(kind="trade_union", name=f"{label}工会", set_up_on=dt.date(2016, 1, 1))
+    session.add_all([case, card, mass])
     session.flush()
     rows: dict[type, object] = {
         Organization: org,
@@ -77,7 +82,23 @@ def build_every_record(session, label: str) -> dict[type, object]:
         FacilityCheck: FacilityCheck(organization_id=org.id, item="flag", met=True, checked_by="检查人", checked_on=day),
         UnitItemSwitch: UnitItemSwitch(item_id="funding", reason=f"{label}无经费来源", requested_by="管理员"),
         UnitStandardSetting: UnitStandardSetting(extra_items={}, bands=None),
+        DevelopmentRecord: DevelopmentRecord(case_id=case.id, kind="thought_report", step=6, done_on=day),
+        ProbationDecision: ProbationDecision(case_id=case.id, kind="extend", decided_on=day, event_id=event.id, extension_months=6),
+        PartyDocument: PartyDocument(organization_id=org.id, doc_type="annual_plan", year=2025, title=f"{label}年度计划", dated_on=day),
+        PublicityReport: PublicityReport(organization_id=org.id, title=f"{label}报道", outlet="县融媒体中心", level="county", published_on=day),
+        MassOrganization: mass,
+        MassActivity: MassActivity(mass_organization_id=mass.id, held_on=day, title=f"{label}职工运动会"),
     }
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()
     return rows
+
+
+def every_record_ids(session, tenant_id: int, label: str) -> tuple[dict[str, int], str]:
+    """:func:`build_every_record` in a unit, committed: (row id by table name, the branch's code)."""
+    from core.tenancy import use_tenant
+
+    with use_tenant(tenant_id):
+        rows = build_every_record(session, label)
+        session.commit()
+        return {type(row).__tablename__: row.id for row in rows.values()}, rows[Organization].code

@@ -6,7 +6,12 @@ import dataclasses
 import datetime as dt
 import gc
 import io
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -160,6 +165,20 @@ def test_round_trip_yaml_database_excel_database_yaml(db, tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    "path",
+    [*sorted(Path("plugins").glob("*/standards/*.yaml")), *sorted(Path("tests/rubrics").glob("*.yaml"))],
+    ids=lambda p: p.name,
+)
+def test_every_construct_survives_the_workbook(db, path):
+    """Levels decided from records, compound and negated conditions, findings, deductions with
+    counts, targets by case, 不得分 on items and blocks, weighted blocks, class bands: the
+    workbook carries every one of them."""
+    document = services.parse_yaml(path.read_text(encoding="utf-8"), origin=path.name)
+    back, _ = read_workbook(write_workbook(document))
+    assert {k: v for k, v in back.items() if v is not None} == {k: v for k, v in document.items() if v is not None}
+
+
 def test_workbook_problems_name_sheet_row_and_column(db):
     registry = get_registry()
     document = services.shipped_document(registry.standard("organ", on=dt.date(2025, 6, 1)))
@@ -212,11 +231,12 @@ def test_copy_edit_check_preview_publish_in_the_web(db, client, login, host, ten
         },
     )
     assert added.status_code == 302, added.get_data(as_text=True)
-    renamed = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": "组织设置"})
+    blocks = submitted(client.get(f"/host/standards/{version.id}").get_data(as_text=True), "blocks-form")
+    renamed = client.post(f"/host/standards/{version.id}/blocks", data={**blocks, "title.organization": "组织设置"})
     assert renamed.status_code == 302
     db.session.expire_all()
     assert db.session.get(StandardVersion, version.id).document["blocks"][0]["title"] == "组织设置"
-    emptied = client.post(f"/host/standards/{version.id}/block", data={"block": "organization", "title": ""})
+    emptied = client.post(f"/host/standards/{version.id}/blocks", data={**blocks, "title.organization": ""})
     assert "应为非空文本" in client.get(emptied.location).get_data(as_text=True)
     preview = client.get(f"/host/standards/{version.id}/preview?year=2026").get_data(as_text=True)
     assert "机关第一党支部" in preview and "党员名册建立" in preview and "支部规模适当" in preview
@@ -229,6 +249,158 @@ def test_copy_edit_check_preview_publish_in_the_web(db, client, login, host, ten
     outcome = score_unit(tenant, 2026, get_registry(), as_of=dt.date(2026, 11, 1))
     items = {i.id: i for i in outcome.branches[0].result.items()}
     assert items["org.branch_size"].max == 3 and "org.local_register" in items
+
+
+class _Fields(HTMLParser):
+    """What a browser would submit from one form: inputs, checked boxes, selected options and
+    textareas (a select without a selected option submits its first)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside = form_id, False
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._first: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and (attrs.get("type") != "checkbox" or "checked" in attrs):
+            self.values[name] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select, self._first = name, None
+        elif tag == "option" and self._select:
+            if self._first is None:
+                self._first = attrs.get("value") or ""
+            if "selected" in attrs:
+                self.values[self._select] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select:
+            self.values.setdefault(self._select, self._first or "")
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def submitted(page: str, form_id: str = "item-editor") -> dict[str, str]:
+    parser = _Fields(form_id)
+    parser.feed(page)
+    return parser.values
+
+
+def _as_written(item: dict) -> dict:
+    """An item as the editor writes it: defaults it leaves out are left out."""
+    item = services.plain(item)
+    if item.get("when_missing") == "failed":
+        del item["when_missing"]
+    if item.get("owner") == "branch":
+        del item["owner"]
+    return item
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*sorted(Path("plugins").glob("*/standards/*.yaml")), *sorted(Path("tests/rubrics").glob("*.yaml"))],
+    ids=lambda p: p.name,
+)
+def test_every_item_comes_back_from_the_editor_form_unchanged(app, db, path):
+    """Opening an item in the editor and saving it changes nothing, whatever constructs it
+    uses (levels decided on site or from records, compound conditions, findings, deductions,
+    targets by case, owner), so a clerk who changes one field loses none of the others."""
+    from flask import render_template_string
+
+    from core.authoring.forms import EditorChoices, item_form, item_from_form, metric_groups
+
+    document = services.parse_yaml(path.read_text(encoding="utf-8"), origin=path.name)
+    unit_type = path.parent.parent.name if path.parts[0] == "plugins" else None
+    choices = EditorChoices(
+        metrics=metric_groups(), sources=[(s["id"], s["document"]) for s in document["sources"]],
+        parameters=get_registry().unit_type(unit_type).parameters if unit_type else (), formulas=[],
+    )
+    template = (
+        '{% from "authoring/_item_fields.html" import item_fields %}'
+        '<form id="item-editor">{{ item_fields(form, blocks, block, choices, {}) }}</form>'
+    )
+    with app.test_request_context():
+        for block in document["blocks"]:
+            for item in block["items"]:
+                page = render_template_string(
+                    template, form=item_form(item, None), blocks=document["blocks"], block=block["id"], choices=choices
+                )
+                posted = submitted(page)
+                assert posted["block"] == block["id"]
+                back, problems = item_from_form(posted, posted["kind"])
+                assert problems == {}
+                assert back == _as_written(item), item["id"]
+
+
+def test_editor_switches_an_item_to_levels_and_writes_compound_conditions_from_rows(db, client, login, host):
+    login(host)
+    client.post("/host/standards/copy", data={"unit_type": "organ"})
+    version = db.session.scalars(select(StandardVersion)).one()
+    url = f"/host/standards/{version.id}"
+    # 作用发挥 (on site, 5 points) becomes 好/较好/一般/差: the form offers one row per level.
+    page = client.get(f"{url}?item=inspect.role&kind=levels").get_data(as_text=True)
+    form = submitted(page)
+    assert form["kind"] == "levels" and form["title"] == "作用发挥"
+    assert "param.levels.2.points" in form and "param.levels" not in form
+    levels = {"param.levels.0.name": "好", "param.levels.0.points": "5", "param.levels.1.name": "较好",
+              "param.levels.1.points": "5"}
+    same = client.post(f"{url}/check", data={**form, **levels}).get_json()
+    assert not same["ok"] and "两个档次都是5分" in same["fields"]["param.levels"]
+    levels.update({"param.levels.1.points": "4", "param.levels.2.name": "一般", "param.levels.2.points": "3",
+                   "param.levels.3.name": "差", "param.levels.3.points": "0"})
+    assert client.post(url, data={**form, **levels, "param.levels.3.when": ""}).status_code == 302
+    # A new item whose condition is two rows joined by 并且, and a 不得分 condition of two rows
+    # joined by 或者, one a county finding and one negated.
+    page = client.get(f"{url}?block=organization&kind=threshold").get_data(as_text=True)
+    new = {
+        **submitted(page), "id": "org.local_register", "title": "党员名册建立", "rule": "党支部应建立党员名册。",
+        "max": "1", "param.metric": "organization.member_count", "param.op": ">=", "param.target": "1",
+        "citation": "zbtl",
+        "applies_when.join": "all_of",
+        "applies_when.0.metric": "organization.kind", "applies_when.0.op": "==", "applies_when.0.value": "branch",
+        "applies_when.1.metric": "organization.member_count", "applies_when.1.op": ">=", "applies_when.1.value": "3",
+        "zero_when.join": "any_of",
+        "zero_when.0.metric": "flags.weak_and_lax", "zero_when.0.op": "is_true",
+        "zero_when.1.not": "1", "zero_when.1.metric": "organization.has_secretary", "zero_when.1.op": "is_true",
+    }
+    unknown = client.post(f"{url}/check", data={**new, "applies_when.1.metric": "organization.no_such"}).get_json()
+    assert "不在指标目录中" in unknown["fields"]["applies_when"]
+    saved = client.post(url, data=new)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.session.expire_all()
+    items = {i["id"]: i for b in db.session.get(StandardVersion, version.id).document["blocks"] for i in b["items"]}
+    assert items["inspect.role"]["kind"] == "levels"
+    assert items["inspect.role"]["params"]["levels"] == [
+        {"name": "好", "points": 5}, {"name": "较好", "points": 4}, {"name": "一般", "points": 3}, {"name": "差", "points": 0}
+    ]
+    assert items["org.local_register"]["applies_when"] == {"all_of": [
+        {"metric": "organization.kind", "op": "==", "value": "branch"},
+        {"metric": "organization.member_count", "op": ">=", "value": 3},
+    ]}
+    assert items["org.local_register"]["zero_when"] == {"any_of": [
+        {"finding": "weak_and_lax"}, {"not": {"metric": "organization.has_secretary", "op": "is_true"}},
+    ]}
+    # Opened again, the rows show what was saved.
+    again = submitted(client.get(f"{url}?item=org.local_register").get_data(as_text=True))
+    assert again["applies_when.1.value"] == "3" and again["zero_when.join"] == "any_of"
+    assert again["zero_when.1.not"] == "1" and again["applies_when"] == ""
 
 
 def test_bad_upload_changes_nothing_and_says_where(db, client, login, host):
@@ -286,7 +458,7 @@ def test_standard_commands(db, runner, tmp_path):
     imported = runner.invoke(main, ["standard", "import", str(path), "--unit-type", "organ"])
     assert imported.exit_code == 0 and "已导入为草稿" in imported.output, imported.output
     diff = runner.invoke(main, ["standard", "diff", "plugin:organ", "organ:1"])
-    assert "version：2025.1 → 2026.1" in diff.output
+    assert "版本号：2025.1 → 2026.1" in diff.output
     published = runner.invoke(main, ["standard", "publish", "organ:1", "--effective-from", "2026-01-01"])
     assert published.exit_code == 0, published.output
     shown = runner.invoke(main, ["standard", "show", "organ", "--on", "2026-05-01"])
@@ -345,6 +517,46 @@ def test_two_app_instances_see_the_same_configuration(app, db, database_url, ten
     gc.collect()  # the second app's connections are gone before the next test starts
 
 
+def test_a_second_process_on_the_same_database_scores_with_the_same_configuration(
+    db, database_url, tenant, branch, tmp_path
+):
+    """What one server stores (a published county version, an approved switch, a unit's own item
+    and bands) another server process sees, with no file under ``tenants/``."""
+    registry = get_registry()
+    version = _county_standard(registry, items=True, bands=True)
+    bigger = services.copy_version(version, registry, actor="t")
+    services.update_draft(bigger, _bigger_branch_size(bigger.document), registry, actor="t")
+    services.publish(bigger, registry, effective_from=dt.date(2026, 1, 1), actor="t")
+    standard = services.effective_standard("organ", on=dt.date(2026, 12, 31), registry=registry)
+    with use_tenant(tenant.id):
+        db.session.add(UnitItemSwitch(
+            tenant_id=tenant.id, item_id="support.facilities", reason="共用场所", requested_by="单位",
+            status="approved", decided_by="督导", decided_on=dt.date(2026, 2, 1),
+        ))
+        services.save_unit_item(tenant, standard, "organization", {
+            "id": "local.x", "title": "本单位项目", "rule": "本单位自定。", "max": 1, "kind": "manual",
+        }, registry)
+        services.set_unit_bands(tenant, standard, ["1", "0.8", "0.6", "0.4", "0"])
+    db.session.commit()
+    empty = tmp_path / "no-tenants"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRANCHMARK_")}
+    env.update({"BRANCHMARK_DATABASE_URL": database_url, "BRANCHMARK_TENANTS_DIR": str(empty)})
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("branchmark")), "score", "--tenant", tenant.slug, "--year", "2026",
+         "--as-of", "2026-11-01", "--json"],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    scored = json.loads(done.stdout)
+    card = scored["branches"][0]
+    items = {i["id"]: i for block in card["blocks"] for i in block["items"]}
+    assert scored["standard"]["version"] == bigger.version
+    assert items["org.branch_size"]["max"] == "3" and "org.local_register" in items
+    assert "support.facilities" not in items and "local.x" in items
+    assert card["grade"] == "五星"
+
+
 def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user, tenant, branch):
     registry = get_registry()
     draft = services.copy_shipped("organ", registry, actor="t")
@@ -374,3 +586,207 @@ def test_unit_page_switch_needs_the_supervisor(app, db, client, login, make_user
     assert decided.status_code == 302
     outcome = score_unit(tenant, dt.date.today().year, registry)
     assert any("已停用" in w and "与县委党校共用活动场所" in w for w in outcome.warnings)
+
+
+# -- a unit's own parameters, items and bands in the web -----------------------------------------
+
+LOCAL_ITEM = {
+    "kind": "threshold", "block": "organization", "id": "local.groups", "title": "划分党小组（本单位）",
+    "rule": "本单位各支部均应划分党小组。", "max": "2", "param.metric": "organization.group_count",
+    "param.op": ">=", "param.target": "1", "citation": "zbtl",
+}
+
+
+def _county_standard(registry, *, items: bool, bands: bool) -> StandardVersion:
+    version = services.copy_shipped("organ", registry, actor="县委组织部")
+    services.publish(version, registry, effective_from=dt.date(2000, 1, 1), actor="县委组织部")
+    version.county_standard.units_may_add_items = items
+    version.county_standard.units_may_set_bands = bands
+    return version
+
+
+def test_unit_admin_sets_own_parameters_flagged_below_the_national_floor(db, client, login, make_user, tenant, branch):
+    login(make_user("unit_admin", tenant=tenant))
+    url = f"/units/{tenant.slug}/standard"
+    bad = client.post(f"{url}/parameters", data={"key": "training_hours_member", "value": "三十"})
+    assert bad.status_code == 400 and "应为数字" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert "training_hours_member" not in (db.session.get(type(tenant), tenant.id).parameters or {})
+    low = client.post(f"{url}/parameters", data={"key": "training_hours_member", "value": "24"}, follow_redirects=True)
+    text = low.get_data(as_text=True)
+    assert "已保存本单位参数：党员每年集中学习培训学时" in text
+    assert "低于全国底线32学时（《中国共产党党员教育管理工作条例》第二十条）" in text
+    db.session.expire_all()
+    assert db.session.get(type(tenant), tenant.id).parameters["training_hours_member"] == 24
+    outcome = score_unit(tenant, 2026, get_registry(), as_of=dt.date(2026, 11, 1))
+    assert any("低于全国底线" in w for w in outcome.warnings)
+    cleared = client.post(f"{url}/parameters", data={"key": "training_hours_member", "value": ""})
+    assert cleared.status_code == 302
+    db.session.expire_all()
+    assert "training_hours_member" not in db.session.get(type(tenant), tenant.id).parameters
+
+
+def test_unit_adds_its_own_item_only_when_the_county_allows(db, client, login, make_user, tenant, branch):
+    registry = get_registry()
+    login(make_user("unit_admin", tenant=tenant))
+    url = f"/units/{tenant.slug}/standard"
+    assert "县委组织部未允许单位增加评分项目" in client.get(url).get_data(as_text=True)
+    refused = client.post(f"{url}/items", data=LOCAL_ITEM)
+    assert refused.status_code == 400 and "县委组织部未允许单位增加评分项目" in refused.get_data(as_text=True)
+    _county_standard(registry, items=True, bands=False)
+    db.session.commit()
+    form = submitted(client.get(f"{url}?kind=threshold").get_data(as_text=True))
+    assert form["kind"] == "threshold" and "applies_when.0.metric" in form
+    # Checked like an item of the standard: the field is named, nothing is stored.
+    clash = client.post(f"{url}/items", data={**form, **LOCAL_ITEM, "id": "org.branch_size"})
+    assert clash.status_code == 400 and "项目编号「org.branch_size」重复" in clash.get_data(as_text=True)
+    live = client.post(f"{url}/items/check", data={**form, **LOCAL_ITEM, "max": "两"}).get_json()
+    assert not live["ok"] and "应为数字" in live["fields"]["max"]
+    with use_tenant(tenant.id):
+        assert services.unit_items(tenant.id) == []
+    saved = client.post(f"{url}/items", data={**form, **LOCAL_ITEM})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    result = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1)).branches[0].result
+    block = next(b for b in result.blocks if b.id == "organization")
+    assert "local.groups" in [i.id for i in block.items]
+    assert result.item("local.groups").status == "failed"  # the branch has no party group
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-own-item="local.groups"' in page and "划分党小组（本单位）" in page
+    # Changed in the same form, then removed.
+    edit = submitted(client.get(f"{url}?item=local.groups").get_data(as_text=True))
+    assert edit["original_id"] == "local.groups" and edit["max"] == "2"
+    assert client.post(f"{url}/items", data={**edit, "max": "3"}).status_code == 302
+    with use_tenant(tenant.id):
+        assert [(b, i["max"]) for b, i in services.unit_items(tenant.id)] == [("organization", 3)]
+    assert client.post(f"{url}/items/remove", data={"item": "local.groups"}).status_code == 302
+    with use_tenant(tenant.id):
+        assert services.unit_items(tenant.id) == []
+
+
+def test_unit_sets_its_own_bands_only_when_the_county_allows(db, client, login, make_user, tenant, branch):
+    registry = get_registry()
+    login(make_user("unit_admin", tenant=tenant))
+    url = f"/units/{tenant.slug}/standard"
+    before = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1)).branches[0].result
+    generous = {"band.0": "1", "band.1": "0.8", "band.2": "0.6", "band.3": "0.4", "band.4": "0"}
+    refused = client.post(f"{url}/bands", data=generous)
+    assert refused.status_code == 400 and "县委组织部未允许单位调整等级划分" in refused.get_data(as_text=True)
+    _county_standard(registry, items=False, bands=True)
+    db.session.commit()
+    disordered = client.post(f"{url}/bands", data={**generous, "band.2": "0.9"})
+    text = disordered.get_data(as_text=True)
+    assert disordered.status_code == 400 and "「三星」的最低分应低于上一等级的0.8分" in text
+    not_zero = client.post(f"{url}/bands", data={**generous, "band.4": "0.1"}).get_data(as_text=True)
+    assert "最低一等「一星」的最低分应为0" in not_zero
+    assert client.post(f"{url}/bands", data=generous).status_code == 302
+    after = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1)).branches[0].result
+    assert before.grade != "五星" and after.grade == "五星" and after.total == before.total
+    assert client.post(f"{url}/bands", data={"reset": "1"}).status_code == 302
+    again = score_unit(tenant, 2026, registry, as_of=dt.date(2026, 11, 1)).branches[0].result
+    assert again.grade == before.grade
+
+
+@pytest.mark.parametrize("role", ["secretary", "supervisor"])
+def test_only_the_unit_admin_or_county_changes_the_units_settings(db, client, login, make_user, tenant, branch, role):
+    _county_standard(get_registry(), items=True, bands=True)
+    db.session.commit()
+    user = (
+        make_user("secretary", tenant, organization_code="B01") if role == "secretary"
+        else make_user("supervisor", username="jg-dudao", scope_unit_types=["organ"])
+    )
+    login(user)
+    url = f"/units/{tenant.slug}/standard"
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="item-editor"' not in page.get_data(as_text=True)
+    assert client.post(f"{url}/parameters", data={"key": "training_hours_member", "value": "40"}).status_code == 403
+    assert client.post(f"{url}/items", data=LOCAL_ITEM).status_code == 403
+    assert client.post(f"{url}/bands", data={"reset": "1"}).status_code == 403
+
+
+def test_every_change_to_what_scores_a_unit_goes_through_one_place(db, monkeypatch, tenant, branch):
+    """Stored results are to be marked stale in ``units_to_rescore`` only: every service that
+    changes scoring calls it with the units it affects."""
+    calls: list[tuple[str | None, list[int]]] = []
+    real = services.units_to_rescore
+
+    def record(unit_type=None, *, tenant_ids=()):
+        calls.append((unit_type, list(tenant_ids)))
+        return real(unit_type, tenant_ids=tenant_ids)
+
+    monkeypatch.setattr(services, "units_to_rescore", record)
+    registry = get_registry()
+    version = _county_standard(registry, items=True, bands=True)
+    version.county_standard.unit_may_disable = ["support.facilities"]
+    assert services.publish(services.copy_version(version, registry, actor="t"), registry,
+                            effective_from=dt.date(2001, 1, 1), actor="t") == [tenant.id]
+    standard = services.effective_standard("organ", on=dt.date(2026, 12, 31), registry=registry)
+    with use_tenant(tenant.id):
+        services.set_unit_parameter(tenant, registry.unit_type("organ").parameter("training_hours_member"), "40")
+        services.save_unit_item(tenant, standard, "organization", {
+            "id": "local.x", "title": "本单位项目", "rule": "本单位自定。", "max": 1, "kind": "manual",
+        }, registry)
+        services.remove_unit_item(tenant, "local.x")
+        services.set_unit_bands(tenant, standard, ["90", "80", "70", "60", "0"])
+        switch = services.request_switch_off(tenant, "support.facilities", "共用场所", actor="单位",
+                                             known_items=["support.facilities"])
+        services.decide_switch(switch, approve=True, actor="督导", on=dt.date(2026, 3, 1))
+    services.retire(version, actor="t")
+    # _county_standard published once, then the new version; the unit's five changes; the retirement.
+    assert calls == [("organ", [])] * 2 + [(None, [tenant.id])] * 5 + [("organ", [])]
+
+
+def test_blocks_are_added_with_their_first_item_renamed_reweighted_and_removed_at_once(db, client, login, host):
+    registry = get_registry()
+    login(host)
+    client.post("/host/standards/copy", data={"unit_type": "organ"})
+    version = db.session.scalars(select(StandardVersion)).one()
+    url = f"/host/standards/{version.id}"
+    form = submitted(client.get(f"{url}?kind=manual").get_data(as_text=True))
+    item = {**form, "id": "local.feature", "title": "本县特色工作", "rule": "开展本县特色党建工作。", "max": "5",
+            "citation": "zbtl", "block": "__new__"}
+    nameless = client.post(f"{url}/check", data=item).get_json()
+    assert nameless["fields"]["block"] == "请填写新块的名称"
+    assert client.post(url, data={**item, "new_block": "特色工作"}).status_code == 302
+    db.session.expire_all()
+    document = db.session.get(StandardVersion, version.id).document
+    added = document["blocks"][-1]
+    assert (added["title"], added["max"], [i["id"] for i in added["items"]]) == ("特色工作", 5, ["local.feature"])
+    assert document["max"] == 105
+    blocks = submitted(client.get(url).get_data(as_text=True), "blocks-form")
+    removed = client.post(f"{url}/blocks", data={**blocks, "remove": added["id"]})
+    assert removed.status_code == 302
+    db.session.expire_all()
+    document = db.session.get(StandardVersion, version.id).document
+    assert [b["id"] for b in document["blocks"]][-1] != added["id"] and document["max"] == 100
+
+    # A weighted standard's weights change together: one at a time would never add up to 1.
+    weighted = services.create_draft(
+        "organ", services.parse_yaml(Path("tests/rubrics/yuanxi-kaoping.yaml").read_text(encoding="utf-8"), origin="y"),
+        registry, actor="t", based_on="YAML",
+    )
+    db.session.commit()
+    url = f"/host/standards/{weighted.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="__new__"' not in page
+    blocks = submitted(page, "blocks-form")
+    assert set(k for k in blocks if k.startswith("weight.")) == {"weight.a", "weight.c"}
+    too_much = client.post(f"{url}/blocks", data={**blocks, "weight.a": "0.6"}, follow_redirects=True)
+    assert "各块权重合计1.1，应为1" in too_much.get_data(as_text=True)
+    assert client.post(f"{url}/blocks", data={**blocks, "weight.a": "0.6", "weight.c": "0.4"}).status_code == 302
+    db.session.expire_all()
+    assert [b["weight"] for b in db.session.get(StandardVersion, weighted.id).document["blocks"]] == [0.6, 0.4]
+
+
+def test_the_editor_names_every_param_and_choice_in_chinese():
+    """A new param or choice of a rule kind needs its Chinese name before the editor shows it."""
+    from core.authoring.forms import CONDITION_CHOICES, OWNER_LABELS
+    from core.standards.loader import OWNERS
+    from core.standards.model import CONDITION_OPERATORS
+    from core.standards.rules import CHOICE_LABELS, PARAM_LABELS, RULE_KINDS
+
+    for kind in RULE_KINDS.values():
+        for name, spec in kind.params.items():
+            assert name in PARAM_LABELS, f"{kind.name}.{name}"
+            assert all(choice in CHOICE_LABELS for choice in spec.choices), f"{kind.name}.{name}"
+    assert set(CONDITION_CHOICES) == set(CONDITION_OPERATORS)
+    assert set(OWNER_LABELS) == set(OWNERS)

@@ -270,9 +270,11 @@ def test_a_unit_that_never_wrote_a_record_is_stale(client, county, login):
 # -- query budgets -----------------------------------------------------------------------------
 
 
-#: Statements per page, with room for PostgreSQL's role and row-level-security settings.
-BRANCH_PAGE_BUDGET = 60
-UNIT_PAGE_BUDGET = 60
+#: Statements per page, with room for PostgreSQL's role and row-level-security settings. The
+#: metric pass reads each family's tables once per scope: the seven families of the facts the
+#: rubrics read (issue 11 point 3) added about eighteen, whatever the size of the unit.
+BRANCH_PAGE_BUDGET = 70
+UNIT_PAGE_BUDGET = 70
 
 
 def test_branch_and_unit_pages_stay_within_their_query_budget(db, client, county, login):

@@ -111,7 +111,9 @@ def test_kind_rules_in_chinese(db, make_organization, tenant):
     weak = services.kind_by_code("weak_and_lax")
     with pytest.raises(RecordError) as used:
         services.delete_kind(weak)
-    assert "评分标准" in used.value.errors["code"] and "flags.weak_and_lax" in used.value.errors["code"]
+    refusal = used.value.errors["code"]
+    assert "插件自带的「机关事业单位党支部标准化规范化建设评分表」（2025.1）" in refusal
+    assert "flags." not in refusal and "weak_and_lax" not in refusal
     # Used by a finding: refused, naming the count.
     kind = add_kind(db)
     branch = make_organization(tenant, code="B01")
@@ -327,15 +329,25 @@ def test_a_county_kind_in_a_veto_caps_the_grade(db, as_user, county, county_veto
     assert after["grade"] == "二星"
     assert [v["title"] for v in after["vetoes"]] == ["发生重大安全生产事故"]
     assert after["vetoes"][0]["citation"]["document"] == "某县国有企业党支部评星定级办法"
+    # The condition is worded with the county's label, never the metric's code.
+    assert after["vetoes"][0]["condition"] == "发生重大安全生产事故为是"
     page = client.get("/units/caizhengju/branches/B01").get_data(as_text=True)
     assert "一票否决：" in page and "发生重大安全生产事故" in page
-    # The kind is now read by a standard (the override file): it cannot be deleted.
+    assert "flags." not in page and "major_safety_incident" not in page
+    # The unit's page says which vetoes the county set for it, by name.
+    standard_page = client.get("/units/caizhengju/standard").get_data(as_text=True)
+    assert "发生重大安全生产事故——等级最高为二星（依据：某县国有企业党支部评星定级办法）" in standard_page
+    # The kind is read by the unit's own settings in the database and has a finding: the
+    # refusal names both as the host admin knows them, not the file they were imported from.
     from core.findings import services
     from core.validation import RecordError
 
     with pytest.raises(RecordError) as used:
         services.delete_kind(services.kind_by_code("major_safety_incident"))
-    assert "tenants/overrides/caizhengju.yaml" in used.value.errors["code"]
+    refusal = used.value.errors["code"]
+    assert "已有 1 条认定属于此类别" in refusal
+    assert "单位「县财政局」的本单位评分设置用到了此类别" in refusal
+    assert "tenants/" not in refusal and "flags." not in refusal
 
 
 # --- CLI -----------------------------------------------------------------------------------------

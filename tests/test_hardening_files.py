@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import resource
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from core.cli import main
 from core.excel.reader import WorkbookRefused, check_archive
@@ -85,10 +91,11 @@ def _peak_kb() -> int:
 
 
 def _upload(client, data: bytes, name: str = "members.xlsx"):
+    # Encoded here, in memory: the test client would spool a body over 500 KB to a temporary
+    # file it never closes (a ResourceWarning in whichever test runs next).
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=name)})
     return client.post(
-        "/units/caizhengju/excel/import",
-        data={"file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
+        "/units/caizhengju/excel/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
 
 
@@ -125,8 +132,11 @@ class TestHostileFiles:
             (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048, "不是有效的 Excel"),
             (lambda: "姓名,支部\n张三,b1\n".encode(), "不是有效的 Excel"),
             (lambda: _many_rows(400), "超过 300 行"),
+            (lambda: _million_rows(), "超过 300 行"),
+            (lambda: _one_huge_cell_bomb(), "解压后超过"),
+            (lambda: _huge_cell_within_limits(), "内容超过 5000 个字符"),
         ],
-        ids=["bomb", "parts", "png", "csv", "rows"],
+        ids=["bomb", "parts", "png", "csv", "rows", "million-rows", "huge-cell-bomb", "huge-cell"],
     )
     def test_web_and_cli_refuse_with_bounded_memory(
         self, unit, make_user, login, client, runner, db, tmp_path, make, message
@@ -214,3 +224,113 @@ def test_standard_file_with_an_alias_bomb_is_a_problem(tmp_path):
     path.write_text(BILLION_LAUGHS, encoding="utf-8")
     problems = check_standard_file(path)
     assert any("别名炸弹" in p.message for p in problems), problems
+
+
+# --- the same hostile files through `branchmark import`, a real process ------------------------
+
+#: Peak resident memory the CLI process and its parsing child may reach on any hostile file.
+CLI_MAX_RSS_KB = 300 * 1024
+
+
+def _one_huge_cell_bomb() -> bytes:
+    """One 1 GiB cell in a file of about 1 MB (issue 13's "huge cell" that held a worker at 2 GB)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+            chunk = b"A" * (16 * 1024 * 1024)
+            for _ in range(64):
+                part.write(chunk)
+            part.write(b"</t></is></c></row></sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def _workbook_with_sheet(write_rows) -> bytes:
+    """A members workbook whose sheet XML is written by ``write_rows(part)`` (streamed, so a
+    file of a million rows takes a second rather than openpyxl's minutes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_many_rows(1))) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            if not item.filename.startswith("xl/worksheets/"):
+                archive.writestr(item, source.read(item))
+                continue
+            with archive.open(item.filename, "w", force_zip64=True) as part:
+                part.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>')
+                for column in SHEETS["members"].columns:
+                    part.write(b'<c t="inlineStr"><is><t>%s</t></is></c>' % column.header.encode())
+                part.write(b"</row>")
+                write_rows(part)
+                part.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def _huge_cell_within_limits() -> bytes:
+    """One cell of 8 million characters that do not compress away (24 MB of XML text)."""
+    import random
+
+    text = "".join(random.Random(13).choices("党支部标准化规范化建设平台", k=8_000_000)).encode()
+    return _workbook_with_sheet(lambda part: part.write(b'<row><c t="inlineStr"><is><t>' + text + b"</t></is></c></row>"))
+
+
+def _million_rows() -> bytes:
+    """A sheet of one million rows (within the archive's limits: the row cap must stop it)."""
+
+    def rows(part) -> None:
+        for number in range(2, 1_000_002):
+            part.write(b'<row r="%d"><c r="K%d"><v>%d</v></c></row>' % (number, number, number * 7919 % 100_003))
+
+    return _workbook_with_sheet(rows)
+
+
+#: Runs a command and prints its exit code, then the peak RSS (KB) and CPU seconds of it and every
+#: process it waited for. A small process of its own, because a child forked straight from this
+#: (large) test process would carry the test's resident pages in its peak until it execs.
+_MEASURE = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:]).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"\\n{code} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.2f}")
+"""
+
+
+def _run_cli(args: list[str], database_url: str) -> tuple[int, str, int, float]:
+    """Run ``branchmark ARGS`` as its own process: (exit code, output, peak RSS in KB, CPU seconds).
+
+    The peak is the largest resident set of the CLI process and of the parsing process it
+    starts, so it covers the whole import.
+    """
+    command = [sys.executable, "-I", "-c", _MEASURE, str(Path(sys.executable).with_name("branchmark")), *args]
+    env = {**os.environ, "BRANCHMARK_DATABASE_URL": database_url}
+    # The timeout is a hang guard only: time is reported (docs/security.md), never asserted.
+    done = subprocess.run(command, capture_output=True, env=env, timeout=300, check=False)  # noqa: S603
+    output = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
+    code, peak_kb, cpu = done.stdout.decode().rsplit("\n", 2)[-2].split()
+    return int(code), output, int(peak_kb), float(cpu)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (_bomb, "解压后超过"),
+        (_one_huge_cell_bomb, "解压后超过"),
+        (_huge_cell_within_limits, "内容超过 5000 个字符"),
+        (_million_rows, "超过 5000 行"),
+        (_many_parts, "部件"),
+        (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048, "不是有效的 Excel"),
+        (lambda: "姓名,支部\n张三,b1\n".encode(), "不是有效的 Excel"),
+    ],
+    ids=["bomb", "huge-cell-bomb", "huge-cell", "million-rows", "parts", "png", "csv"],
+)
+def test_cli_process_refuses_hostile_files_within_300_mb(unit, db, database_url, tmp_path, make, message):
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(make())
+    code, output, peak_kb, cpu = _run_cli(["import", "--tenant", "caizhengju", "--kind", "members", str(path)], database_url)
+    print(f"{path.stat().st_size // 1024} KB file: exit {code}, peak {peak_kb // 1024} MB, CPU {cpu:.1f} s")
+    assert code != 0
+    assert message in output, output[-2000:]
+    assert "Traceback" not in output
+    assert max(len(line) for line in output.splitlines()) < 300, "a message quotes a whole hostile cell"
+    assert peak_kb < CLI_MAX_RSS_KB, f"{peak_kb // 1024} MB"
+    assert _count(db, unit) == 0

@@ -110,7 +110,7 @@ def test_training_record_page(as_user, county, db):
     bad = client.post(f"{U}/branches/B01/training/new", data={
         "member_id": str(county.zhang), "taken_on": "2025-05-01", "title": "县委党校轮训", "kind": "concentrated", "hours": "0",
     })
-    assert bad.status_code == 400 and "学时须大于 0" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "须在 0.1 到 200 之间" in bad.get_data(as_text=True)
     assert 'value="县委党校轮训"' in bad.get_data(as_text=True)
     ok = client.post(f"{U}/branches/B01/training/new", data={
         "member_id": str(county.zhang), "taken_on": "2025-05-01", "title": "县委党校轮训", "kind": "concentrated", "hours": "8",

@@ -38,7 +38,7 @@ def test_add_edit_and_bad_input(as_user, county, db):
     assert "120000.00" in page and "财政预算" in page
     bad = client.post(f"{U}/{line.id}/edit", data={**LINE, "spent": "-5", "note": "我的说明"})
     assert bad.status_code == 400
-    assert "金额不能为负数" in bad.get_data(as_text=True) and "我的说明" in bad.get_data(as_text=True)
+    assert "不能为负数" in bad.get_data(as_text=True) and "我的说明" in bad.get_data(as_text=True)
     assert rows(db, county.tenant_id, FundingRecord)[0].spent == Decimal("80000.50")
     bad = client.post(U, data={**LINE, "budgeted": "abc"})
     assert bad.status_code == 400 and "须为数字" in bad.get_data(as_text=True)

@@ -296,14 +296,14 @@ PAGES_BY_LOGIN = {
     "tx-admin": [
         "/", "/county", "/county?year=2025", "/host/units", "/host/users", "/host/parameters",
         "/host/assessment", "/host/audit", "/scoring/inbox", "/units/caizheng",
-        "/units/shehui", "/units/yizhong/branches/yz-b1",
+        "/units/shehui", "/units/yizhong/branches/yz-b1", "/host/standards/", "/host/finding-kinds",
     ],
     "tx-jgdd": ["/", "/county", "/units/caizheng", "/units/caizheng/branches/cz-b1", "/scoring/inbox"],
-    "tx-qydd": ["/", "/county", "/units/huayuan", "/units/lvxin"],
+    "tx-qydd": ["/", "/county", "/units/huayuan", "/units/lvxin", "/units/jiaotou/standard"],
     "caizheng-admin": [
         "/", "/units/caizheng/organizations", "/units/caizheng/members", "/units/caizheng/funding",
         "/units/caizheng/staff", "/units/caizheng/exemptions", "/units/caizheng/rectifications",
-        "/units/caizheng/excel",
+        "/units/caizheng/excel", "/units/caizheng/standard",
     ],
     "cz-b3-sj": [
         "/", "/units/caizheng/branches/cz-b3/events",
@@ -314,6 +314,10 @@ PAGES_BY_LOGIN = {
         "/units/caizheng/branches/cz-b3/development", "/units/caizheng/branches/cz-b3/appraisals",
         "/units/caizheng/members", "/units/caizheng/rectifications",
         "/units/caizheng/organizations/cz-b3",
+        "/units/caizheng/branches/cz-b3/attendance?year=2026",
+        "/units/caizheng/branches/cz-b3/documents?year=2026",
+        "/units/caizheng/branches/cz-b3/publicity?year=2026",
+        "/units/caizheng/mass-organizations",
     ],
 }
 

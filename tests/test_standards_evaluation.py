@@ -240,7 +240,25 @@ def test_missing_metric_fails_the_item_and_says_which(standard) -> None:
     result = evaluate(standard, None, data, manual_scores=FULL_ONSITE, on=ON)
     item = result.item("rec.training")
     assert (item.status, item.score) == ("failed", 0)
-    assert "缺少「training.hours_by_member」数据" in item.explanation
+    # Named as the secretary knows it, never by the metric's code.
+    assert "缺少「党员学习学时」数据" in item.explanation and "training." not in item.explanation
+
+
+def test_a_county_finding_kind_in_a_condition_is_worded_with_its_label(standard) -> None:
+    """The pure evaluator knows only the built-in kinds; the scoring run passes the county's."""
+    import dataclasses
+
+    from core.standards.model import Condition, VetoRule
+
+    veto = VetoRule("veto.safety", "发生重大安全生产事故", Condition("flags.major_safety_incident", "is_true"), standard.bands[-2].grade, None)
+    local = dataclasses.replace(standard, vetoes=(*standard.vetoes, veto))
+    data = {**facts(), "flags.major_safety_incident": True}
+    unlabelled = evaluate(local, None, data, manual_scores=FULL_ONSITE, on=ON)
+    assert unlabelled.vetoes[-1].condition == "上级认定事项为是"
+    labelled = evaluate(
+        local, None, data, manual_scores=FULL_ONSITE, on=ON, labels={"flags.major_safety_incident": "发生重大安全生产事故"}
+    )
+    assert labelled.vetoes[-1].condition == "发生重大安全生产事故为是"
 
 
 def test_parameter_below_the_national_floor_is_used_with_a_warning(standard) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
+
+from core.forms import Within
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Within("username")])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码"))])
 
 
@@ -26,4 +28,4 @@ class PasswordResetForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("令牌名称"), validators=[DataRequired(_l("请为令牌起个名字（如“报表脚本”）")), Length(max=100)])
+    name = StringField(_l("令牌名称"), validators=[DataRequired(_l("请为令牌起个名字（如“报表脚本”）")), Within("short_text")])

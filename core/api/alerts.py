@@ -15,7 +15,7 @@ from core.api.schemas import QueryArgsSchema, Schema
 from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
-from core.scoring.alerts import unit_alerts
+from core.scoring.alerts import setup_alerts, unit_alerts
 from core.timezone import local_today
 
 blp = Blueprint("alerts", __name__, description="提醒 / Alerts")
@@ -70,3 +70,22 @@ class Alerts(MethodView):
                 by_branch.items(), key=lambda item: organizations[item[0]].code
             )
         ]
+
+
+class SetupAlertSchema(AlertSchema):
+    organization_id = fields.Integer(metadata={"description": "涉及的党组织"})
+    subject = fields.String(metadata={"description": "branch / committee / groups / election（应成立支部、设支委会、划分党小组、换届）"})
+
+
+@blp.route("/organization-setup")
+class SetupAlerts(MethodView):
+    @blp.arguments(AlertQueryArgsSchema, location="query")
+    @blp.response(200, SetupAlertSchema(many=True))
+    def get(self, args: dict[str, Any]):
+        """应设未设的组织（单位层面，含应设日期） / Organizations due but not set up, with the day each became due."""
+        as_of = args.get("as_of") or local_today()
+        alerts = setup_alerts(g.unit, as_of, get_registry())
+        own = secretary_branch_id()
+        if own is not None:
+            alerts = [a for a in alerts if a.organization_id == own]
+        return [a.to_dict() for a in alerts]

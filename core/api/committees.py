@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import Select
 
+from core.api.auth import secretary_branch_id
 from core.api.crud import (
     RecordResource,
     organization_or_422,
@@ -18,6 +21,8 @@ from core.api.crud import (
 from core.api.schemas import QueryArgsSchema, Schema, one_of, text
 from core.organizations import services
 from core.organizations.models import CommitteeSeat, PartyGroup, Term
+from core.organizations.roles import organization_roles
+from core.timezone import local_today
 from core.vocabulary import COMMITTEE_ROLES
 
 terms_blp = Blueprint("terms", __name__, description="届次（换届） / Terms")
@@ -88,13 +93,13 @@ register_record_routes(
 class PartyGroupSchema(Schema):
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(required=True, metadata={"description": "所在党支部"})
-    name = text(100, required=True, metadata={"description": "名称"})
+    name = text("short_text", required=True, metadata={"description": "名称"})
     leader_id = fields.Integer(allow_none=True, metadata={"description": "组长（本支部党员）"})
 
 
 class PartyGroupUpdateSchema(PartyGroupSchema):
     organization_id = fields.Integer(dump_only=True)
-    name = text(100)
+    name = text("short_text")
 
 
 def _create_group(data: dict[str, Any]) -> PartyGroup:
@@ -174,3 +179,37 @@ register_record_routes(
         **organization_scope(CommitteeSeat),
     ),
 )
+
+
+class RoleQueryArgsSchema(QueryArgsSchema):
+    organization_id = fields.Integer(required=True, metadata={"description": "党组织"})
+    on = fields.Date(metadata={"description": "日期，默认今天"})
+
+
+class RoleStatusSchema(Schema):
+    role = fields.String(metadata={"description": "职务代码"})
+    label = fields.String(metadata={"description": "职务"})
+    member_ids = fields.List(fields.Integer(), metadata={"description": "在任者"})
+    vacant_since = fields.Date(allow_none=True, metadata={"description": "空缺起始日期（在任时为空）"})
+    vacant_days = fields.Integer(metadata={"description": "已空缺天数"})
+
+
+@seats_blp.route("/roles")
+class CommitteeRoles(MethodView):
+    @seats_blp.arguments(RoleQueryArgsSchema, location="query")
+    @seats_blp.response(200, RoleStatusSchema(many=True))
+    def get(self, args: dict[str, Any]):
+        """各职务在任与空缺情况 / Each committee role: who holds it, or since when it is empty."""
+        organization = organization_or_422(args["organization_id"], "organization_id")
+        own = secretary_branch_id()
+        if own is not None and organization.id != own:
+            abort(404, message=_("记录不存在"))
+        day = args.get("on") or local_today()
+        return [
+            {
+                "role": status.role, "label": str(COMMITTEE_ROLES[status.role]),
+                "member_ids": list(status.holders), "vacant_since": status.vacant_since,
+                "vacant_days": status.vacant_days(day),
+            }
+            for status in organization_roles(organization, day).values()
+        ]

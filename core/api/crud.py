@@ -91,6 +91,8 @@ class RecordResource:
     delete: Callable[[Any], None] | None = None
     writer_roles: tuple[str, ...] = ("host_admin", "unit_admin", "secretary")
     load_options: tuple = field(default_factory=tuple)
+    #: The unit's own records (群团组织): every reader of the unit sees them, a secretary too.
+    unit_level: bool = False
 
 
 def record_or_404(resource: RecordResource, record_id: int) -> Any:
@@ -99,7 +101,7 @@ def record_or_404(resource: RecordResource, record_id: int) -> Any:
     if record is None:
         abort(404, message=_("记录不存在"))
     own = secretary_branch_id()
-    if own is not None and resource.branch_of(record) != own:
+    if own is not None and not resource.unit_level and resource.branch_of(record) != own:
         abort(404, message=_("记录不存在"))
     return record
 
@@ -120,7 +122,7 @@ def register_record_routes(blp: Blueprint, resource: RecordResource) -> None:
             query = select(resource.model).options(*resource.load_options).order_by(*resource.order_by)
             query = resource.filters(query, args)
             own = secretary_branch_id()
-            if own is not None:
+            if own is not None and not resource.unit_level:
                 query = resource.branch_filter(query, own)
             return paginate(query, pagination_parameters)
 
@@ -185,6 +187,39 @@ def organization_scope(model: type) -> dict[str, Callable]:
         "branch_of": lambda record: record.organization_id,
         "branch_filter": lambda query, branch_id: query.where(model.organization_id == branch_id),
         "branch_of_input": lambda data: data.get("organization_id"),
+    }
+
+
+def unit_scope() -> dict[str, Callable]:
+    """For the unit's own records (no branch): readable by all, written by unit admins."""
+    return {
+        "branch_of": lambda record: None,
+        "branch_filter": lambda query, branch_id: query,
+        "branch_of_input": lambda data: None,
+        "unit_level": True,
+        "writer_roles": ("host_admin", "unit_admin"),
+    }
+
+
+def case_scope(model: type) -> dict[str, Callable]:
+    """The same for a model that belongs to a development case (its records and decisions)."""
+    from core.members.models import DevelopmentCase
+
+    def branch_of_input(data: dict[str, Any]) -> int | None:
+        if "case_id" not in data:
+            return None
+        case = db.session.get(DevelopmentCase, data["case_id"]) if data["case_id"] is not None else None
+        return case.organization_id if case is not None else None
+
+    def branch_filter(query: Select, branch_id: int) -> Select:
+        return query.join(DevelopmentCase, DevelopmentCase.id == model.case_id).where(
+            DevelopmentCase.organization_id == branch_id
+        )
+
+    return {
+        "branch_of": lambda record: record.case.organization_id,
+        "branch_filter": branch_filter,
+        "branch_of_input": branch_of_input,
     }
 
 

@@ -39,7 +39,7 @@ class DevelopmentCaseSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(required=True, metadata={"description": "培养的党支部"})
-    name = text(50, required=True, metadata={"description": "姓名"})
+    name = text("person_name", required=True, metadata={"description": "姓名"})
     gender = one_of(GENDERS, allow_none=True)
     birth_date = fields.Date(allow_none=True)
     id_number = Personal(allow_none=True, metadata={"description": "身份证号（按角色脱敏显示）"})
@@ -54,7 +54,7 @@ class DevelopmentCaseUpdateSchema(Schema):
     """Record steps (in order) and/or stop the case."""
 
     steps = fields.List(fields.Nested(DevelopmentStepSchema), metadata={"description": "要记录或更正的步骤"})
-    close_reason = fields.String(metadata={"description": "终止原因（填写即终止案例）"})
+    close_reason = text("note", metadata={"description": "终止原因（填写即终止案例）"})
 
 
 class DevelopmentCaseQueryArgsSchema(QueryArgsSchema):

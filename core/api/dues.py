@@ -36,8 +36,8 @@ class DuesPaymentSchema(Schema):
     amount_paid = money(allow_none=True, metadata={"description": "实交（元）"})
     paid_on = fields.Date(allow_none=True, metadata={"description": "交纳日期；空 = 未交"})
     paid_by_proxy = fields.Boolean(metadata={"description": "代交"})
-    proxy_name = text(50, allow_none=True, metadata={"description": "代交人"})
-    note = text(200, allow_none=True)
+    proxy_name = text("person_name", allow_none=True, metadata={"description": "代交人"})
+    note = text("remark", allow_none=True)
 
 
 class DuesPaymentUpdateSchema(DuesPaymentSchema):

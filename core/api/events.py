@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint, abort
 from marshmallow import fields, post_dump
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
+from core.api.auth import secretary_branch_id
 from core.api.crud import (
     RecordResource,
     organization_or_422,
@@ -28,7 +31,7 @@ class AttendanceSchema(Schema):
 
     member_id = fields.Integer(required=True)
     status = one_of(ATTENDANCE_STATUSES, required=True)
-    reason = text(200, allow_none=True, metadata={"description": "请假或缺席原因"})
+    reason = text("reason", allow_none=True, metadata={"description": "请假或缺席原因"})
 
 
 class EventSchema(Schema):
@@ -39,10 +42,13 @@ class EventSchema(Schema):
     kind = one_of(EVENT_KINDS, metadata={"description": "主要类型（默认取 kinds 的第一个）"})
     kinds = fields.List(one_of(EVENT_KINDS), required=True, metadata={"description": "计入的全部类型"})
     held_on = fields.Date(required=True, metadata={"description": "日期"})
-    topic = text(300, required=True, metadata={"description": "议题"})
-    location = text(200, allow_none=True)
-    presenter = text(50, allow_none=True, metadata={"description": "主持人/讲课人"})
-    recorder = text(50, allow_none=True, metadata={"description": "记录人"})
+    topic = text("topic", required=True, metadata={"description": "议题"})
+    location = text("place", allow_none=True)
+    presenter = text("person_name", allow_none=True, metadata={"description": "主持人/讲课人"})
+    presenter_member_id = fields.Integer(
+        allow_none=True, metadata={"description": "主讲党员（本单位党员）：党课计入书记讲党课、领导干部讲党课"}
+    )
+    recorder = text("person_name", allow_none=True, metadata={"description": "记录人"})
     minutes = fields.String(allow_none=True, metadata={"description": "会议记录"})
     training_hours = hours(metadata={"description": "到会者每人计学时"})
     paper_record = fields.Boolean(metadata={"description": "有纸质记录"})
@@ -58,7 +64,7 @@ class EventUpdateSchema(EventSchema):
     organization_id = fields.Integer(dump_only=True)
     kinds = fields.List(one_of(EVENT_KINDS))
     held_on = fields.Date()
-    topic = text(300)
+    topic = text("topic")
 
 
 class EventQueryArgsSchema(QueryArgsSchema):
@@ -120,3 +126,41 @@ RESOURCE = RecordResource(
     **organization_scope(Event),
 )
 register_record_routes(blp, RESOURCE)
+
+
+class AttendanceQueryArgsSchema(QueryArgsSchema):
+    organization_id = fields.Integer(required=True, metadata={"description": "党支部"})
+    year = fields.Integer(required=True, metadata={"description": "年度"})
+
+
+class EventAttendanceSchema(Schema):
+    id = fields.Integer()
+    held_on = fields.Date()
+    topic = fields.String()
+    kinds = fields.List(fields.String())
+    present = fields.Integer(metadata={"description": "出席人数"})
+    expected = fields.Integer(metadata={"description": "应到人数"})
+    ratio = fields.Float(allow_none=True, metadata={"description": "到会率（0–1）"})
+    under_80 = fields.Boolean(metadata={"description": "到会率低于80%"})
+
+
+@blp.route("/attendance")
+class EventAttendance(MethodView):
+    @blp.arguments(AttendanceQueryArgsSchema, location="query")
+    @blp.response(200, EventAttendanceSchema(many=True))
+    def get(self, args: dict[str, Any]):
+        """每次会议的到会率（低于80%的标出） / Attendance ratio of each meeting of a year."""
+        from core.events.analysis import attendance_by_event
+
+        organization = organization_or_422(args["organization_id"])
+        own = secretary_branch_id()
+        if own is not None and organization.id != own:
+            abort(404, message=_("记录不存在"))
+        return [
+            {
+                "id": row["event"].id, "held_on": row["event"].held_on, "topic": row["event"].topic,
+                "kinds": row["event"].kind_codes, "present": row["present"], "expected": row["expected"],
+                "ratio": row["ratio"], "under_80": row["low"],
+            }
+            for row in attendance_by_event(organization, args["year"])
+        ]

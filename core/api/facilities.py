@@ -27,20 +27,21 @@ class FacilityCheckSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(required=True)
-    item = fields.String(
+    item = text(
+        "code",
         required=True,
         metadata={"description": "清单项目：" + "；".join(f"{k}={v}" for k, v in FACILITY_ITEMS.items())},
     )
     met = fields.Boolean(required=True, metadata={"description": "是否达标"})
     checked_on = fields.Date(required=True, metadata={"description": "检查日期"})
-    checked_by = text(50, required=True, metadata={"description": "检查人"})
+    checked_by = text("person_name", required=True, metadata={"description": "检查人"})
     evidence_note = fields.String(allow_none=True, metadata={"description": "佐证说明"})
     evidence_file = fields.String(dump_only=True, allow_none=True)
 
 
 class FacilityCheckQueryArgsSchema(QueryArgsSchema):
     organization_id = fields.Integer()
-    item = fields.String()
+    item = text("code")
 
 
 def _filters(query: Select, args: dict[str, Any]) -> Select:

@@ -36,7 +36,7 @@ class RevokedSchema(Schema):
     organization_id = fields.Integer(required=True)
     year = fields.Integer(required=True, metadata={"description": "考核年度"})
     note = fields.String(allow_none=True, metadata={"description": "说明"})
-    recorded_by = fields.String(dump_only=True)
+    recorded_by = fields.String(dump_only=True, allow_none=True)  # honours from an import name nobody
     has_evidence = fields.Method("_has_evidence", dump_only=True, metadata={"description": "是否有认定文件扫描件"})
     revoked_on = fields.Date(dump_only=True, allow_none=True)
     revoked_by = fields.String(dump_only=True, allow_none=True)
@@ -47,20 +47,21 @@ class RevokedSchema(Schema):
 
 
 class FindingSchema(RevokedSchema):
-    finding = fields.String(required=True, metadata={"description": "认定类别代码（见 /api/v1/finding-kinds），评分标准读 flags.<代码>"})
+    finding = text("kind_code", required=True, metadata={"description": "认定类别代码（见 /api/v1/finding-kinds），评分标准读 flags.<代码>"})
     decided_on = fields.Date(required=True, metadata={"description": "认定日期"})
-    document = text(200, required=True, metadata={"description": "依据文件（文件名称或文号）"})
+    document = text("document", required=True, metadata={"description": "依据文件（文件名称或文号）"})
 
 
 class HonourSchema(RevokedSchema):
-    name = text(200, required=True, metadata={"description": "表彰名称"})
-    level = fields.String(
+    name = text("title", required=True, metadata={"description": "表彰名称"})
+    level = text(
+        "code",
         required=True,
         metadata={"description": "级别：" + "；".join(f"{k}={v}" for k, v in HONOUR_LEVELS.items())},
     )
     awarded_on = fields.Date(required=True, metadata={"description": "表彰日期"})
-    awarded_by = text(200, required=True, metadata={"description": "表彰机关"})
-    document = fields.String(allow_none=True, metadata={"description": "表彰文件（文件名称或文号）"})
+    awarded_by = text("unit_name", required=True, metadata={"description": "表彰机关"})
+    document = text("document", allow_none=True, metadata={"description": "表彰文件（文件名称或文号）"})
 
 
 class RecordQueryArgsSchema(QueryArgsSchema):
@@ -70,7 +71,7 @@ class RecordQueryArgsSchema(QueryArgsSchema):
 
 
 class RevokeArgsSchema(QueryArgsSchema):
-    reason = fields.String(required=True, metadata={"description": "撤销理由"})
+    reason = text("note", required=True, metadata={"description": "撤销理由"})
 
 
 class FindingKindSchema(Schema):

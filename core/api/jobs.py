@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields
 
 from core.api.crud import paginate
-from core.api.schemas import QueryArgsSchema, Schema, one_of
+from core.api.schemas import QueryArgsSchema, Schema, Timestamp, one_of
 from core.extensions import db
 from core.jobs.models import JOB_STATUSES, Job
 from core.jobs.services import can_view_job, visible_jobs_query
@@ -28,9 +28,9 @@ class JobSchema(Schema):
     done = fields.Integer()
     percent = fields.Integer()
     error = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    started_at = Timestamp(allow_none=True)
+    finished_at = Timestamp(allow_none=True)
 
 
 class JobQueryArgsSchema(QueryArgsSchema):

@@ -28,12 +28,12 @@ class MemberSchema(Schema):
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(required=True, metadata={"description": "所在党支部"})
     party_group_id = fields.Integer(allow_none=True, metadata={"description": "党小组"})
-    name = text(50, required=True, metadata={"description": "姓名"})
+    name = text("person_name", required=True, metadata={"description": "姓名"})
     gender = one_of(GENDERS, allow_none=True)
     birth_date = fields.Date(allow_none=True, metadata={"description": "出生日期"})
-    ethnicity = text(20, allow_none=True, metadata={"description": "民族"})
-    education = text(30, allow_none=True, metadata={"description": "学历"})
-    position = text(100, allow_none=True, metadata={"description": "职务"})
+    ethnicity = text("ethnicity", allow_none=True, metadata={"description": "民族"})
+    education = text("education", allow_none=True, metadata={"description": "学历"})
+    position = text("short_text", allow_none=True, metadata={"description": "职务"})
     id_number = Personal(allow_none=True, metadata={"description": "身份证号（按角色脱敏显示）"})
     phone = Personal(allow_none=True, metadata={"description": "手机号（按角色脱敏显示）"})
     status = one_of(MEMBER_STATUSES, required=True)
@@ -52,7 +52,7 @@ class MemberUpdateSchema(MemberSchema):
     """Every field optional."""
 
     organization_id = fields.Integer()
-    name = text(50)
+    name = text("person_name")
     status = one_of(MEMBER_STATUSES)
     joined_on = fields.Date()
 
@@ -60,7 +60,7 @@ class MemberUpdateSchema(MemberSchema):
 class MemberQueryArgsSchema(QueryArgsSchema):
     organization_id = fields.Integer(metadata={"description": "所在党支部"})
     status = one_of(MEMBER_STATUSES)
-    name = fields.String(metadata={"description": "姓名包含"})
+    name = text("person_name", metadata={"description": "姓名包含"})
     include_left = fields.Boolean(load_default=False, metadata={"description": "含已离开的党员"})
 
 

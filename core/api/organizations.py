@@ -21,27 +21,27 @@ class OrganizationSchema(Schema):
     """An organization; ``parent_id`` links the tree."""
 
     id = fields.Integer(dump_only=True)
-    code = text(32, required=True, metadata={"description": "代码（本单位内唯一）"})
-    name = text(200, required=True, metadata={"description": "名称"})
+    code = text("code", required=True, metadata={"description": "代码（本单位内唯一）"})
+    name = text("unit_name", required=True, metadata={"description": "名称"})
     kind = one_of(ORGANIZATION_KINDS, required=True)
     parent_id = fields.Integer(allow_none=True, metadata={"description": "上级党组织"})
     established_on = fields.Date(required=True, metadata={"description": "成立日期"})
     dissolved_on = fields.Date(allow_none=True, metadata={"description": "撤销日期"})
-    covered_units = fields.String(allow_none=True, metadata={"description": "联合党支部覆盖的单位（顿号分隔）"})
+    covered_units = text("note", allow_none=True, metadata={"description": "联合党支部覆盖的单位（顿号分隔）"})
 
 
 class OrganizationUpdateSchema(OrganizationSchema):
     """Every field optional: only those given change."""
 
-    code = text(32)
-    name = text(200)
+    code = text("code")
+    name = text("unit_name")
     kind = one_of(ORGANIZATION_KINDS)
     established_on = fields.Date()
 
 
 class OrganizationQueryArgsSchema(QueryArgsSchema):
     kind = one_of(ORGANIZATION_KINDS)
-    code = fields.String()
+    code = text("code")
     parent_id = fields.Integer()
     include_dissolved = fields.Boolean(load_default=True, metadata={"description": "含已撤销的"})
 

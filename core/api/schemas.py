@@ -10,6 +10,7 @@ check the rules (dates in order, a member in the branch …) and raise
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import marshmallow as ma
@@ -128,6 +129,8 @@ def _limit_for(name: str, field: fields.Field) -> validation.Limit | None:
         return validation.NumberLimit(-top, top)
     if isinstance(field, fields.Date):
         return validation.LIMITS["date"]
+    if isinstance(field, fields.String) and name in ("id_number", "phone"):
+        return validation.LIMITS[name]
     if isinstance(field, fields.String) and (name == "note" or name.endswith("_note")):
         return validation.LIMITS["note"]
     if isinstance(field, fields.String) and name == "minutes":
@@ -153,6 +156,7 @@ def _bound(name: str, field: fields.Field) -> None:
         if message:
             raise ma.ValidationError(message)
 
+    within.bounded_by = limit  # type: ignore[attr-defined] - read by tests/test_hardening_limits.py
     field.validators.append(within)
 
 
@@ -186,18 +190,22 @@ def one_of(vocabulary: dict[str, Any], **kwargs: Any) -> fields.String:
     )
 
 
-def text(max_length: int | None = None, **kwargs: Any) -> fields.String:
-    """A text field of at most ``max_length`` characters (any ``Text`` column's
-    :data:`~core.validation.TEXT_MAX` when not given), documented and refused with
-    :mod:`core.validation`'s Chinese message."""
-    limit = validation.TextLimit(max_length or validation.TEXT_MAX)
+def text(limit: str | None = None, **kwargs: Any) -> fields.String:
+    """A text field within ``LIMITS[limit]`` of :mod:`core.validation` (any ``Text`` column's
+    :data:`~core.validation.TEXT_MAX` when not given), documented as ``maxLength`` and refused
+    with the same Chinese message as a form or an import."""
+    bound = validation.LIMITS[limit] if limit else validation.TextLimit(validation.TEXT_MAX)
+    assert isinstance(bound, validation.TextLimit), limit
 
     def within(value: Any) -> None:
-        message = validation.check(value, limit)
+        message = validation.check(value, bound)
         if message:
             raise ma.ValidationError(message)
 
-    return fields.String(validate=within, metadata={"maxLength": limit.max_length, **kwargs.pop("metadata", {})}, **kwargs)
+    within.limit_name = limit  # type: ignore[attr-defined] - read by tests/test_hardening_limits.py
+    field = fields.String(validate=within, metadata={"maxLength": bound.max_length, **kwargs.pop("metadata", {})}, **kwargs)
+    field._bounded = True  # the bound above is the field's; _bound adds no other
+    return field
 
 
 #: How the API sends every decimal: a JSON string (no precision lost); input may be a string
@@ -208,6 +216,12 @@ DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 def _decimal(places: int, kwargs: dict[str, Any]) -> fields.Decimal:
     metadata = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "0." + "0" * places, **kwargs.pop("metadata", {})}
     return fields.Decimal(places=places, as_string=True, metadata=metadata, **kwargs)
+
+
+def points(**kwargs: Any) -> fields.Decimal:
+    """A score (分值), as a string like every decimal the API sends; places as stored."""
+    metadata = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "88.5", **kwargs.pop("metadata", {})}
+    return fields.Decimal(as_string=True, metadata=metadata, **kwargs)
 
 
 def money(**kwargs: Any) -> fields.Decimal:
@@ -232,6 +246,19 @@ def shows_personal_data() -> bool:
     if user is None:
         return False
     return user.role in current_app.config.get("PERSONAL_DATA_ROLES", ())
+
+
+class Timestamp(fields.DateTime):
+    """A moment, always sent with its offset (RFC 3339 ``date-time``, as documented).
+
+    Timestamps are stored in UTC (:func:`core.db.utcnow`); SQLite hands them back without a
+    zone, PostgreSQL with one, so a naive value is UTC and is sent as ``…+00:00`` on both.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Personal(fields.String):

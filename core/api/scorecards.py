@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.api.auth import secretary_branch_id
 from core.api.crud import paginate
-from core.api.schemas import DECIMAL_PATTERN, QueryArgsSchema, Schema
+from core.api.schemas import QueryArgsSchema, Schema, Timestamp, points, text
 from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
@@ -26,7 +26,7 @@ blp = Blueprint("scorecards", __name__, description="评分表 / Scorecards")
 class ScoreQueryArgsSchema(QueryArgsSchema):
     year = fields.Integer(required=True, metadata={"description": "考核年度"})
     as_of = fields.Date(metadata={"description": "按此日期读取记录，默认今天"})
-    branch = fields.String(metadata={"description": "只评一个支部（支部代码）"})
+    branch = text("code", metadata={"description": "只评一个支部（支部代码）"})
 
 
 class UnitScoreSchema(Schema):
@@ -53,11 +53,11 @@ class SnapshotSchema(Schema):
     standard_key = fields.String()
     standard_version = fields.String()
     status = fields.String()
-    total = fields.Decimal(as_string=True, metadata={"type": "string", "pattern": DECIMAL_PATTERN})
-    max = fields.Decimal(as_string=True, metadata={"type": "string", "pattern": DECIMAL_PATTERN})
+    total = points()
+    max = points()
     grade = fields.String(allow_none=True)
     created_by = fields.String()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class SnapshotDetailSchema(SnapshotSchema):

@@ -21,9 +21,9 @@ class StaffPostSchema(Schema):
     id = fields.Integer(dump_only=True)
     organization_id = fields.Integer(allow_none=True, metadata={"description": "党组织；空 = 全单位"})
     member_id = fields.Integer(allow_none=True, metadata={"description": "对应党员（可空）"})
-    person_name = text(50, metadata={"description": "姓名（有 member_id 时可省）"})
+    person_name = text("person_name", metadata={"description": "姓名（有 member_id 时可省）"})
     kind = one_of(STAFF_KINDS, required=True)
-    title = text(100, allow_none=True, metadata={"description": "职务"})
+    title = text("short_text", allow_none=True, metadata={"description": "职务"})
     started_on = fields.Date(required=True, metadata={"description": "任职日期"})
     ended_on = fields.Date(allow_none=True, metadata={"description": "离任日期"})
 

@@ -27,8 +27,8 @@ class TrainingRecordSchema(Schema):
     member_id = fields.Integer(required=True)
     taken_on = fields.Date(required=True, metadata={"description": "日期"})
     hours = hours(required=True, metadata={"description": "学时"})
-    title = text(200, required=True, metadata={"description": "培训名称"})
-    organizer = text(200, allow_none=True, metadata={"description": "举办单位"})
+    title = text("title", required=True, metadata={"description": "培训名称"})
+    organizer = text("unit_name", allow_none=True, metadata={"description": "举办单位"})
     kind = one_of(TRAINING_KINDS)
 
 
@@ -36,7 +36,7 @@ class TrainingRecordUpdateSchema(TrainingRecordSchema):
     member_id = fields.Integer(dump_only=True)
     taken_on = fields.Date()
     hours = hours()
-    title = text(200)
+    title = text("title")
 
 
 class TrainingRecordQueryArgsSchema(QueryArgsSchema):

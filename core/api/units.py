@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.accounts.access import can_view_tenant, visible_tenants_query
 from core.api.auth import require_role
 from core.api.crud import paginate, unprocessable
-from core.api.schemas import QueryArgsSchema, Schema
+from core.api.schemas import QueryArgsSchema, Schema, text
 from core.extensions import db
 from core.host.models import Tenant
 from core.host.services import TenantError, create_tenant
@@ -38,16 +38,16 @@ class UnitSchema(Schema):
 class UnitCreateSchema(Schema):
     """A new unit (host admins only)."""
 
-    slug = fields.String(required=True, metadata={"description": "单位代码：小写字母、数字、连字符"})
-    name = fields.String(required=True, metadata={"description": "单位名称"})
-    unit_type = fields.String(required=True, metadata={"description": "单位类型（插件键）"})
-    sub_kind = fields.String(allow_none=True)
-    address = fields.String(allow_none=True)
+    slug = text("slug", required=True, metadata={"description": "单位代码：小写字母、数字、连字符"})
+    name = text("unit_name", required=True, metadata={"description": "单位名称"})
+    unit_type = text("slug", required=True, metadata={"description": "单位类型（插件键）"})
+    sub_kind = text("slug", allow_none=True)
+    address = text("address", allow_none=True)
 
 
 class UnitQueryArgsSchema(QueryArgsSchema):
-    unit_type = fields.String(metadata={"description": "只列此单位类型"})
-    q = fields.String(metadata={"description": "名称或代码包含"})
+    unit_type = text("slug", metadata={"description": "只列此单位类型"})
+    q = text("unit_name", metadata={"description": "名称或代码包含"})
 
 
 @blp.route("")

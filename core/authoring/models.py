@@ -10,7 +10,17 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type
@@ -34,6 +44,8 @@ class CountyStandard(Timestamped, Base):
     unit_may_disable: Mapped[list[str]] = mapped_column(json_type(), default=list)
     #: Whether units may add local items of their own.
     units_may_add_items: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether units may set their own grade bands (the same grades, their own minimum scores).
+    units_may_set_bands: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     versions: Mapped[list[StandardVersion]] = relationship(
         back_populates="county_standard", order_by="StandardVersion.number"

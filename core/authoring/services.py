@@ -7,10 +7,11 @@ cards, reports and ``branchmark standard show`` all ask it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +30,18 @@ from core.authoring.models import (
 from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics.registry import metric_catalogue
 from core.standards.loader import (
     Problem,
     StandardFileError,
     check_standard_text,
     load_standard_text,
+    parse_items,
+    parse_sources_and_vetoes,
 )
 from core.standards.model import Standard
+from core.standards.overrides import parameter_warnings
+from core.standards.types import Parameter
 from core.validation import RecordError
 
 if TYPE_CHECKING:
@@ -102,7 +108,8 @@ def _unit_type_checks(unit_type: str, registry: PluginRegistry) -> dict[str, Any
         "parameters": record.parameters,
         "formulas": {f.name for f in registry.formulas(unit_type)},
         "facility_keys": {i.key for i in record.facility_checklist},
-        "metrics": registry.metric_catalogue(),
+        # Closed to the county's finding kinds: a draft may not read a kind that does not exist.
+        "metrics": metric_catalogue(registry),
     }
 
 
@@ -292,7 +299,7 @@ def publish(
     version.status = "published"
     version.published_by, version.published_at = actor, utcnow()
     db.session.flush()
-    return units_to_rescore(version.unit_type, effective_from)
+    return units_to_rescore(version.unit_type)
 
 
 def retire(version: StandardVersion, *, actor: str) -> list[int]:
@@ -305,8 +312,7 @@ def retire(version: StandardVersion, *, actor: str) -> list[int]:
     version.status = "retired"
     version.retired_by, version.retired_at = actor, utcnow()
     db.session.flush()
-    assert version.effective_from is not None
-    return units_to_rescore(version.unit_type, version.effective_from)
+    return units_to_rescore(version.unit_type)
 
 
 def delete_draft(version: StandardVersion) -> None:
@@ -316,13 +322,21 @@ def delete_draft(version: StandardVersion) -> None:
     db.session.flush()
 
 
-def units_to_rescore(unit_type: str, since: dt.date) -> list[int]:
-    """The single call site for re-scoring after a standard changes.
+def units_to_rescore(unit_type: str | None = None, *, tenant_ids: Iterable[int] = ()) -> list[int]:
+    """The one place where a change to what scores a unit reaches its stored results.
 
-    Stored live results (the scale work) are not on this branch yet, so this returns the
-    affected units for the caller to show; once stored results exist, mark them stale here.
+    Every service here that changes scoring calls it, inside its transaction: publishing or
+    retiring a county version (all units of the type), and a unit's approved switch, parameter,
+    own item, bands or imported override file (that unit). Stored live results are not on this
+    branch: once they exist, mark these units stale and queue their re-score here (e.g.
+    ``core.scoring.live.mark_stale(tenant_ids=ids)``), and nowhere else.
+
+    :returns: ids of the units affected, for the page to say how many.
     """
-    return list(db.session.scalars(select(Tenant.id).where(Tenant.unit_type == unit_type).order_by(Tenant.id)))
+    ids = set(tenant_ids)
+    if unit_type is not None:
+        ids.update(db.session.scalars(select(Tenant.id).where(Tenant.unit_type == unit_type)))
+    return sorted(ids)
 
 
 @event.listens_for(StandardVersion, "before_update")
@@ -402,14 +416,27 @@ def effective_standards(
     published = _published(wanted)
     chosen: dict[str, Standard] = {}
     for unit_type in wanted:
-        version = _in_effect(published[unit_type], on)
-        if version is not None:
-            standard = version_standard(version, registry)
-            if standard.effective_to is None or on <= standard.effective_to:
-                chosen[unit_type] = standard
-                continue
-        chosen[unit_type] = registry.standard(unit_type, on=on)
+        version = _chosen(published[unit_type], on, registry)
+        chosen[unit_type] = version_standard(version, registry) if version else registry.standard(unit_type, on=on)
     return chosen
+
+
+def _chosen(published: list[StandardVersion], on: dt.date, registry: PluginRegistry) -> StandardVersion | None:
+    """The county's version that scores on the day, or ``None`` (then the plugin's applies)."""
+    version = _in_effect(published, on)
+    if version is None:
+        return None
+    standard = version_standard(version, registry)
+    return version if standard.effective_to is None or on <= standard.effective_to else None
+
+
+def effective_document(unit_type: str, *, on: dt.date, registry: PluginRegistry) -> dict[str, Any]:
+    """:returns: the document of the standard :func:`effective_standard` chooses (to compare a
+    draft with what is in force)."""
+    version = _chosen(_published([unit_type])[unit_type], on, registry)
+    if version is not None:
+        return dict(version.document)
+    return shipped_document(registry.standard(unit_type, on=on))
 
 
 def standards_of(unit_type: str, registry: PluginRegistry) -> list[Standard]:
@@ -427,13 +454,30 @@ def standards_of(unit_type: str, registry: PluginRegistry) -> list[Standard]:
 # -- comparing ---------------------------------------------------------------------------------
 
 
+#: What a clerk calls the fields of a document, a block and an item (diff lines).
+FIELD_NAMES = {
+    "key": "标准编号", "version": "版本号", "title": "名称", "effective_from": "生效日期",
+    "effective_to": "失效日期", "max": "分值", "scoring": "计分方式", "bonus_cap": "加分上限",
+    "sources": "依据文件", "grades": "等级划分", "vetoes": "一票否决", "not_rated": "不参加评定",
+    "quota": "名额限制", "weight": "权重", "rule": "条款原文", "kind": "规则类型", "params": "参数",
+    "citation": "依据", "applies_when": "适用条件", "when_missing": "缺少数据时", "advice": "整改建议",
+    "owner": "责任方", "zero_when": "不得分条件", "id": "编号",
+}
+
+
+def _field_name(field: str) -> str:
+    return FIELD_NAMES.get(field, field)
+
+
 def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """What changed between two documents, one line per block, item or top-level field, in Chinese."""
+    from core.standards.rules import RULE_KINDS
+
     lines: list[str] = []
     for field in sorted(set(old) | set(new)):
         if field == "blocks" or old.get(field) == new.get(field):
             continue
-        lines.append(f"{field}：{_short(old.get(field))} → {_short(new.get(field))}")
+        lines.append(f"{_field_name(field)}：{_short(old.get(field))} → {_short(new.get(field))}")
     old_items = _items_by_id(old)
     new_items = _items_by_id(new)
     old_blocks = {b.get("id"): b for b in old.get("blocks") or []}
@@ -448,7 +492,7 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
             continue
         for name in ("title", "max", "weight"):
             if before.get(name) != after.get(name):
-                lines.append(f"块「{after.get('title')}」{name}：{before.get(name)} → {after.get(name)}")
+                lines.append(f"块「{after.get('title')}」{_field_name(name)}：{before.get(name)} → {after.get(name)}")
     for item_id in list(old_items) + [i for i in new_items if i not in old_items]:
         before, after = old_items.get(item_id), new_items.get(item_id)
         if before is None:
@@ -457,12 +501,16 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
             lines.append(f"删除项目「{before[1].get('title')}」（{item_id}）")
         else:
             if before[0] != after[0]:
-                lines.append(f"项目「{after[1].get('title')}」从块 {before[0]} 移到块 {after[0]}")
+                moved_from = (old_blocks.get(before[0]) or {}).get("title", before[0])
+                moved_to = (new_blocks.get(after[0]) or {}).get("title", after[0])
+                lines.append(f"项目「{after[1].get('title')}」从块「{moved_from}」移到块「{moved_to}」")
             for name in sorted(set(before[1]) | set(after[1])):
-                if before[1].get(name) != after[1].get(name):
-                    lines.append(
-                        f"项目「{after[1].get('title')}」{name}：{_short(before[1].get(name))} → {_short(after[1].get(name))}"
-                    )
+                was, now = before[1].get(name), after[1].get(name)
+                if was == now:
+                    continue
+                if name == "kind":
+                    was, now = (RULE_KINDS[k].label_zh if k in RULE_KINDS else k for k in (was, now))
+                lines.append(f"项目「{after[1].get('title')}」{_field_name(name)}：{_short(was)} → {_short(now)}")
     return lines
 
 
@@ -514,16 +562,42 @@ def with_item(
     return document
 
 
-def with_block(document: Mapping[str, Any], block_id: str, *, title: str, weight: Any = None) -> dict[str, Any]:
-    """:returns: a copy of the document with a block's title (and weight, when weighted) changed."""
+def with_blocks(
+    document: Mapping[str, Any], changes: Mapping[str, tuple[str, Any]], *, remove: Iterable[str] = ()
+) -> dict[str, Any]:
+    """:param changes: block id → (title, weight); the weight only for weighted standards.
+    :param remove: ids of blocks taken out with their items.
+    :returns: a copy of the document with every block changed at once (a weighted standard's
+        weights must add up to 1 after the change, never in between)."""
     document = json.loads(json.dumps(plain(document)))
-    for block in document.get("blocks") or []:
-        if block.get("id") == block_id:
+    gone = set(remove)
+    known = {block.get("id") for block in document.get("blocks") or []}
+    unknown = (set(changes) | gone) - known
+    if unknown:
+        raise RecordError({"block": f"没有编号为「{sorted(unknown)[0]}」的块"})
+    document["blocks"] = [b for b in document.get("blocks") or [] if b.get("id") not in gone]
+    for block in document["blocks"]:
+        if block.get("id") in changes:
+            title, weight = changes[block["id"]]
             block["title"] = title
             if weight not in (None, ""):
                 block["weight"] = weight
-            return document
-    raise RecordError({"block": f"没有编号为「{block_id}」的块"})
+    _follow_points(document)
+    return document
+
+
+def with_new_block(document: Mapping[str, Any], title: str) -> tuple[dict[str, Any], str]:
+    """:returns: a copy of the document with an empty block appended (fill it with
+    :func:`with_item` before checking: a block needs at least one item), and the block's id."""
+    document = json.loads(json.dumps(plain(document)))
+    blocks = document.setdefault("blocks", [])
+    taken = {block.get("id") for block in blocks}
+    number = len(blocks) + 1
+    while f"block{number}" in taken:
+        number += 1
+    block_id = f"block{number}"
+    blocks.append({"id": block_id, "title": title, "max": 0, "items": []})
+    return document, block_id
 
 
 def without_item(document: Mapping[str, Any], item_id: str) -> dict[str, Any]:
@@ -643,25 +717,156 @@ def decide_switch(switch: UnitItemSwitch, *, approve: bool, actor: str, on: dt.d
     switch.status = "approved" if approve else "rejected"
     switch.decided_by, switch.decided_on = actor, on
     db.session.flush()
+    if approve:
+        units_to_rescore(tenant_ids=[switch.tenant_id])
     return switch
 
 
-def set_unit_setting(
-    tenant: Tenant, *, extra_items: Mapping[str, list[dict[str, Any]]] | None = None,
-    bands: list[dict[str, Any]] | None = None,
-) -> UnitStandardSetting:
-    """Store a unit's local items and grade bands.
+def _setting_for(tenant: Tenant) -> UnitStandardSetting:
+    setting = unit_setting(tenant.id)
+    if setting is None:
+        setting = UnitStandardSetting(tenant_id=tenant.id, extra_items={}, bands=None, sources=[], vetoes=[])
+        db.session.add(setting)
+    return setting
 
-    :raises RecordError: when the unit adds items and the county does not allow it.
+
+def set_unit_parameter(tenant: Tenant, parameter: Parameter, raw: str) -> list[str]:
+    """Set (or, with an empty value, clear) one of the unit's own parameter values.
+
+    A value below the national floor is kept, as with county parameters; the warning naming the
+    floor and its source is returned for the page (the card shows it too).
+
+    :returns: the warnings.
+    :raises RecordError: when the value is not of the parameter's kind (field ``value``).
+    """
+    from core.host.services import parameter_value  # host services import scoring, which imports us
+
+    values = dict(tenant.parameters or {})
+    text = (raw or "").strip()
+    if text:
+        value = parameter_value(parameter, text)
+        values[parameter.key] = value
+    else:
+        values.pop(parameter.key, None)
+    tenant.parameters = values
+    db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
+    return parameter_warnings(parameter, value) if text else []
+
+
+def unit_items(tenant_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """:returns: the unit's own items as (block id, item mapping), in order."""
+    setting = unit_setting(tenant_id)
+    return [
+        (block_id, item)
+        for block_id, items in ((setting.extra_items if setting else None) or {}).items()
+        for item in items
+    ]
+
+
+def save_unit_item(
+    tenant: Tenant,
+    standard: Standard,
+    block_id: str,
+    item: Mapping[str, Any],
+    registry: PluginRegistry,
+    *,
+    replace_id: str | None = None,
+) -> UnitStandardSetting:
+    """Add one of the unit's own items to a block of its standard (or replace ``replace_id``).
+
+    The item is checked like an item of a rubric file, against the standard (its sources,
+    parameters and item ids), the unit's other items and the metric catalogue.
+
+    :raises RecordError: when the county does not let units add items, or the block is unknown.
+    :raises DocumentProblems: when the item does not pass the checks; the problems' fields start
+        with ``items[n]`` (``n`` = the unit's other items), nothing is changed.
     """
     record = county_standard(tenant.unit_type)
-    if extra_items and record is not None and not record.units_may_add_items:
-        raise RecordError({"extra_items": "县委组织部未允许单位增加评分项目"})
-    setting = unit_setting(tenant.id) or UnitStandardSetting(tenant_id=tenant.id, extra_items={}, sources=[], vetoes=[])
-    setting.extra_items = plain(dict(extra_items or {}))
-    setting.bands = plain(bands) if bands is not None else None
-    db.session.add(setting)
+    if record is None or not record.units_may_add_items:
+        raise RecordError({"block": "县委组织部未允许单位增加评分项目"})
+    if block_id not in {block.id for block in standard.blocks}:
+        raise RecordError({"block": "请选择评分标准中的一个块"})
+    setting = _setting_for(tenant)
+    kept = {
+        block: [i for i in items if i.get("id") != replace_id]
+        for block, items in (setting.extra_items or {}).items()
+    }
+    others = [i for items in kept.values() for i in items]
+    where = f"items[{len(others)}]"
+    problems = [p for p in unit_item_problems(standard, setting, [*others, dict(item)], registry) if p.field.startswith(where)]
+    if problems:
+        raise DocumentProblems(problems)
+    kept.setdefault(block_id, []).append(plain(item))
+    setting.extra_items = {block: items for block, items in kept.items() if items}
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
+    return setting
+
+
+def unit_item_problems(
+    standard: Standard, setting: UnitStandardSetting, items: list[dict[str, Any]], registry: PluginRegistry
+) -> list[Problem]:
+    """The rubric checker's problems with a unit's items (fields ``items[n]…``)."""
+    sources, _, _ = parse_sources_and_vetoes(setting.sources or [], [], standard, origin="本单位设置")
+    base = dataclasses.replace(standard, sources=sources)
+    _, problems = parse_items(items, base, origin="本单位设置", metrics=metric_catalogue(registry))
+    return problems
+
+
+def remove_unit_item(tenant: Tenant, item_id: str) -> None:
+    """Take one of the unit's own items out. :raises RecordError: when it has no such item."""
+    setting = unit_setting(tenant.id)
+    extra = (setting.extra_items if setting else None) or {}
+    kept = {block: [i for i in items if i.get("id") != item_id] for block, items in extra.items()}
+    if setting is None or kept == extra:
+        raise RecordError({"item": f"本单位没有项目「{item_id}」"})
+    setting.extra_items = {block: items for block, items in kept.items() if items}
+    db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
+
+
+def set_unit_bands(tenant: Tenant, standard: Standard, minimums: list[str] | None) -> UnitStandardSetting:
+    """The unit's own grade bands: the standard's grades, in its order, with the unit's minimum
+    scores (``None`` goes back to the standard's bands).
+
+    :raises RecordError: when the county does not allow it, or a minimum is not a number within
+        the total, not below the one above it, or the lowest is not 0 (field ``band.<n>``).
+    """
+    record = county_standard(tenant.unit_type)
+    if record is None or not record.units_may_set_bands:
+        raise RecordError({"bands": "县委组织部未允许单位调整等级划分"})
+    setting = _setting_for(tenant)
+    if minimums is None:
+        setting.bands = None
+        db.session.flush()
+        units_to_rescore(tenant_ids=[tenant.id])
+        return setting
+    if len(minimums) != len(standard.bands):
+        raise RecordError({"bands": "请为每个等级填写最低分"})
+    errors: dict[str, str] = {}
+    bands: list[dict[str, Any]] = []
+    above: Decimal | None = None
+    for index, (band, raw) in enumerate(zip(standard.bands, minimums, strict=True)):
+        field = f"band.{index}"
+        try:
+            value = Decimal((raw or "").strip())
+        except InvalidOperation:
+            errors[field] = f"「{band.grade}」的最低分应为数字"
+            continue
+        if not value.is_finite() or value < 0 or value > standard.max:
+            errors[field] = f"「{band.grade}」的最低分应在0至{plain(standard.max)}分之间"
+        elif above is not None and value >= above:
+            errors[field] = f"「{band.grade}」的最低分应低于上一等级的{plain(above)}分"
+        elif index == len(standard.bands) - 1 and value != 0:
+            errors[field] = f"最低一等「{band.grade}」的最低分应为0"
+        above = value
+        bands.append({"grade": band.grade, "min": plain(value)})
+    if errors:
+        raise RecordError(errors)
+    setting.bands = bands
+    db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
     return setting
 
 
@@ -696,6 +901,7 @@ def import_override_file(tenant: Tenant, data: Mapping[str, Any], *, actor: str)
         setting.vetoes = plain(list(data.get("vetoes") or []))
         db.session.add(setting)
     db.session.flush()
+    units_to_rescore(tenant_ids=[tenant.id])
     return {
         "parameters": len(data.get("parameters") or {}),
         "disabled_items": switched,

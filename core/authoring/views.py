@@ -20,13 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from core.authoring import services
-from core.authoring.forms import (
-    PARAM_PREFIX,
-    WHEN_MISSING,
-    item_form,
-    item_from_form,
-    metric_names,
-)
+from core.authoring.forms import NEW_BLOCK, editor_choices, form_errors, item_form, item_from_form
 from core.authoring.workbook import WorkbookProblems, locate, read_workbook, write_workbook
 from core.extensions import db
 from core.plugins.manager import get_registry
@@ -143,20 +137,6 @@ def _locate_item(document: dict[str, Any], item_id: str) -> str | None:
     return None
 
 
-def _form_errors(problems: list[Problem], where: str | None) -> tuple[dict[str, str], list[str]]:
-    """The checker's problems on the edited item by form field; the rest as general lines."""
-    fields: dict[str, str] = {}
-    general: list[str] = []
-    for problem in problems:
-        if where and problem.field.startswith(where + "."):
-            rest = problem.field[len(where) + 1:]
-            name = PARAM_PREFIX + rest.split(".", 1)[1].split(".")[0] if rest.startswith("params.") else rest.split(".")[0]
-            fields.setdefault(name, problem.message)
-        else:
-            general.append(f"{problem.field}：{problem.message}" if problem.field else problem.message)
-    return fields, general
-
-
 def _try_item(version, posted) -> tuple[dict[str, Any] | None, dict[str, str], list[str]]:
     """The document with the posted item in it, or the problems naming the item's fields."""
     kind = posted.get("kind", "")
@@ -167,13 +147,19 @@ def _try_item(version, posted) -> tuple[dict[str, Any] | None, dict[str, str], l
         return None, errors, []
     block_id = posted.get("block", "")
     replace = posted.get("original_id") or None
+    document = version.document
+    if block_id == NEW_BLOCK:
+        title = (posted.get("new_block") or "").strip()
+        if not title:
+            return None, {"block": _("请填写新块的名称")}, []
+        document, block_id = services.with_new_block(document, title)
     try:
-        document = services.with_item(version.document, block_id, item, replace_id=replace)
+        document = services.with_item(document, block_id, item, replace_id=replace)
     except RecordError as error:
         return None, error.errors, []
     problems = services.check_document(document, version.unit_type, get_registry())
     if problems:
-        fields, general = _form_errors(problems, _locate_item(document, item["id"]))
+        fields, general = form_errors(problems, _locate_item(document, item["id"]))
         title = item.get("title") or item.get("id") or _("新项目")
         general = [_("项目「%(title)s」：%(line)s", title=title, line=line) for line in general]
         return None, fields, general
@@ -212,7 +198,10 @@ def edit(version_id: int):
         posted = request.form
     kind = request.values.get("kind") or (current or {}).get("kind")
     form = item_form(current, kind, posted)
-    sources = [s.get("id") for s in version.document.get("sources") or []]
+    sources = [(s.get("id"), s.get("document") or s.get("id")) for s in version.document.get("sources") or []]
+    # A new block comes with its first item; a weighted standard's weights change all at once
+    # in the blocks form, so new blocks there come by workbook or YAML.
+    choices = editor_choices(version.unit_type, sources, new_block=version.document.get("scoring", "points") == "points")
     return render_template(
         "authoring/edit.html",
         version=version,
@@ -221,14 +210,12 @@ def edit(version_id: int):
         editing=item_id if current else None,
         block=current_block,
         kinds={name: k.label_zh for name, k in RULE_KINDS.items()},
-        metrics=metric_names(),
-        sources=sources,
-        when_missing=WHEN_MISSING,
+        choices=choices,
         errors=errors,
         general=general,
         statuses=services.VERSION_STATUS_LABELS,
-        parameters=registry.unit_type(version.unit_type).parameters,
         county=version.county_standard,
+        new_block=(posted or {}).get("new_block"),
     ), (400 if errors or general else 200)
 
 
@@ -240,20 +227,23 @@ def check(version_id: int):
     return jsonify({"ok": document is not None, "fields": errors, "general": general})
 
 
-@bp.route("/<int:version_id>/block", methods=["POST"])
-def edit_block(version_id: int):
-    """A block's title and weight; its points follow its items."""
+@bp.route("/<int:version_id>/blocks", methods=["POST"])
+def edit_blocks(version_id: int):
+    """Every block's title (and weight, when weighted) at once, and blocks taken out; points
+    follow the items."""
     version = _version_or_404(version_id)
-    raw_weight = (request.form.get("weight") or "").strip()
+    changes: dict[str, tuple[str, Any]] = {}
+    for block in version.document.get("blocks") or []:
+        block_id = block.get("id")
+        raw_weight = (request.form.get(f"weight.{block_id}") or "").strip()
+        try:
+            weight = float(raw_weight) if raw_weight else None
+        except ValueError:
+            flash(_("块「%(title)s」的权重应为数字，如 0.2。", title=block.get("title")), "error")
+            return redirect(url_for("authoring.edit", version_id=version.id) + "#blocks")
+        changes[block_id] = ((request.form.get(f"title.{block_id}") or "").strip(), weight)
     try:
-        weight = float(raw_weight) if raw_weight else None
-    except ValueError:
-        flash(_("权重应为数字，如 0.2。"), "error")
-        return redirect(url_for("authoring.edit", version_id=version.id))
-    try:
-        document = services.with_block(
-            version.document, request.form.get("block", ""), title=(request.form.get("title") or "").strip(), weight=weight
-        )
+        document = services.with_blocks(version.document, changes, remove=request.form.getlist("remove"))
         services.update_draft(version, document, get_registry(), actor=_actor())
     except RecordError as error:
         db.session.rollback()
@@ -261,7 +251,7 @@ def edit_block(version_id: int):
     else:
         db.session.commit()
         flash(_("已保存块。"), "info")
-    return redirect(url_for("authoring.edit", version_id=version.id))
+    return redirect(url_for("authoring.edit", version_id=version.id) + "#blocks")
 
 
 @bp.route("/<int:version_id>/remove-item", methods=["POST"])
@@ -281,12 +271,14 @@ def remove_item(version_id: int):
 
 @bp.route("/<int:version_id>/permissions", methods=["POST"])
 def permissions(version_id: int):
-    """What units may change: items they may switch off, whether they may add items."""
+    """What units may change: items they may switch off, whether they may add items and set
+    their own grade bands."""
     version = _version_or_404(version_id)
     record = version.county_standard
     known = {i.get("id") for b in version.document.get("blocks") or [] for i in b.get("items") or []}
     record.unit_may_disable = sorted(i for i in request.form.getlist("may_disable") if i in known)
     record.units_may_add_items = request.form.get("may_add") == "1"
+    record.units_may_set_bands = request.form.get("may_set_bands") == "1"
     db.session.commit()
     flash(_("已保存单位可调整的范围。"), "info")
     return redirect(url_for("authoring.edit", version_id=version.id))
@@ -300,7 +292,12 @@ def preview_page(version_id: int):
     as_of = dt.date.today()
     draft = services.version_standard(version, registry)
     rows = preview(version.unit_type, draft, year, registry, as_of=as_of)
-    return render_template("authoring/preview.html", version=version, rows=rows, year=year)
+    try:
+        current = services.effective_document(version.unit_type, on=dt.date(year, 12, 31), registry=registry)
+    except LookupError:
+        current = None
+    changes = services.diff_documents(current, version.document) if current is not None else []
+    return render_template("authoring/preview.html", version=version, rows=rows, year=year, changes=changes)
 
 
 @bp.route("/<int:version_id>/publish", methods=["POST"])

@@ -50,9 +50,9 @@ def import_command(slug: str, kind: str | None, file: Path) -> None:
 @click.option("--tenant", "slug", required=True, help="单位代码 (unit slug).")
 @click.option(
     "--what",
-    type=click.Choice(["members", "events", "dues", "staff", "scores"]),
+    type=click.Choice(["members", "events", "dues", "staff", "publicity", "development_records", "scores"]),
     required=True,
-    help="导出内容：党员、组织生活、党费、党务工作人员、评分结果 (what to export).",
+    help="导出内容：党员、组织生活、党费、党务工作人员、宣传报道、发展党员考察记录、评分结果 (what to export).",
 )
 @click.option("--year", type=int, default=None, help="年度；评分结果必填 (year; required for scores).")
 @click.option("--as-of", "as_of", default=None, help="评分按此日期读取记录，默认今天 (scores: records as of YYYY-MM-DD).")

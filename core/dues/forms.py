@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from core.dues.models import DuesPayment
+from core.forms import Within
 from core.members.forms import ChineseDecimalField
 from core.members.models import Member
 from core.organizations.forms import ChineseDateField
@@ -31,15 +32,15 @@ def month_form(members: Iterable[Member], stored: Mapping[int, DuesPayment]) -> 
     for member in members:
         row = stored.get(member.id)
         setattr(MonthForm, f"due{member.id}", ChineseDecimalField(
-            _l("应交"), places=2, validators=[Optional()], default=row.amount_due if row else None))
+            _l("应交"), places=2, validators=[Optional(), Within("dues_amount")], default=row.amount_due if row else None))
         setattr(MonthForm, f"paid{member.id}", ChineseDecimalField(
-            _l("实交"), places=2, validators=[Optional()], default=row.amount_paid if row else None))
+            _l("实交"), places=2, validators=[Optional(), Within("dues_amount")], default=row.amount_paid if row else None))
         setattr(MonthForm, f"on{member.id}", ChineseDateField(
             _l("交纳日期"), validators=[Optional()], default=row.paid_on if row else None))
         setattr(MonthForm, f"proxy{member.id}", BooleanField(
             _l("代交"), default=row.paid_by_proxy if row else False))
         setattr(MonthForm, f"by{member.id}", StringField(
-            _l("代交人"), validators=[Optional(), Length(max=50)], default=(row.proxy_name or "") if row else ""))
+            _l("代交人"), validators=[Optional(), Within("person_name")], default=(row.proxy_name or "") if row else ""))
         setattr(MonthForm, f"note{member.id}", StringField(
-            _l("备注"), validators=[Optional(), Length(max=200)], default=(row.note or "") if row else ""))
+            _l("备注"), validators=[Optional(), Within("remark")], default=(row.note or "") if row else ""))
     return MonthForm()

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import Within
 from core.members.forms import ChineseDecimalField
 from core.members.models import Member
 from core.organizations.forms import DATE_REQUIRED, ChineseDateField, optional_int, select_choices
@@ -34,15 +35,19 @@ class EventForm(FlaskForm):
         description=_l("一次活动可同时计为多种组织生活（如党员大会结合主题党日、讲党课），主要类型总会计入。"),
     )
     held_on = ChineseDateField(_l("日期"), validators=[InputRequired(DATE_REQUIRED)])
-    topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=300)])
-    location = StringField(_l("地点"), validators=[Optional(), Length(max=200)])
-    presenter = StringField(_l("主持人/主讲人"), validators=[Optional(), Length(max=50)])
-    recorder = StringField(_l("记录人"), validators=[Optional(), Length(max=50)])
+    topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Within("topic")])
+    location = StringField(_l("地点"), validators=[Optional(), Within("place")])
+    presenter = StringField(_l("主持人/主讲人"), validators=[Optional(), Within("person_name")])
+    presenter_member_id = SelectField(
+        _l("主讲党员"), coerce=optional_int, validate_choice=False,
+        description=_l("党课由本支部书记或领导干部主讲的，请选择主讲人，评分时计入书记讲党课、领导干部讲党课。"),
+    )
+    recorder = StringField(_l("记录人"), validators=[Optional(), Within("person_name")])
     training_hours = ChineseDecimalField(
-        _l("学时（每位出席党员）"), places=1, validators=[Optional()], default=0
+        _l("学时（每位出席党员）"), places=1, validators=[Optional(), Within("event_hours")], default=0
     )
     paper_record = BooleanField(_l("已有纸质记录"))
-    minutes = TextAreaField(_l("会议记录摘要"), validators=[Optional(), Length(max=20000)])
+    minutes = TextAreaField(_l("会议记录摘要"), validators=[Optional(), Within("minutes")])
 
 
 def event_form(
@@ -61,7 +66,7 @@ def event_form(
         setattr(RosterForm, f"s{member.id}", SelectField(member.name, choices=select_choices(STATUS_CHOICES), default=status))
         setattr(
             RosterForm, f"r{member.id}",
-            StringField(_l("事由"), default=reason or "", validators=[Optional(), Length(max=200)]),
+            StringField(_l("事由"), default=reason or "", validators=[Optional(), Within("reason")]),
         )
     return RosterForm(**kwargs)
 
@@ -69,7 +74,7 @@ def event_form(
 class TrainingRecordForm(FlaskForm):
     member_id = SelectField(_l("党员"), coerce=optional_int, validate_choice=False)
     taken_on = ChineseDateField(_l("培训日期"), validators=[InputRequired(DATE_REQUIRED)])
-    title = StringField(_l("培训名称"), validators=[DataRequired(_l("请填写培训名称")), Length(max=200)])
-    organizer = StringField(_l("主办单位"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("培训名称"), validators=[DataRequired(_l("请填写培训名称")), Within("title")])
+    organizer = StringField(_l("主办单位"), validators=[Optional(), Within("unit_name")])
     kind = SelectField(_l("培训形式"), choices=select_choices(list(TRAINING_KINDS.items())))
-    hours = ChineseDecimalField(_l("学时"), places=1, validators=[InputRequired(_l("请填写学时"))])
+    hours = ChineseDecimalField(_l("学时"), places=1, validators=[InputRequired(_l("请填写学时")), Within("training_hours")])

@@ -33,6 +33,11 @@ class Event(TenantScoped, Timestamped, Base):
     topic: Mapped[str] = mapped_column(String(300))
     location: Mapped[str | None] = mapped_column(String(200))
     presenter: Mapped[str | None] = mapped_column(String(50))
+    #: The member of the unit who presented (主讲) — a 党课 by the branch's secretary or by a
+    #: leader is counted from it (书记讲党课, 领导干部讲党课).
+    presenter_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
     recorder: Mapped[str | None] = mapped_column(String(50))
     minutes: Mapped[str | None] = mapped_column(Text)
     #: 学时 credited to each member present.
@@ -50,6 +55,7 @@ class Event(TenantScoped, Timestamped, Base):
         back_populates="event", cascade="all, delete-orphan"
     )
     organization = relationship("Organization")
+    presenter_member = relationship("Member", foreign_keys=[presenter_member_id])
 
     @property
     def kind_codes(self) -> list[str]:

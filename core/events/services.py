@@ -15,17 +15,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from core import deletion
+from core.deletion import Dependent
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
-from core.members.roll import on_roll_clause
+from core.members.roll import on_branch_roll, on_roll_clause
 from core.organizations.models import Organization
 from core.sorting import by_pinyin
 from core.timezone import local_today
-from core.validation import LIMITS, RecordError, TextLimit, check
+from core.validation import INT_MAX, LIMITS, RecordError, TextLimit, check
 from core.vocabulary import ATTENDANCE_STATUSES, EVENT_KINDS, TRAINING_KINDS
 
 #: Hours one event can credit, and one training record can hold (see :data:`core.validation.LIMITS`).
@@ -163,6 +165,7 @@ def _check_event(
         if message:
             errors[name] = message
     hours = _hours(fields.get("training_hours"), "training_hours", MAX_EVENT_HOURS, errors, zero_ok=True)
+    _check_presenter(fields.get("presenter_member_id"), held_on if "held_on" not in errors else None, errors)
 
     members: dict[int, Member] = {}
     if attendance:
@@ -200,6 +203,22 @@ def _check_event(
     return errors, all_kinds, hours, members
 
 
+def _check_presenter(member_id: Any, held_on: dt.date | None, errors: dict[str, str]) -> None:
+    """The presenter named as a member: one of the unit's members on a roll that day (a leader
+    may present at a branch other than their own)."""
+    if member_id is None:
+        return
+    member = (
+        db.session.get(Member, member_id)
+        if isinstance(member_id, int) and not isinstance(member_id, bool) and 0 < member_id <= INT_MAX
+        else None
+    )
+    if member is None:
+        errors["presenter_member_id"] = _("主讲人须是本单位的党员")
+    elif held_on is not None and not on_branch_roll(member, held_on):
+        errors["presenter_member_id"] = _("%(name)s 在活动当天不是本单位在册党员", name=member.name)
+
+
 def _entry(value: Any) -> AttendanceEntry:
     if isinstance(value, str):
         return value, None
@@ -222,6 +241,11 @@ def _apply_event(
     for name in ("topic", "location", "presenter", "recorder", "minutes"):
         if name in fields:
             setattr(event, name, str(fields[name] or "").strip() or None)
+    if "presenter_member_id" in fields:
+        event.presenter_member_id = fields["presenter_member_id"]
+        if event.presenter_member_id is not None and not event.presenter:
+            # The name on the record follows the member chosen, so paper and page agree.
+            event.presenter = db.session.get(Member, event.presenter_member_id).name
     if "paper_record" in fields:
         event.paper_record = bool(fields["paper_record"])
     have = {k.kind: k for k in event.kinds}
@@ -254,6 +278,7 @@ def record_event(
     kind: str | None = None,
     location: str | None = None,
     presenter: str | None = None,
+    presenter_member_id: int | None = None,
     recorder: str | None = None,
     minutes: str | None = None,
     paper_record: bool = False,
@@ -268,6 +293,8 @@ def record_event(
         those expected (the whole branch for a 党员大会, the committee for a 支委会); each must
         have belonged to the branch on ``held_on``. An excused absence needs a reason.
     :param training_hours: 学时 credited to each member present (0 when the event gives none).
+    :param presenter_member_id: the member who presented (主讲); the 党课 metrics count a
+        lesson by the branch's secretary or by a leader from it.
     :returns: the event, flushed.
     :raises RecordError: every bad field; attendance problems under ``attendance.<member id>``
         and a summary naming the outsiders under ``attendance``.
@@ -275,6 +302,7 @@ def record_event(
     fields = {
         "topic": topic, "location": location, "presenter": presenter, "recorder": recorder,
         "minutes": minutes, "paper_record": paper_record, "training_hours": training_hours,
+        "presenter_member_id": presenter_member_id,
     }
     errors, all_kinds, hours, _members = _check_event(
         organization, None, kinds, kind, held_on, fields, attendance
@@ -301,7 +329,7 @@ def update_event(
 
     :raises RecordError: as :func:`record_event`.
     """
-    unknown = set(fields) - {*EVENT_TEXT_LIMITS, "minutes", "paper_record", "training_hours"}
+    unknown = set(fields) - {*EVENT_TEXT_LIMITS, "minutes", "paper_record", "training_hours", "presenter_member_id"}
     organization = event.organization
     merged = {
         "topic": event.topic, "location": event.location, "presenter": event.presenter,
@@ -455,13 +483,27 @@ def training_hours(member_ids: Iterable[int], year: int) -> dict[int, dict[str, 
 # --- deleting (a record entered by mistake) --------------------------------------------------
 
 
+def event_delete_refusal(event: Event) -> str | None:
+    """Why a meeting cannot be deleted (a probation decision names it), or None."""
+    from core.development.models import ProbationDecision
+
+    return deletion.refusal(
+        event,
+        (Dependent(ProbationDecision.event_id, _l("个预备期决定（延长、转正或取消）")),),
+        what=_("该会议"),
+        instead=_("请先在发展党员页面删除或改正引用它的决定"),
+    )
+
+
 def delete_event(event: Event) -> None:
     """Delete a meeting with its attendance, kinds and attachments' records.
 
-    Nothing else points to a meeting; the audit log keeps the meeting and each attendance row
-    as they were.
+    Refused while a probation decision names it as the meeting that decided; the audit log
+    keeps the meeting and each attendance row as they were.
+
+    :raises RecordError: under ``delete`` while a decision points to it.
     """
-    deletion.delete(event)
+    deletion.delete(event, event_delete_refusal(event))
 
 
 def delete_training_record(record: TrainingRecord) -> None:

@@ -116,6 +116,23 @@ def _roster_members(organization: Organization, event: Event | None) -> list[Mem
     )
 
 
+def _presenter_choices(form: EventForm, members: list[Member], event: Event | None) -> None:
+    """Who may be named as presenter: the branch's members and the unit's leaders (a leader
+    presents at the branch they are linked with); the one already named stays offered."""
+    leaders = db.session.scalars(
+        select(Member).where(Member.is_leader.is_(True), Member.left_on.is_(None)).order_by(Member.name, Member.id)
+    ).all()
+    chosen = {m.id: m for m in [*members, *by_pinyin(leaders)]}
+    if event is not None and event.presenter_member_id and event.presenter_member_id not in chosen:
+        member = db.session.get(Member, event.presenter_member_id)
+        if member is not None:
+            chosen[member.id] = member
+    form.presenter_member_id.choices = select_choices(
+        [(None, _("（不选）"))]
+        + [(m.id, m.name + (_("（领导干部）") if m.is_leader else "")) for m in chosen.values()]
+    )
+
+
 def _event_submit(form: EventForm, members: list[Member]) -> tuple[dict[str, Any], dict[int, tuple[str, str | None]]]:
     attendance: dict[int, tuple[str, str | None]] = {}
     for member in members:
@@ -129,6 +146,7 @@ def _event_submit(form: EventForm, members: list[Member]) -> tuple[dict[str, Any
         "topic": form.topic.data or "",
         "location": form.location.data,
         "presenter": form.presenter.data,
+        "presenter_member_id": form.presenter_member_id.data,
         "recorder": form.recorder.data,
         "minutes": form.minutes.data,
         "paper_record": form.paper_record.data,
@@ -175,6 +193,7 @@ def create(slug: str, code: str):
         organization, kind, day, members, group_id=group.id if group else None
     )
     form = event_form(members, defaults)
+    _presenter_choices(form, members, None)
     last = services.last_event(organization, kind) or services.last_event(organization)
     if request.method == "GET":
         form.held_on.data = day
@@ -250,6 +269,7 @@ def edit(slug: str, event_id: int):
     members = _roster_members(organization, event)
     defaults = {a.member_id: (a.status, a.reason) for a in event.attendance}
     form = event_form(members, defaults, obj=event)
+    _presenter_choices(form, members, event)
     if request.method == "GET":
         form.kinds.data = event.kind_codes
     groups = list(organization.party_groups)
@@ -283,7 +303,7 @@ def delete(slug: str, event_id: int):
             (_("类型"), "、".join(str(EVENT_KINDS.get(k, k)) for k in event.kind_codes)),
             (_("出勤"), _("%(present)d / %(total)d 人出席", present=present, total=len(event.attendance))),
         ],
-        refused=None,
+        refused=services.event_delete_refusal(event),
         delete=lambda: services.delete_event(event),
         back=url_for(".show", slug=slug, event_id=event_id),
         done=url_for(".index", slug=slug, code=organization.code),

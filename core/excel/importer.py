@@ -24,10 +24,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.api.development_records import DevelopmentRecordSchema
 from core.api.dues import DuesPaymentSchema
 from core.api.events import EventSchema
 from core.api.members import MemberSchema
+from core.api.publicity import PublicitySchema
 from core.api.staffing import StaffPostSchema
+from core.development import services as development_services
+from core.development.models import DevelopmentRecord
 from core.dues import services as dues_services
 from core.dues.models import DuesPayment
 from core.events import services as event_services
@@ -52,8 +56,10 @@ from core.excel.sheets import (
 )
 from core.extensions import db
 from core.members import services as member_services
-from core.members.models import Member
+from core.members.models import DevelopmentCase, Member
 from core.organizations.models import Organization
+from core.publicity import services as publicity_services
+from core.publicity.models import PublicityReport
 from core.staffing import services as staff_services
 from core.staffing.models import StaffPost
 from core.validation import CELL_MAX, RecordError
@@ -63,7 +69,7 @@ LIST_SEPARATORS = re.compile(r"[、，,；;\n]+")
 #: ``李四（出差）`` or ``李四(出差)``: a name with the reason for an absence.
 NAME_WITH_REASON = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<reason>.*)[）)]$")
 #: Message key → column key, where a service's key is not a column's.
-SERVICE_KEYS = {"organization_id": "branch", "member_id": "member", "attendance": "present"}
+SERVICE_KEYS = {"organization_id": "branch", "member_id": "member", "attendance": "present", "case_id": "case"}
 WHOLE_ROW = "（整行）"
 
 
@@ -119,6 +125,15 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: How much of a cell a message quotes: enough to find it, never a whole 5,000-character cell.
+QUOTE_MAX = 30
+
+
+def _shown(text: str) -> str:
+    """``text`` as a message quotes it: cut to :data:`QUOTE_MAX` characters with an ellipsis."""
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX] + "…"
+
+
 def _text(value: Any) -> str:
     value = restore(value)  # an exported cell's ' prefix (core.excel.safety)
     if isinstance(value, float) and value.is_integer():
@@ -142,7 +157,7 @@ def _code(column: Column, value: Any) -> str:
     code = _labels(column).get(text)
     if code is None:
         choices = "、".join(str(v) for v in (column.vocabulary or {}).values())
-        raise ValueError(_("“%(value)s”无效，须为以下之一：%(choices)s", value=text, choices=choices))
+        raise ValueError(_("“%(value)s”无效，须为以下之一：%(choices)s", value=_shown(text), choices=choices))
     return code
 
 
@@ -170,7 +185,7 @@ def _cell_value(column: Column, value: Any) -> Any:
             return True
         if text in (NO, "N", "n", "0", "false", "False"):
             return False
-        raise ValueError(_("“%(value)s”无效，须为 是 或 否", value=text))
+        raise ValueError(_("“%(value)s”无效，须为 是 或 否", value=_shown(text)))
     if column.kind == CODE:
         return _code(column, value)
     if column.kind == CODES:
@@ -200,7 +215,7 @@ class _Context:
             return None
         organization = self.organizations.get(_text(code))
         if organization is None:
-            raise _RowProblems({"branch": _("本单位没有代码为“%(code)s”的党组织", code=_text(code))})
+            raise _RowProblems({"branch": _("本单位没有代码为“%(code)s”的党组织", code=_shown(_text(code)))})
         if self.branch_id is not None and organization.id != self.branch_id:
             raise _RowProblems({"branch": _("支部书记只能导入本支部的记录")})
         return organization
@@ -219,7 +234,7 @@ class _Context:
     def member(self, organization: Organization, name: str, column: str) -> int:
         ids = self.member_ids(organization, name)
         if not ids:
-            raise _RowProblems({column: _("%(branch)s没有名为“%(name)s”的党员", branch=organization.name, name=name)})
+            raise _RowProblems({column: _("%(branch)s没有名为“%(name)s”的党员", branch=organization.name, name=_shown(name))})
         if len(ids) > 1:
             raise _RowProblems(
                 {
@@ -358,7 +373,7 @@ def _attendance(values: dict[str, Any], organization: Organization, context: _Co
                 problems.update(error.errors)
                 continue
             if member_id in where:
-                problems[column] = _("“%(name)s”在出勤中出现了不止一次", name=name)
+                problems[column] = _("“%(name)s”在出勤中出现了不止一次", name=_shown(name))
                 continue
             where[member_id] = column
             entries.append({"member_id": member_id, "status": column, "reason": reason})
@@ -472,12 +487,67 @@ def _staff_row(values: dict[str, Any], context: _Context) -> str:
     return "created"
 
 
+def _publicity_row(values: dict[str, Any], context: _Context) -> str:
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
+    data = {**values, "organization_id": organization.id if organization else None}
+    fields = _load(PublicitySchema, data, context.unreadable, problems)
+    existing = db.session.scalar(
+        select(PublicityReport).where(
+            PublicityReport.organization_id == organization.id,
+            PublicityReport.published_on == fields["published_on"],
+            PublicityReport.title == fields["title"],
+        )
+    )
+    fields.pop("organization_id")
+    if existing is not None:
+        _service(publicity_services.update_report, existing, **fields)
+        return "updated"
+    _service(publicity_services.create_report, organization, **fields)
+    return "created"
+
+
+def _development_record_row(values: dict[str, Any], context: _Context) -> str:
+    problems: dict[str, str] = {}
+    organization = _collect(problems, context.organization, values.pop("branch", None))
+    name = _text(values.pop("case", None))
+    case = None
+    if organization is not None and name:
+        found = db.session.scalars(
+            select(DevelopmentCase).where(DevelopmentCase.organization_id == organization.id, DevelopmentCase.name == name)
+        ).all()
+        if not found:
+            problems["case"] = _("%(branch)s没有名为“%(name)s”的发展党员案例", branch=organization.name, name=name)
+        elif len(found) > 1:
+            problems["case"] = _("%(branch)s有 %(count)d 个名为“%(name)s”的发展党员案例，无法区分", branch=organization.name, count=len(found), name=name)
+        else:
+            case = found[0]
+    elif not name:
+        problems["case"] = _("缺少必填项")
+    fields = _load(DevelopmentRecordSchema, {**values, "case_id": case.id if case else None}, context.unreadable, problems)
+    fields.pop("case_id")
+    existing = db.session.scalar(
+        select(DevelopmentRecord).where(
+            DevelopmentRecord.case_id == case.id,
+            DevelopmentRecord.kind == fields["kind"],
+            DevelopmentRecord.done_on == fields["done_on"],
+        )
+    )
+    if existing is not None:
+        _service(development_services.update_record, existing, **{k: v for k, v in fields.items() if k not in ("kind", "done_on")})
+        return "updated"
+    _service(development_services.add_record, case, **fields)
+    return "created"
+
+
 #: The columns that make two rows of one file the same record (see :func:`_identity`).
 IDENTITY = {
     "members": (("id_number",), ("branch", "name", "joined_on")),
     "events": (("branch", "held_on", "kind", "topic"),),
     "dues": (("branch", "member", "year", "month"),),
     "staff": (("person_name", "kind", "started_on"),),
+    "publicity": (("branch", "published_on", "title"),),
+    "development_records": (("branch", "case", "kind", "done_on"),),
 }
 
 
@@ -492,7 +562,10 @@ def _identity(kind: str, values: dict[str, Any]) -> tuple | None:
     return None
 
 
-ROW_HANDLERS = {"members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row}
+ROW_HANDLERS = {
+    "members": _member_row, "events": _event_row, "dues": _dues_row, "staff": _staff_row,
+    "publicity": _publicity_row, "development_records": _development_record_row,
+}
 
 
 # --- the file --------------------------------------------------------------------------------

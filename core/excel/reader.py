@@ -172,7 +172,12 @@ def _decode(payload: dict[str, Any]) -> Parsed:
 
 def _parse(source: IO[bytes], request: dict[str, Any]) -> dict[str, Any]:
     from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    # openpyxl reads each sheet's claimed size when it opens the workbook, and a sheet without a
+    # <dimension> element is scanned to its end for it: 64 MB of rows cost seconds before the
+    # first row. The claim is not trusted anyway (reset_dimensions below), so it is not read.
+    ReadOnlyWorksheet._get_size = lambda self: None
     workbook = load_workbook(source, read_only=True, data_only=True)
     names = list(workbook.sheetnames)
     chosen = [n for n in names if n in request["wanted"]]

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from core.vocabulary import (
     ATTENDANCE_STATUSES,
+    DEVELOPMENT_RECORD_KINDS,
     DUES_CATEGORIES,
     EVENT_KINDS,
     GENDERS,
     LEAVING_REASONS,
     MEMBER_STATUSES,
+    PUBLICITY_LEVELS,
     STAFF_KINDS,
 )
 
@@ -158,7 +160,44 @@ STAFF = SheetSpec(
     notes=("每行一个岗位。",),
 )
 
-SHEETS: dict[str, SheetSpec] = {spec.kind: spec for spec in (MEMBERS, EVENTS, DUES, STAFF)}
+PUBLICITY = SheetSpec(
+    kind="publicity",
+    sheet="宣传报道",
+    title="宣传报道（每篇一行）",
+    columns=(
+        BRANCH_COLUMN,
+        Column("published_on", "刊发日期", DATE, required=True, note="YYYY-MM-DD"),
+        Column("title", "标题", required=True, width=30),
+        Column("outlet", "刊发媒体或平台", required=True, width=18),
+        Column("level", "级别", CODE, PUBLICITY_LEVELS, required=True, width=8),
+        Column("url", "网址", note="http:// 或 https:// 开头，可不填", width=24),
+        Column("note", "备注", width=20),
+    ),
+    notes=("每行一篇报道。同一支部、同一日期、同一标题已有记录时将被更新。",),
+)
+
+DEVELOPMENT_RECORDS = SheetSpec(
+    kind="development_records",
+    sheet="发展党员考察记录",
+    title="发展党员考察、思想汇报及结业证书（每次一行）",
+    columns=(
+        BRANCH_COLUMN,
+        Column("case", "姓名", required=True, note="本支部发展党员案例中的姓名", width=10),
+        Column("kind", "记录类别", CODE, DEVELOPMENT_RECORD_KINDS, required=True, width=16),
+        Column("done_on", "日期", DATE, required=True, note="YYYY-MM-DD"),
+        Column("summary", "考察意见或内容", width=30),
+        Column("assessor", "考察人", width=10),
+        Column("note", "备注", width=20),
+    ),
+    notes=(
+        "每行一次考察、一份思想汇报或一份结业证书；之前的记录都保留。",
+        "入党积极分子每半年考察一次，预备党员每季度考察一次。",
+    ),
+)
+
+SHEETS: dict[str, SheetSpec] = {
+    spec.kind: spec for spec in (MEMBERS, EVENTS, DUES, STAFF, PUBLICITY, DEVELOPMENT_RECORDS)
+}
 #: What ``--kind`` and the web accept, with their Chinese names.
 KIND_LABELS = {kind: spec.title for kind, spec in SHEETS.items()}
 

@@ -274,7 +274,56 @@ def staff_rows(branch_id: int | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-ROWS = {"members": member_rows, "events": event_rows, "dues": dues_rows, "staff": staff_rows}
+def publicity_rows(branch_id: int | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """The unit's reports (one branch's, one year's) in the import layout, by date."""
+    from core.publicity.models import PublicityReport
+
+    query = (
+        select(PublicityReport, Organization.code)
+        .join(Organization, Organization.id == PublicityReport.organization_id)
+        .order_by(PublicityReport.published_on, PublicityReport.id)
+    )
+    if branch_id is not None:
+        query = query.where(PublicityReport.organization_id == branch_id)
+    if year is not None:
+        query = query.where(PublicityReport.published_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    rows = []
+    for report, code in db.session.execute(query):
+        row = {column.key: getattr(report, column.key, None) for column in SHEETS["publicity"].columns}
+        row["branch"] = code
+        rows.append(row)
+    return rows
+
+
+def development_record_rows(branch_id: int | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """The unit's repeated development records (one branch's, one year's), by date."""
+    from core.development.models import DevelopmentRecord
+    from core.members.models import DevelopmentCase
+
+    query = (
+        select(DevelopmentRecord, DevelopmentCase.name, Organization.code)
+        .join(DevelopmentCase, DevelopmentCase.id == DevelopmentRecord.case_id)
+        .join(Organization, Organization.id == DevelopmentCase.organization_id)
+        .order_by(DevelopmentRecord.done_on, DevelopmentRecord.id)
+    )
+    if branch_id is not None:
+        query = query.where(DevelopmentCase.organization_id == branch_id)
+    if year is not None:
+        query = query.where(DevelopmentRecord.done_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+    rows = []
+    for record, name, code in db.session.execute(query):
+        row = {column.key: getattr(record, column.key, None) for column in SHEETS["development_records"].columns}
+        row.update(branch=code, case=name)
+        rows.append(row)
+    return rows
+
+
+ROWS = {
+    "members": member_rows, "events": event_rows, "dues": dues_rows, "staff": staff_rows,
+    "publicity": publicity_rows, "development_records": development_record_rows,
+}
+#: Exports that take a year.
+BY_YEAR = ("events", "dues", "publicity", "development_records")
 
 
 def export_records(kind: str, tenant: Tenant, *, branch_id: int | None = None, year: int | None = None) -> Workbook:
@@ -286,7 +335,7 @@ def export_records(kind: str, tenant: Tenant, *, branch_id: int | None = None, y
     spec = SHEETS[kind]
     workbook = new_workbook(spec, tenant, branch_id=branch_id)
     producer = ROWS[kind]
-    rows = producer(branch_id, year) if kind in ("events", "dues") else producer(branch_id)
+    rows = producer(branch_id, year) if kind in BY_YEAR else producer(branch_id)
     _write_rows(workbook, spec, rows)
     return workbook
 

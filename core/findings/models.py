@@ -10,9 +10,10 @@ from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, Timestamped
+from core.validation import LIMITS
 
 #: Longest kind code; also the length of ``finding.finding``, which references it.
-CODE_LENGTH = 64
+CODE_LENGTH = LIMITS["kind_code"].max_length
 
 
 class FindingKind(Timestamped, Base):

@@ -16,15 +16,19 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.accounts.models import User
+from core.authoring.models import (
+    VERSION_STATUSES,
+    CountyStandard,
+    StandardVersion,
+    UnitStandardSetting,
+)
 from core.extensions import db
 from core.facilities.services import Upload, read_upload, store_upload
 from core.findings.kinds import finding_kinds
@@ -155,37 +159,56 @@ def update_kind(
     return kind
 
 
-def _mentions(value: Any, name: str) -> bool:
-    """Whether a loaded standard (dataclasses, tuples, mappings) names the metric anywhere."""
+def _mentions(value: Any, code: str) -> bool:
+    """Whether a standard (loaded dataclasses, or a stored document's mappings) reads the kind:
+    the metric ``flags.<code>`` anywhere, or the shorthand ``{finding: <code>}``."""
     if isinstance(value, str):
-        return value == name
+        return value == f"flags.{code}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return any(_mentions(getattr(value, f.name), name) for f in dataclasses.fields(value))
+        return any(_mentions(getattr(value, f.name), code) for f in dataclasses.fields(value))
     if isinstance(value, dict):
-        return any(_mentions(v, name) for v in value.values())
+        if value.get("finding") == code:
+            return True
+        return any(_mentions(v, code) for v in value.values())
     if isinstance(value, list | tuple | set | frozenset):
-        return any(_mentions(v, name) for v in value)
+        return any(_mentions(v, code) for v in value)
     return False
 
 
-def standards_using(code: str) -> list[str]:
-    """Standards (and unit override files under ``tenants/overrides``) that read ``flags.<code>``."""
-    name = f"flags.{code}"
+def kind_users(code: str) -> list[str]:
+    """What reads a finding kind, named as the host admin knows it: the shipped standards, the
+    county's standard versions (drafts too) and units' own settings in the database.
+
+    Files under ``tenants/`` are only an import path and are not consulted.
+    """
     found: list[str] = []
     registry = current_app.extensions.get("branchmark_plugins")
     if registry is not None:
         for unit_type in registry.unit_types():
             for standard in registry.standards(unit_type.key):
-                if _mentions(standard, name):
-                    found.append(f"{standard.title}（{standard.key}）")
-    folder = Path(current_app.config["TENANTS_DIR"]) / "overrides"
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if _mentions(data, name):
-            found.append(f"tenants/overrides/{path.name}")
+                if _mentions(standard, code):
+                    found.append(_("插件自带的「%(title)s」（%(version)s）", title=standard.title, version=standard.version))
+    for version in db.session.scalars(
+        select(StandardVersion).join(CountyStandard).order_by(CountyStandard.unit_type, StandardVersion.number)
+    ):
+        if _mentions(version.document, code):
+            found.append(
+                _(
+                    "县级评分标准「%(title)s」第%(number)d版（%(status)s）",
+                    title=version.document.get("title") or version.county_standard.title,
+                    number=version.number,
+                    status=VERSION_STATUSES[version.status],
+                )
+            )
+    with host_scope():  # every unit's own settings count
+        rows = db.session.execute(
+            select(Tenant.name, UnitStandardSetting.extra_items, UnitStandardSetting.vetoes)
+            .join(Tenant, Tenant.id == UnitStandardSetting.tenant_id)
+            .order_by(Tenant.name)
+        ).all()
+    for name, extra_items, vetoes in rows:
+        if _mentions(extra_items, code) or _mentions(vetoes, code):
+            found.append(_("单位「%(name)s」的本单位评分设置", name=name))
     return found
 
 
@@ -200,9 +223,9 @@ def delete_kind(kind: FindingKind) -> None:
     reasons = []
     if used:
         reasons.append(_("已有 %(count)d 条认定属于此类别", count=used))
-    standards = standards_using(kind.code)
-    if standards:
-        reasons.append(_("评分标准 %(names)s 引用了 flags.%(code)s", names="、".join(standards), code=kind.code))
+    users = kind_users(kind.code)
+    if users:
+        reasons.append(_("%(names)s用到了此类别", names="、".join(users)))
     if reasons:
         raise RecordError(
             {"code": _("不能删除：%(reasons)s。可改为停用，停用后不能再记录此类认定。", reasons="；".join(reasons))}

@@ -207,7 +207,7 @@ def set_supervisor_scopes(user: User, *, unit_types: list[str], tenant_ids: list
     db.session.flush()
 
 
-def _parameter_value(parameter: Parameter, raw: str) -> Any:
+def parameter_value(parameter: Parameter, raw: str) -> Any:
     """The form's text as the parameter's type (JSON-storable), or a Chinese problem."""
     text = raw.strip()
     if parameter.type == "boolean":
@@ -287,7 +287,7 @@ def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | N
         if parameter is None:
             raise RecordError({"key": "不认识的参数"})
         text = str(raw)
-        value = None if text.strip() == "" else _parameter_value(parameter, text)
+        value = None if text.strip() == "" else parameter_value(parameter, text)
         # A percentage above 100 (500 % of the budget for Party work) is a typing slip, not a
         # county's choice; negative amounts and hours are never meant either.
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from core.dues.calculator import BASE_WORDS
+from core.forms import Within
 from core.members.models import Member
 from core.organizations.forms import DATE_REQUIRED, ChineseDateField, optional_int, select_choices
 from core.vocabulary import (
@@ -44,7 +45,7 @@ def _blank_none(value: object) -> object:
 
 class MemberForm(FlaskForm):
     organization_id = SelectField(_l("所在党支部"), coerce=optional_int, validate_choice=False)
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Length(max=50)])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Within("person_name")])
     gender = SelectField(
         _l("性别"),
         choices=select_choices(_choices(GENDERS, _l("（未填）"))),
@@ -52,11 +53,11 @@ class MemberForm(FlaskForm):
         validate_choice=False,  # the service checks it; an absent gender is simply not given
     )
     birth_date = ChineseDateField(_l("出生日期"), validators=[Optional()])
-    ethnicity = StringField(_l("民族"), validators=[Optional(), Length(max=20)])
-    education = StringField(_l("学历"), validators=[Optional(), Length(max=30)])
-    position = StringField(_l("职务"), validators=[Optional(), Length(max=100)])
-    id_number = StringField(_l("身份证号码"), validators=[Optional(), Length(max=18)])
-    phone = StringField(_l("手机号码"), validators=[Optional(), Length(max=20)])
+    ethnicity = StringField(_l("民族"), validators=[Optional(), Within("ethnicity")])
+    education = StringField(_l("学历"), validators=[Optional(), Within("education")])
+    position = StringField(_l("职务"), validators=[Optional(), Within("short_text")])
+    id_number = StringField(_l("身份证号码"), validators=[Optional(), Within("id_number")])
+    phone = StringField(_l("手机号码"), validators=[Optional(), Within("phone")])
     status = SelectField(_l("党员类别"), choices=select_choices(_choices(MEMBER_STATUSES)))
     joined_on = ChineseDateField(_l("入党时间"), validators=[InputRequired(DATE_REQUIRED)])
     full_on = ChineseDateField(_l("转正时间"), validators=[Optional()])
@@ -65,7 +66,7 @@ class MemberForm(FlaskForm):
     dues_base = ChineseDecimalField(
         _l("党费计算基数（元/月）"),
         places=2,
-        validators=[Optional(), NumberRange(min=0, message=_l("党费基数不能为负数"))],
+        validators=[Optional(), Within("dues_base")],
     )
     is_leader = BooleanField(_l("班子成员"))
     transferred_in_on = ChineseDateField(_l("转入本支部日期"), validators=[Optional()])
@@ -75,7 +76,7 @@ class MemberForm(FlaskForm):
         filters=[_blank_none],
         validate_choice=False,  # the service checks it
     )
-    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Within("note")])
 
     def validate_dues_base(self, field) -> None:
         """A category whose dues are a share of income needs the income: ask now, not at the
@@ -96,11 +97,11 @@ class LeaveForm(FlaskForm):
     left_reason = SelectField(
         _l("离开原因"), choices=select_choices(_choices(LEAVING_REASONS, _l("请选择")))
     )
-    note = StringField(_l("说明"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("说明"), validators=[Optional(), Within("note")])
 
 
 class DevelopmentCaseForm(FlaskForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Length(max=50)])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名")), Within("person_name")])
     gender = SelectField(
         _l("性别"),
         choices=select_choices(_choices(GENDERS, _l("（未填）"))),
@@ -108,9 +109,9 @@ class DevelopmentCaseForm(FlaskForm):
         validate_choice=False,  # the service checks it; an absent gender is simply not given
     )
     birth_date = ChineseDateField(_l("出生日期"), validators=[Optional()])
-    id_number = StringField(_l("身份证号码"), validators=[Optional(), Length(max=18)])
+    id_number = StringField(_l("身份证号码"), validators=[Optional(), Within("id_number")])
     applied_on = ChineseDateField(_l("递交入党申请书日期（第1步）"), validators=[Optional()])
-    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Within("note")])
 
 
 class StepForm(FlaskForm):
@@ -122,12 +123,12 @@ class StepForm(FlaskForm):
         ),
     )
     done_on = ChineseDateField(_l("完成日期"), validators=[InputRequired(DATE_REQUIRED)])
-    note = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("备注"), validators=[Optional(), Within("note")])
 
 
 class CloseCaseForm(FlaskForm):
     note = StringField(
-        _l("终止原因"), validators=[DataRequired(_l("请填写终止原因")), Length(max=500)]
+        _l("终止原因"), validators=[DataRequired(_l("请填写终止原因")), Within("note")]
     )
 
 

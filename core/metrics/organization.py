@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from core.extensions import db
 from core.metrics.registry import family
 from core.metrics.scope import Scope
-from core.organizations.models import PartyGroup, Term
+from core.organizations.roles import has_committee
 from core.standards import catalogue
 
 
@@ -17,10 +14,9 @@ from core.standards import catalogue
 def organization(scope: Scope) -> dict[int, dict[str, Any]]:
     """The branch's kind, founding and its latest term begun by the end of the period."""
     end = scope.end
-    latest_term: dict[int, Term] = {}
-    for term in db.session.scalars(scope.scoped(select(Term), Term).order_by(Term.started_on)):
-        if term.started_on <= end:
-            latest_term[term.organization_id] = term
+    latest_term: dict[int, Any] = {}
+    for term in scope.terms:  # oldest first: the last one begun wins
+        latest_term[term.organization_id] = term
     results: dict[int, dict[str, Any]] = {}
     for branch in scope.branches:
         term = latest_term.get(branch.id)
@@ -56,20 +52,13 @@ def roll(scope: Scope) -> dict[int, dict[str, Any]]:
 @family(catalogue.COMMITTEE)
 def committee(scope: Scope) -> dict[int, dict[str, Any]]:
     """Seats held at the end of the period, and the number of party groups."""
-    groups = dict(
-        db.session.execute(
-            scope.scoped(
-                select(PartyGroup.organization_id, func.count()).group_by(PartyGroup.organization_id),
-                PartyGroup,
-            )
-        ).all()
-    )
+    groups = scope.group_counts
     results: dict[int, dict[str, Any]] = {}
     for branch in scope.branches:
         seats = scope.seats.get(branch.id, [])
         results[branch.id] = {
             "organization.committee_size": len(seats),
-            "organization.has_committee": any(s.role != "secretary" for s in seats) and len(seats) >= 3,
+            "organization.has_committee": has_committee(s.role for s in seats),
             "organization.has_secretary": any(s.role == "secretary" for s in seats),
             "organization.group_count": groups.get(branch.id, 0),
         }

@@ -53,6 +53,13 @@ FAMILY_MODULES = (
     "core.metrics.development",
     "core.metrics.flags",
     "core.metrics.honours",
+    "core.metrics.committee_roles",
+    "core.metrics.lessons",
+    "core.metrics.attendance_detail",
+    "core.metrics.mass",
+    "core.metrics.documents",
+    "core.metrics.setup",
+    "core.metrics.publicity",
 )
 
 _BOUND: dict[str, MetricFamily] = {}
@@ -121,9 +128,13 @@ def static_vocabularies() -> dict[str, Mapping[str, Any]]:
     The plugin registry checks the shipped rubric files with these; finding kinds are county
     data and stay open there (any well-formed ``flags.<code>`` passes the start-up check).
     """
-    from core.vocabulary import EVENT_KINDS
+    from core.vocabulary import COMMITTEE_ROLES, EVENT_KINDS, MASS_ORGANIZATION_KINDS
 
-    return {"event_kind": dict(EVENT_KINDS)}
+    return {
+        "event_kind": dict(EVENT_KINDS),
+        "committee_role": dict(COMMITTEE_ROLES),
+        "mass_kind": dict(MASS_ORGANIZATION_KINDS),
+    }
 
 
 def metric_catalogue(
@@ -138,6 +149,8 @@ def metric_catalogue(
     registry = registry if registry is not None else _current_registry()
     specs = [f.spec for f in registry.metric_families()] if registry is not None else []
     vocabularies = static_vocabularies()
+    if registry is not None:
+        vocabularies["document_type"] = registry.document_type_labels()
     if county_vocabularies:
         vocabularies["finding"] = finding_codes()
     return default_catalogue(specs, vocabularies)
@@ -183,13 +196,14 @@ def compute_metrics(
         :attr:`~core.standards.catalogue.MetricSpec.evidence`); a ranking pass passes ``False``.
     :returns: branch id → flat mapping of metric name → value.
     """
+    registry = registry if registry is not None else _current_registry()
     chosen = families(registry)
     ids = list(tenant_ids) if tenant_ids is not None else None
     batches = [None] if ids is None else [ids[i : i + UNITS_PER_BATCH] for i in range(0, len(ids), UNITS_PER_BATCH)]
     results: dict[int, dict[str, Any]] = {}
     with paused_gc():
         for batch in batches:
-            scope = Scope(period, batch, evidence=evidence)
+            scope = Scope(period, batch, evidence=evidence, registry=registry)
             if not scope.branches:
                 continue
             found: dict[int, dict[str, Any]] = {branch.id: {} for branch in scope.branches}

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from core.extensions import db
+from core.host.models import Tenant
 from core.members.models import Member
 from core.members.roll import on_branch_roll, on_roll_during_clause
-from core.organizations.models import CommitteeSeat, Organization
+from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.standards.periods import Period
 
 T = TypeVar("T")
@@ -36,11 +37,15 @@ class Scope:
     """
 
     def __init__(
-        self, period: Period, tenant_ids: Iterable[int] | None = None, *, evidence: bool = True
+        self, period: Period, tenant_ids: Iterable[int] | None = None, *, evidence: bool = True,
+        registry: Any = None,
     ) -> None:
         self.period = period
         self.tenant_ids = list(tenant_ids) if tenant_ids is not None else None
         self.evidence = evidence
+        #: The plugin registry whose unit types say the units' rules (document types, set-up
+        #: thresholds); ``None`` when there is none (then those rules are the national ones).
+        self.registry = registry
         self._shared: dict[str, Any] = {}
 
     @property
@@ -75,6 +80,22 @@ class Scope:
         return [o for o in self.organizations if o.kind in BRANCH_KINDS and o.established_on <= end]
 
     @cached_property
+    def unit_types(self) -> dict[int, Any]:
+        """Unit id → its :class:`~core.standards.types.UnitType` (``None`` when no plugin
+        supplies it, or there is no registry), for the units of :attr:`organizations`."""
+        ids = sorted({o.tenant_id for o in self.organizations})
+        if not ids:
+            return {}
+        rows = db.session.execute(select(Tenant.id, Tenant.unit_type).where(Tenant.id.in_(ids))).all()
+        found: dict[int, Any] = {}
+        for tenant_id, key in rows:
+            try:
+                found[tenant_id] = self.registry.unit_type(key) if self.registry is not None else None
+            except KeyError:
+                found[tenant_id] = None
+        return found
+
+    @cached_property
     def parent(self) -> dict[int, int | None]:
         """Organization id → the id of the organization above it."""
         return {o.id: o.parent_id for o in self.organizations}
@@ -88,7 +109,7 @@ class Scope:
                     select(
                         Member.id, Member.tenant_id, Member.organization_id, Member.name,
                         Member.status, Member.joined_on, Member.transferred_in_on, Member.left_on,
-                        Member.is_leader,
+                        Member.is_leader, Member.full_on,
                     ).where(on_roll_during_clause(self.start, self.end)),
                     Member,
                 )
@@ -107,6 +128,31 @@ class Scope:
         """:returns: the organization's members on the roll at the end of the period."""
         end = self.end
         return [m for m in self.members_by_org.get(organization_id, ()) if on_branch_roll(m, end)]
+
+    @cached_property
+    def terms(self) -> list[Any]:
+        """Rows (organization_id, started_on, ends_on) of the terms begun by the end of the
+        period, oldest first: the organization, committee-roles and setup families share them."""
+        return list(
+            db.session.execute(
+                self.scoped(
+                    select(Term.organization_id, Term.started_on, Term.ends_on).where(Term.started_on <= self.end),
+                    Term,
+                ).order_by(Term.started_on)
+            ).all()
+        )
+
+    @cached_property
+    def group_counts(self) -> dict[int, int]:
+        """Organization id → its number of party groups."""
+        return dict(
+            db.session.execute(
+                self.scoped(
+                    select(PartyGroup.organization_id, func.count()).group_by(PartyGroup.organization_id),
+                    PartyGroup,
+                )
+            ).all()
+        )
 
     @cached_property
     def seats(self) -> dict[int, list[Any]]:

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
+from core.forms import Within
 from core.validation import INT_MAX
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
@@ -54,8 +55,8 @@ class ChineseIntegerField(IntegerField):
 
 
 class OrganizationForm(FlaskForm):
-    code = StringField(_l("代码"), validators=[DataRequired(_l("请填写代码")), Length(max=32)])
-    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称")), Length(max=200)])
+    code = StringField(_l("代码"), validators=[DataRequired(_l("请填写代码")), Within("code")])
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称")), Within("unit_name")])
     kind = SelectField(
         _l("类别"), choices=select_choices([(k, v) for k, v in ORGANIZATION_KINDS.items()]),
         validators=[InputRequired(_l("请选择党组织类别"))],
@@ -64,7 +65,7 @@ class OrganizationForm(FlaskForm):
     established_on = ChineseDateField(_l("成立日期"), validators=[InputRequired(DATE_REQUIRED)])
     dissolved_on = ChineseDateField(_l("撤销日期"), validators=[Optional()])
     covered_units = TextAreaField(
-        _l("覆盖单位（联合党支部，用顿号分隔）"), validators=[Optional(), Length(max=2000)]
+        _l("覆盖单位（联合党支部，用顿号分隔）"), validators=[Optional(), Within("note")]
     )
 
 
@@ -72,13 +73,13 @@ class TermForm(FlaskForm):
     elected_on = ChineseDateField(_l("选举日期"), validators=[InputRequired(DATE_REQUIRED)])
     started_on = ChineseDateField(_l("任期开始（默认同选举日期）"), validators=[Optional()])
     years = ChineseIntegerField(
-        _l("任期（年）"), validators=[Optional(), NumberRange(1, 5, _l("任期年数应为 1 至 5"))]
+        _l("任期（年）"), validators=[Optional(), Within("term_years")]
     )
-    note = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("备注"), validators=[Optional(), Within("note")])
 
 
 class PartyGroupForm(FlaskForm):
-    name = StringField(_l("党小组名称"), validators=[DataRequired(_l("请填写党小组名称")), Length(max=100)])
+    name = StringField(_l("党小组名称"), validators=[DataRequired(_l("请填写党小组名称")), Within("short_text")])
     leader_id = SelectField(_l("组长"), coerce=optional_int, validate_choice=False)
 
 

@@ -19,16 +19,18 @@ from sqlalchemy import select
 
 from core import deletion
 from core.deletion import Dependent
+from core.documents.models import PartyDocument
 from core.events.models import Event
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.members.models import DevelopmentCase, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.publicity.models import PublicityReport
 from core.staffing.models import StaffPost
 from core.standards.periods import add_years
 from core.timezone import local_today
-from core.validation import RecordError
+from core.validation import LIMITS, RecordError, check
 from core.vocabulary import COMMITTEE_ROLES, ORGANIZATION_KINDS
 
 #: Organization codes: short, URL-safe (they appear in page addresses and import files).
@@ -267,8 +269,9 @@ def _check_term(
     ):
         errors["started_on"] = _("任期开始日期不能早于选举日期")
     years = fields.get("years", term.years if term else None)
-    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 5):
-        errors["years"] = _("任期年数应为 1 至 5 的整数")
+    if years is not None and (not isinstance(years, int) or isinstance(years, bool) or check(years, "term_years")):
+        bounds = LIMITS["term_years"]
+        errors["years"] = _("任期年数应为 %(low)d 至 %(high)d 的整数", low=bounds.minimum, high=bounds.maximum)
     if not errors and started is not None:
         clash = db.session.scalar(
             select(Term)
@@ -530,6 +533,8 @@ def organization_dependents() -> tuple[Dependent, ...]:
         Dependent(FacilityCheck.organization_id, _l("条阵地“六有”记录")),
         Dependent(FundingRecord.organization_id, _l("条经费记录")),
         Dependent(StaffPost.organization_id, _l("个党务工作者岗位")),
+        Dependent(PartyDocument.organization_id, _l("份党建工作文档")),
+        Dependent(PublicityReport.organization_id, _l("篇宣传报道")),
     )
 
 

@@ -32,6 +32,7 @@ from core.organizations.forms import (
     select_choices,
 )
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
+from core.organizations.roles import organization_roles
 from core.sorting import by_pinyin
 from core.tenancy import set_tenant
 from core.timezone import local_today
@@ -85,6 +86,16 @@ def organization_or_404(tenant: Tenant, code: str, *, edit: bool = False) -> Org
     if edit and not can_edit_organization(tenant, organization.id):
         abort(403)
     return organization
+
+
+def branch_record_or_404(tenant: Tenant, model: type, record_id: int, *, edit: bool = False) -> tuple[Any, Organization]:
+    """A record of ``model`` (with ``organization_id``) by id and its organization, if the user
+    may read it (and with ``edit``, change it); 404 when missing, 403 for another branch."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        abort(404)
+    organization = db.session.get(Organization, record.organization_id)
+    return record, organization_or_404(tenant, organization.code, edit=edit)
 
 
 def visible_organizations(*, branches_only: bool = False) -> list[Organization]:
@@ -395,6 +406,8 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
         leaders=leaders,
         member_count=_member_counts([organization.id]).get(organization.id, 0),
         current_term=services.current_term(organization, today),
+        roles=organization_roles(organization, today),
+        names={s.member_id: s.member.name for s in seats},
         today=today,
         warnings=services.organization_warnings(organization, tenant.unit_type),
         can_edit=can_edit_organization(tenant, organization.id),

@@ -30,7 +30,10 @@ def branchmark_unit_types() -> Iterable[UnitType] | None:
     :returns: an iterable of :class:`~core.standards.types.UnitType` records. Each record's ``key``
         must be unique across all plugins; on a clash the registry refuses to start and names
         every plugin that supplied the key. The standard files a unit type lists are loaded and
-        checked at the same time. ``None`` (or an empty iterable) means the plugin defines no unit
+        checked at the same time. A unit type also carries its data: cadences, set-up rules, the
+        六有 checklist and ``document_types`` (:class:`~core.standards.types.DocumentType`: the
+        party-building documents its units keep, each with a due day and any 评议结果), which
+        the ``documents.<kind>.<type>`` metrics and the documents page read. ``None`` (or an empty iterable) means the plugin defines no unit
         type, e.g. a plugin that only adds formulas to another plugin's unit type.
 
     Results of all plugins are collected; this is not a ``firstresult`` hook.

@@ -174,14 +174,17 @@ class PluginRegistry:
             if key in builtin:
                 raise PluginError(f"metric family {key!r} from plugin {plugin} is a built-in family")
         self._metric_families: tuple[MetricFamily, ...] = tuple(f for f, _ in families.values())
+        unit_types = self._collect("branchmark_unit_types", UnitType, lambda record: record.key)
+        self._unit_types: dict[str, UnitType] = {key: ut for key, (ut, _) in unit_types.items()}
+        if metric_vocabularies is not None:
+            # Document types are the plugins' own data: rubrics may read those any plugin supplies.
+            metric_vocabularies = {**metric_vocabularies, "document_type": self.document_type_labels()}
         try:
             self._metrics = default_catalogue(
                 (family.spec for family in self._metric_families), metric_vocabularies
             )
         except ValueError as error:
             raise PluginError(f"branchmark_metric_families: {error}") from error
-        unit_types = self._collect("branchmark_unit_types", UnitType, lambda record: record.key)
-        self._unit_types: dict[str, UnitType] = {key: ut for key, (ut, _) in unit_types.items()}
         formulas = self._collect("branchmark_formulas", Formula, lambda f: (f.unit_type, f.name))
         self._formulas: dict[str, dict[str, Formula]] = {key: {} for key in self._unit_types}
         for (unit_type, name), (formula, plugin) in formulas.items():
@@ -241,6 +244,7 @@ class PluginRegistry:
             "cadences": unit_type.cadences,
             "training_targets": unit_type.training_targets,
             "organization_rules": unit_type.organization_rules,
+            "document_types": unit_type.document_types,
         }
         for group, records in groups.items():
             names = [getattr(record, "name", getattr(record, "key", None)) for record in records]
@@ -290,6 +294,15 @@ class PluginRegistry:
         except KeyError:
             known = ", ".join(self._unit_types)
             raise UnknownUnitType(f"unknown unit type {key!r} (known: {known})") from None
+
+    def document_type_labels(self) -> dict[str, str]:
+        """:returns: code → Chinese label of every document type any unit type supplies (the
+            ``<document_type>`` codes rubrics may read; the first supplier's label wins)."""
+        labels: dict[str, str] = {}
+        for unit_type in self._unit_types.values():
+            for document_type in unit_type.document_types:
+                labels.setdefault(document_type.key, document_type.label_zh)
+        return labels
 
     def formulas(self, unit_type: str) -> tuple[Formula, ...]:
         """:returns: the formulas of a unit type."""

@@ -15,16 +15,17 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from core.authoring.services import effective_standard
+from core.development.models import ProbationDecision
+from core.development.timing import probation_ends_on
 from core.extensions import db
 from core.host.models import Tenant
-from core.members.models import Member
+from core.members.models import DevelopmentCase, Member
 from core.metrics import Period, compute_metrics
 from core.metrics.dues import DUES_LAPSE_MONTHS
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.overrides import overrides_for
 from core.standards.overrides import resolve_parameters
 from core.standards.periods import (
-    add_years,
     month_end,
     month_of,
     months_of,
@@ -39,6 +40,9 @@ Level = Literal["due", "overdue", "warning"]
 ELECTION_NOTICE_DAYS = 90
 #: Probation (预备期, 1 year) ending within this many days.
 PROBATION_NOTICE_DAYS = 60
+#: A committee role (other than the secretary's) empty for longer than this is overdue for a
+#: by-election (补选); before that it is a warning.
+VACANCY_NOTICE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class Alert:
     member_id: int | None = None
     #: What the alert is about, for the link to the form that clears it: the meeting kind.
     subject: str | None = None
+    #: The organization a unit-level alert is about (a set-up due).
+    organization_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -116,6 +122,10 @@ def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict
         alerts.append(
             Alert("development", "overdue", f"入党积极分子 {case['name']} 的半年考察已逾期（应于{case['due_on']}前）", case["due_on"])
         )
+    for case in facts.get("development.overdue_probationary_assessments", []):
+        alerts.append(
+            Alert("development", "overdue", f"预备党员 {case['name']} 的季度考察已逾期（应于{case['due_on']}前）", case["due_on"])
+        )
     for member in facts.get("members.probation_ending", []):
         level: Level = "overdue" if member["ends_on"] < as_of.isoformat() else "due"
         alerts.append(
@@ -139,6 +149,16 @@ def branch_alerts(facts: dict[str, Any], as_of: dt.date, cadences, targets: dict
     if behind:
         shown = "、".join(behind[:5]) + (f"等{len(behind)}人" if len(behind) > 5 else "")
         alerts.append(Alert("training", "warning", f"学时进度落后：{shown}"))
+
+    for vacancy in facts.get("committee.vacancies", []):
+        level: Level = "overdue" if vacancy["role"] == "secretary" or vacancy["days"] > VACANCY_NOTICE_DAYS else "warning"
+        alerts.append(
+            Alert("committee", level, f"{vacancy['label']}自{vacancy['since']}起空缺（{vacancy['days']}天），请及时补选", vacancy["since"], subject=vacancy["role"])
+        )
+    for document in facts.get("documents.overdue", []):
+        alerts.append(
+            Alert("document", "overdue", f"{document['label']}应于{document['due_on']}前形成，尚未录入", document["due_on"], subject=document["type"])
+        )
 
     unmet = [key for key, state in facts.get("facilities.items", {}).items() if not state.get("met")]
     if unmet:
@@ -175,14 +195,20 @@ def unit_alerts(
     with use_tenant(tenant.id):
         if facts_by_branch is None:
             facts_by_branch = compute_metrics(period)
+        extension = (
+            select(DevelopmentCase.member_id, ProbationDecision.extension_months)
+            .join(ProbationDecision, ProbationDecision.case_id == DevelopmentCase.id)
+            .where(ProbationDecision.kind == "extend", DevelopmentCase.member_id.is_not(None))
+            .subquery()
+        )
         probation = db.session.execute(
-            select(Member.id, Member.organization_id, Member.name, Member.joined_on).where(
-                Member.status == "probationary", Member.left_on.is_(None)
-            )
+            select(Member.id, Member.organization_id, Member.name, Member.joined_on, extension.c.extension_months)
+            .outerjoin(extension, extension.c.member_id == Member.id)
+            .where(Member.status == "probationary", Member.left_on.is_(None))
         ).all()
     ending: dict[int, list[dict[str, Any]]] = {}
-    for member_id, organization_id, name, joined_on in probation:
-        ends = add_years(joined_on, 1)  # 预备期一年
+    for member_id, organization_id, name, joined_on, months in probation:
+        ends = probation_ends_on(joined_on, months)  # 预备期一年, 延长的加上延长期
         if (ends - as_of).days <= PROBATION_NOTICE_DAYS:
             ending.setdefault(organization_id, []).append(
                 {"member_id": member_id, "name": name, "ends_on": ends.isoformat()}
@@ -192,3 +218,25 @@ def unit_alerts(
         facts = {**facts, "members.probation_ending": ending.get(organization_id, [])}
         result[organization_id] = branch_alerts(facts, as_of, unit_type.cadences, targets)
     return result
+
+
+def setup_alerts(tenant: Tenant, as_of: dt.date, registry: PluginRegistry) -> list[Alert]:
+    """The unit's organizations due but not set up (:func:`core.organizations.setup.due_setups`),
+    each with the day it became due; a unit-level list, not a branch's.
+    """
+    from core.organizations.setup import SETUP_KINDS, due_setups
+
+    try:
+        unit_type = registry.unit_type(tenant.unit_type)
+    except UnknownUnitType:
+        unit_type = None
+    with use_tenant(tenant.id):
+        found = due_setups(as_of, {tenant.id: unit_type}).get(tenant.id, [])
+    return [
+        Alert(
+            "setup", "overdue",
+            f"{due.organization}应{SETUP_KINDS[due.kind]}：{due.reason}，自{due.due_on.isoformat()}起已{due.days(as_of)}天",
+            due.due_on.isoformat(), subject=due.kind, organization_id=due.organization_id,
+        )
+        for due in found
+    ]

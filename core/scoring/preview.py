@@ -71,7 +71,7 @@ def preview(
 
 
 def _changed_items(old, new) -> list[str]:
-    """Items whose score differs, with the draft's explanation (why)."""
+    """Items whose score or rule differs, with the draft's explanation (why)."""
     before = {item.id: item for item in old.items()}
     after = {item.id: item for item in new.items()}
     lines = []
@@ -81,6 +81,9 @@ def _changed_items(old, new) -> list[str]:
             lines.append(f"新增「{item.title}」：{item.score}/{item.max}分。{item.explanation}")
         elif was.score != item.score or was.max != item.max:
             lines.append(f"「{item.title}」{was.score}/{was.max} → {item.score}/{item.max}分。{item.explanation}")
+        elif was.explanation != item.explanation:
+            # Same points, another rule (e.g. an on-site score become named levels).
+            lines.append(f"「{item.title}」得分不变（{item.score}/{item.max}分），评分说明改为：{item.explanation}")
     for item_id, item in before.items():
         if item_id not in after:
             lines.append(f"删除「{item.title}」（原{item.score}/{item.max}分）")

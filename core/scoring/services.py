@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.authoring.services import effective_standards, unit_override_rows
 from core.extensions import db
 from core.host.models import Tenant
-from core.metrics import Period, compute_metrics
+from core.metrics import Period, compute_metrics, metric_catalogue
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
@@ -184,6 +184,8 @@ def score_units(
         manual, exemptions = _inputs_for(year)
         county = county_parameter_rows()
         unit_rows = unit_override_rows(ids)
+        # The card words every condition, the county's own finding kinds included.
+        labels = metric_catalogue(registry).labels()
     overrides = {
         tid: overrides_for(o.tenant, county_rows=county, unit_rows=unit_rows[tid]) for tid, o in scored.items()
     }
@@ -204,6 +206,7 @@ def score_units(
             exemptions=exemptions.get(organization_id, []),
             on=period.end,
             formulas=registry.formula_table(unit_type),
+            labels=labels,
         )
         outcome.branches.append(
             BranchScore(organization=organization, result=result, facts=facts_by_branch[organization_id])

@@ -451,10 +451,75 @@ APPRAISAL = FamilySpec(
     ),
 )
 DEVELOPMENT = FamilySpec(
-    "development", "发展党员", ("development_case", "development_step"),
-    "Activists (入党积极分子) under assessment.",
+    "development", "发展党员", ("development_case", "development_step", "development_record", "probation_decision", "member"),
+    "Activists and probationary members under assessment, 预备期 past their end, and the branch's last admission.",
     (
-        _m("development.overdue_activist_assessments", "逾期未考察的入党积极分子", "records", "", "[{case_id, name, due_on}]: more than half a year since the last assessment (发展党员工作细则 第十一条)."),
+        _m("development.overdue_activist_assessments", "逾期未考察的入党积极分子", "records", "", "[{case_id, name, due_on}]: more than half a year since the last assessment record (or becoming an activist) (发展党员工作细则 第十一条)."),
+        _m("development.overdue_probationary_assessments", "逾期未考察的预备党员", "records", "", "[{case_id, name, due_on}]: more than a quarter since the last assessment record (or the admission); 预备党员每季度考察一次."),
+        _m("development.probation_overdue", "预备期满未讨论转正的预备党员", "records", "", "[{case_id, name, ends_on}]: the 预备期 (one year, plus any extension) ended before the end of the period with no conversion or cancellation decided (党章第七条)."),
+        _m("development.last_admitted_on", "最近一次发展党员日期", "date", "", "The latest 支部大会 that admitted a probationary member (step 15), or the latest member who joined the party in the branch; empty when none."),
+        _m("development.years_without_admission", "连续未发展党员年数", "integer", "年", "Whole years from the last admission (or the founding, when none) to the end of the period: 0 when a member was admitted within the year before."),
+    ),
+)
+COMMITTEE_ROLES = FamilySpec(
+    "committee_roles", "支委会职务", ("committee_seat", "term", "organization"),
+    "Which committee roles are held at the end of the period and how long an empty one has stood empty (core.organizations.roles).",
+    (
+        _m("committee.seated.<committee_role>", "{variant}在任", "boolean", "", "True when someone holds the role at the end of the period."),
+        _m("committee.vacancies", "空缺的支委职务", "records", "", "[{role, label, since, days}]: roles whose holder left with nobody seated after (since the current term began), and the secretary's when nobody has held it since the term began."),
+        _m("committee.longest_vacancy_days", "职务最长空缺天数", "integer", "天", "The longest of the vacancies; 0 when every role is held."),
+    ),
+)
+LESSONS = FamilySpec(
+    "lessons", "党课主讲与双重组织生活", ("event", "event_kind", "member", "committee_seat", "attendance"),
+    "Who presented the year's 党课 (the branch's secretary that day, a leader), and leaders' attendance at their own branch's organisational life (双重组织生活).",
+    (
+        _m("lessons.by_secretary", "书记讲党课次数", "integer", "次", "党课 of the year presented by the member holding the branch's secretary seat on that day."),
+        _m("lessons.by_leader", "领导干部讲党课次数", "integer", "次", "党课 of the year at the branch presented by a member marked as a leader (班子成员)."),
+        _m("lessons.items", "党课及主讲人", "records", "", "[{id, date, topic, presenter, by_secretary, by_leader}].", evidence=True),
+        _m("dual_life.ratio", "领导干部参加所在支部组织生活到会率", "ratio", "", "Leaders on the roll at the end of the period: present over expected at their own branch's 党员大会、党小组会、党课、主题党日、组织生活会 of the year; empty when none was recorded."),
+        _m("dual_life.leaders", "领导干部参加组织生活情况", "records", "", "[{member_id, name, present, expected, ratio}] per leader (双重组织生活, 机关条例 第十九条)."),
+    ),
+)
+ATTENDANCE_DETAIL = FamilySpec(
+    "attendance_detail", "各类会议到会率", ("event", "event_kind", "attendance"),
+    "Attendance per kind of event and per event, over every event of the year with attendance recorded.",
+    (
+        _m("attendance.kind_ratio.<event_kind>", "{variant}到会率", "ratio", "", "Present over expected at the year's events counted as this kind; empty when none recorded attendance."),
+        _m("attendance.events_under_80", "到会率低于80%的会议次数", "integer", "次", "Events of the year (any kind) with attendance recorded where fewer than 80 % of those expected were present."),
+    ),
+)
+MASS = FamilySpec(
+    "mass", "群团组织", ("mass_organization", "mass_activity"),
+    "The unit's 群团组织 set up by the end of the period and the activities they held in the year.",
+    (
+        _m("mass.set_up.<mass_kind>", "已建立{variant}", "boolean", "", "Set up on or before the end of the period and not dissolved by then.", "unit"),
+        _m("mass.activity_count", "群团组织开展活动次数", "integer", "次", "Activities of the unit's 群团组织 held in the year up to the reading day.", "unit"),
+    ),
+)
+DOCUMENTS = FamilySpec(
+    "documents", "党建工作文档", ("party_document",),
+    "Party-building documents of the year, by the type the unit type's plugin supplies (due dates are the plugin's).",
+    (
+        _m("documents.count.<document_type>", "{variant}份数", "integer", "份", "Documents of this type for the year, dated by the reading day."),
+        _m("documents.on_time.<document_type>", "{variant}按时形成", "boolean", "", "One of this type for the year is dated on or before the type's due day of the year (any in the year when the type has none)."),
+        _m("documents.result.<document_type>", "{variant}评议结果", "code", "", "The result recorded on the latest document of this type for the year (书记述职评议: 好、较好、一般、差); empty when none."),
+        _m("documents.overdue", "逾期未形成的文档", "records", "", "[{type, label, due_on}]: types of the branch's unit type whose due day has passed by the reading day with no document for the year."),
+    ),
+)
+SETUP = FamilySpec(
+    "setup", "组织设置", ("organization", "member", "committee_seat", "party_group", "term"),
+    "Organizations the unit should have set up by the end of the period and has not (thresholds: the unit type's organization rules).",
+    (
+        _m("organization.setup_due", "应设未设的组织", "records", "", "[{kind, label, organization, due_on, days}]: ≥3 full members outside a branch, ≥7 without a committee, >30 without party groups, a term past its end; due_on is the day it became due.", "unit"),
+    ),
+)
+PUBLICITY = FamilySpec(
+    "publicity", "宣传报道", ("publicity_report",),
+    "Reports (报道) about the branch published in the year up to the reading day.",
+    (
+        _m("publicity.count", "宣传报道篇数", "integer", "篇"),
+        _m("publicity.items", "宣传报道", "records", "", "[{id, date, title, outlet, level}] (level: unit, county, city, province, national)."),
     ),
 )
 FLAGS = FamilySpec(
@@ -476,6 +541,7 @@ HONOURS = FamilySpec(
 BUILTIN_FAMILIES: tuple[FamilySpec, ...] = (
     PERIOD, ORGANIZATION, ROLL, COMMITTEE, MEETINGS, ATTENDANCE, TRAINING, DUES, UNIT_DUES,
     FISCAL, STAFFING, FACILITIES, APPRAISAL, DEVELOPMENT, FLAGS, HONOURS,
+    COMMITTEE_ROLES, LESSONS, ATTENDANCE_DETAIL, MASS, DOCUMENTS, SETUP, PUBLICITY,
 )
 
 #: Labels of the finding kinds the platform ships, for conditions shown on a card when the

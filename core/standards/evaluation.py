@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from core.standards.facts import metric_label
 from core.standards.model import (
     Block,
     Item,
@@ -207,6 +208,7 @@ def evaluate(
     exemptions: Iterable[Exemption] = (),
     on: dt.date,
     formulas: Mapping[str, Formula] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> BranchResult:
     """Score one branch. Pure: the same inputs always give the same result.
 
@@ -217,6 +219,8 @@ def evaluate(
     :param exemptions: approved exemptions; expired ones are ignored (and said so).
     :param on: the assessment day; decides which exemptions are active.
     :param formulas: the unit type's formulas by name, for ``formula`` items.
+    :param labels: metric labels for the card beyond the built-in catalogue: the county's
+        finding kinds and plugin metrics (``Catalogue.labels()`` of the scoring run).
     :returns: the result with totals, grade, vetoes and every item explained.
     :raises LookupError: when an item names a formula or parameter that was not supplied.
     """
@@ -230,6 +234,7 @@ def evaluate(
         formulas=formulas or {},
         parameters=parameters,
         on=on,
+        labels=labels or {},
     )
     exempt = {}
     for exemption in exemptions:
@@ -242,7 +247,7 @@ def evaluate(
     total = points(min(effective.max, base + bonus))
     band_grade = _band(effective, total)
     vetoes = tuple(
-        VetoResult(v.id, v.title, v.cap, v.when.describe_zh(), v.citation)
+        VetoResult(v.id, v.title, v.cap, v.when.describe_zh(context.labels), v.citation)
         for v in effective.vetoes
         if v.when.holds(facts)
     )
@@ -284,7 +289,7 @@ def _block(
 ) -> BlockResult:
     items = tuple(_item(item, context, exempt.get(item.id, []), on) for item in block.items)
     if block.zero_when is not None and block.zero_when.holds(context.facts):
-        reason = f"{block.title}不得分（{block.zero_when.describe_zh()}）"
+        reason = f"{block.title}不得分（{block.zero_when.describe_zh(context.labels)}）"
         items = tuple(_zeroed(result, reason) for result in items)
     score = sum((i.score for i in items if not i.bonus), ZERO)
     return BlockResult(block.id, block.title, points(score), block.max, block.weight, items)
@@ -301,7 +306,7 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
         outcome = RuleOutcome(ZERO if kind.bonus else item.max, "exempt", None, None, text)
         return _result(item, outcome, kind.bonus, active)
     if item.applies_when is not None and not item.applies_when.holds(context.facts):
-        text = f"{item.title}：不适用（适用条件：{item.applies_when.describe_zh()}），不扣分。"
+        text = f"{item.title}：不适用（适用条件：{item.applies_when.describe_zh(context.labels)}），不扣分。"
         outcome = RuleOutcome(ZERO if kind.bonus else item.max, "not_applicable", None, None, text)
         return _result(item, outcome, kind.bonus)
     notes: list[str] = []
@@ -309,7 +314,7 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
         params = {key: _resolve(value, context, item, notes) for key, value in item.params.items()}
         outcome = kind.evaluate(item, params, context)
     except MissingMetric as missing:
-        outcome = _missing(item, missing.metric, kind.bonus)
+        outcome = _missing(item, metric_label(missing.metric, context.labels), kind.bonus)
     except NoTargetCase as none:
         text = f"{item.title}：本支部不属于任何一档目标（{none.cases}），不适用，不扣分。"
         outcome = RuleOutcome(ZERO if kind.bonus else item.max, "not_applicable", None, None, text)
@@ -319,7 +324,7 @@ def _item(item: Item, context: RuleContext, exemptions: list[Exemption], on: dt.
         body, stop = (text[:-1], "。") if text.endswith("。") else (text, "")
         outcome = replace(outcome, explanation=body + "".join(notes) + stop)
     if item.zero_when is not None and item.zero_when.holds(context.facts):
-        text = f"{item.title}：不得分（{item.zero_when.describe_zh()}）。"
+        text = f"{item.title}：不得分（{item.zero_when.describe_zh(context.labels)}）。"
         outcome = replace(
             outcome, score=ZERO, status="failed", explanation=text, lines=(), level=None
         )
@@ -354,6 +359,7 @@ class NoTargetCase(Exception):
 
 
 def _missing(item: Item, metric: str, bonus: bool) -> RuleOutcome:
+    """:param metric: the missing metric's label (what the card names)."""
     if item.when_missing == "not_applicable":
         text = f"{item.title}：暂无「{metric}」数据，不适用，不扣分。"
         return RuleOutcome(ZERO if bonus else item.max, "not_applicable", None, None, text)
@@ -375,10 +381,10 @@ def _resolve(value: Any, context: RuleContext, item: Item, notes: list[str]) -> 
         for case in value.cases:
             if case.when is None or case.when.holds(context.facts):
                 target = _resolve(case.target, context, item, notes)
-                which = case.when.describe_zh() if case.when is not None else "其余情况"
+                which = case.when.describe_zh(context.labels) if case.when is not None else "其余情况"
                 notes.append(f"（目标按「{which}」取{fmt(target)}）")
                 return target
-        raise NoTargetCase("；".join(c.when.describe_zh() for c in value.cases if c.when))
+        raise NoTargetCase("；".join(c.when.describe_zh(context.labels) for c in value.cases if c.when))
     if isinstance(value, ParameterRef):
         if value.key not in context.parameters:
             raise LookupError(f"项目「{item.id}」引用的参数「{value.key}」未提供")

@@ -13,6 +13,18 @@ from core.standards.catalogue import default_catalogue
 METRIC_LABELS: dict[str, str] = default_catalogue().labels()
 
 
+def metric_label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """What a card calls a metric: ``labels`` (the scoring run's catalogue, with the county's
+    finding kinds and plugin metrics) first, then the built-in catalogue.
+
+    A finding kind nobody labelled is still worded, never shown by its code.
+    """
+    found = (labels or {}).get(name) or METRIC_LABELS.get(name)
+    if found:
+        return found
+    return "上级认定事项" if name.startswith("flags.") else name
+
+
 class _Missing:
     """Marks a metric that the facts do not contain (distinct from a recorded ``None``)."""
 

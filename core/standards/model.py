@@ -67,13 +67,15 @@ class Condition:
             return (str(found) == self.value) == (self.op == "==")
         return compare(to_decimal(found), self.op, to_decimal(self.value))
 
-    def describe_zh(self) -> str:
-        """:returns: the condition in words, e.g. ``成立天数 小于 365``."""
-        from core.standards.facts import METRIC_LABELS
+    def describe_zh(self, labels: Mapping[str, str] | None = None) -> str:
+        """:param labels: metric labels beyond the built-in catalogue (the county's finding
+            kinds, plugin metrics), as the scoring run knows them.
+        :returns: the condition in words, e.g. ``成立天数 小于 365``."""
+        from core.standards.facts import metric_label
 
         words = CONDITION_OPERATORS[self.op]
         value = "" if self.value is None else f" {self.value}"
-        return f"{METRIC_LABELS.get(self.metric, self.metric)}{words}{value}"
+        return f"{metric_label(self.metric, labels)}{words}{value}"
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,9 @@ class AllOf:
         """:returns: whether every condition holds."""
         return all(condition.holds(facts) for condition in self.conditions)
 
-    def describe_zh(self) -> str:
+    def describe_zh(self, labels: Mapping[str, str] | None = None) -> str:
         """:returns: e.g. ``党员人数不少于7并且设立支部委员会为否``."""
-        return "并且".join(_grouped(condition) for condition in self.conditions)
+        return "并且".join(_grouped(condition, labels) for condition in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,9 @@ class AnyOf:
         """:returns: whether some condition holds."""
         return any(condition.holds(facts) for condition in self.conditions)
 
-    def describe_zh(self) -> str:
+    def describe_zh(self, labels: Mapping[str, str] | None = None) -> str:
         """:returns: e.g. ``被认定为软弱涣散党组织为是或者档案严重缺失为是``."""
-        return "或者".join(_grouped(condition) for condition in self.conditions)
+        return "或者".join(_grouped(condition, labels) for condition in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,17 @@ class Not:
         """:returns: the opposite of the inner condition."""
         return not self.condition.holds(facts)
 
-    def describe_zh(self) -> str:
+    def describe_zh(self, labels: Mapping[str, str] | None = None) -> str:
         """:returns: e.g. ``并非（党员人数小于3）``."""
-        return f"并非（{self.condition.describe_zh()}）"
+        return f"并非（{self.condition.describe_zh(labels)}）"
 
 
 #: Any condition a rubric may write where one condition is accepted.
 AnyCondition = Condition | AllOf | AnyOf | Not
 
 
-def _grouped(condition: AnyCondition) -> str:
-    text = condition.describe_zh()
+def _grouped(condition: AnyCondition, labels: Mapping[str, str] | None) -> str:
+    text = condition.describe_zh(labels)
     return f"（{text}）" if isinstance(condition, AllOf | AnyOf) else text
 
 

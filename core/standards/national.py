@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from core.standards.types import (
     Cadence,
+    DocumentType,
     FacilityItem,
     OrganizationRule,
     Parameter,
@@ -237,3 +238,59 @@ def six_item_checklist(place: str, site_extra: str = "") -> tuple[FacilityItem, 
             SEED_BRANCH_STANDARDS,
         ),
     )
+
+
+# -- party-building documents (党建工作文档) -----------------------------------------------------
+
+SEED_ZHANGDIAN_OPINION = Source(
+    "张店区机关党建工作意见（每年年初制定党建工作要点，年中汇报进展，年末总结）",
+    "L",
+    note="seeds/000_656be47232a15a44.txt 第22条",
+)
+#: 述职评议 results as county rubrics grade them (好、较好、一般、差).
+REPORT_RESULTS = ("好", "较好", "一般", "差")
+
+ANNUAL_PLAN = DocumentType(
+    "annual_plan", "年度工作计划", SEED_BRANCH_STANDARDS, due="03-31",
+    note_zh="支部全年党建工作要点或计划，年初制定（参考目录第1条）。",
+)
+HALF_YEAR_SUMMARY = DocumentType(
+    "half_year_summary", "半年工作总结", SEED_ZHANGDIAN_OPINION, due="07-31",
+    note_zh="年中向上级汇报工作进展。",
+)
+YEAR_END_SUMMARY = DocumentType(
+    "year_end_summary", "年终工作总结", SEED_ZHANGDIAN_OPINION, due="12-31",
+    note_zh="年末对全年工作完成情况进行总结。",
+)
+RULES = DocumentType(
+    "rules", "工作制度", SEED_BRANCH_STANDARDS,
+    note_zh="三会一课、组织生活会、民主评议、党务公开等制度，每项制度一份。",
+)
+SECRETARY_REPORT = DocumentType(
+    "secretary_report", "书记抓党建述职", Source(ORGAN_REGULATIONS.document, "V-full", article="第三十九条"),
+    due="12-31", results=REPORT_RESULTS,
+    note_zh="书记每年向上级党组织述职，记录评议结果。",
+)
+DISCLOSURE = DocumentType(
+    "disclosure", "党务公开", SEED_BRANCH_STANDARDS,
+    note_zh="每次公开一条（公开内容、时间、范围），参考目录第9条。",
+)
+RESPONSIBILITY_LETTER = DocumentType(
+    "responsibility_letter", "党建工作责任书", SEED_BRANCH_STANDARDS, due="03-31",
+    note_zh="党建工作责任状（书），年初签订。",
+)
+INTEGRITY_LETTER = DocumentType(
+    "integrity_letter", "党风廉政建设责任书", SEED_BRANCH_STANDARDS, due="03-31",
+    note_zh="签订的党风廉政建设责任书（参考目录第12条）。",
+)
+
+#: The documents every unit type keeps; plugins add or leave out their own.
+NATIONAL_DOCUMENT_TYPES: tuple[DocumentType, ...] = (
+    ANNUAL_PLAN, HALF_YEAR_SUMMARY, YEAR_END_SUMMARY, RULES, SECRETARY_REPORT, DISCLOSURE,
+    RESPONSIBILITY_LETTER,
+)
+
+
+def document_types(*extra: DocumentType, without: tuple[str, ...] = ()) -> tuple[DocumentType, ...]:
+    """:returns: the national document types less ``without`` (keys), then ``extra``."""
+    return tuple(t for t in NATIONAL_DOCUMENT_TYPES if t.key not in without) + extra

@@ -99,6 +99,14 @@ def add_years(day: dt.date, years: int) -> dt.date:
     return day + relativedelta(years=years)
 
 
+def years_between(first: dt.date, last: dt.date) -> int:
+    """:returns: whole years from ``first`` to ``last`` (0 when ``last`` is earlier); a year from
+    29 February is complete on 28 February, as :func:`add_years` counts it."""
+    if last <= first:
+        return 0
+    return relativedelta(last, first).years
+
+
 def months_between(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
     """:returns: every ``(year, month)`` from the month of ``first`` to that of ``last``."""
     return [

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from core.standards.facts import MISSING, lookup_metric, to_decimal
+from core.standards.facts import MISSING, lookup_metric, metric_label, to_decimal
 from core.standards.model import CONDITION_OPERATORS, Item, ItemStatus, compare
 from core.standards.periods import PERIOD_NOUNS, PERIOD_WORDS, months_of, period_label, period_of
 from core.standards.types import Formula
@@ -91,6 +91,8 @@ class RuleContext:
     formulas: Mapping[str, Formula] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     on: dt.date | None = None
+    #: Metric labels for the card beyond the built-in catalogue (see :func:`metric_label`).
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def metric(self, name: str) -> Any:
         """:returns: the metric value.
@@ -276,9 +278,7 @@ def evaluate_threshold(item: Item, params: Mapping[str, Any], ctx: RuleContext) 
         score = item.max if ok else ZERO
         target = "是" if op == "is_true" else "否"
         found = "是" if raw else "否"
-        from core.standards.facts import METRIC_LABELS
-
-        subject = METRIC_LABELS.get(params["metric"], params["metric"])
+        subject = metric_label(params["metric"], ctx.labels)
         text = f"{item.title}：「{subject}」应为「{target}」，实际为「{found}」"
         ends_on = lookup_metric(ctx.facts, "organization.term_ends_on")
         if params["metric"] == "organization.term_overdue" and raw and ends_on:
@@ -631,7 +631,7 @@ def evaluate_levels(item: Item, params: Mapping[str, Any], ctx: RuleContext) -> 
             return RuleOutcome(ZERO, "failed", None, scale, with_advice(item, text, "failed"))
         how = "按记录评定为"
         when = chosen.get("when")
-        note = f"（{when.describe_zh()}）。" if when is not None else "。"
+        note = f"（{when.describe_zh(ctx.labels)}）。" if when is not None else "。"
     score = clamp(to_decimal(chosen["points"]), item.max)
     status = status_for(score, item.max)
     text = f"{item.title}：{how}「{chosen['name']}」，得{fmt(score)}分（档次：{scale}）{note}"
@@ -751,7 +751,7 @@ def evaluate_deductions(item: Item, params: Mapping[str, Any], ctx: RuleContext)
                 evidence.extend(counted)
         elif entry["when"].holds(ctx.facts):
             lines.append(
-                ScoreLine(entry["label"], points(to_decimal(entry["points"])), entry["when"].describe_zh())
+                ScoreLine(entry["label"], points(to_decimal(entry["points"])), entry["when"].describe_zh(ctx.labels))
             )
     lost = sum((line.points for line in lines), ZERO)
     score = clamp(item.max - lost, item.max)
@@ -834,6 +834,50 @@ TARGET_DESCRIPTION = (
     "或按支部情况分档 [{when: 条件, target: 值}, …, {target: 其余情况}]"
 )
 
+#: What the rubric editor calls each param (a param name means the same in every kind).
+PARAM_LABELS: dict[str, str] = {
+    "metric": "指标",
+    "period": "周期",
+    "min_per_period": "每个周期至少次数",
+    "deduct_per_missed": "每缺一个周期扣分",
+    "evidence_metric": "佐证记录",
+    "op": "比较方式",
+    "target": "目标值",
+    "scoring": "计分方式",
+    "deduct_per_unit": "每差一个单位扣分",
+    "unit": "计量单位",
+    "step": "每档幅度",
+    "deduct_per_step": "每档扣分",
+    "leader_metric": "班子成员的指标",
+    "leader_target": "班子成员的目标值",
+    "names_metric": "党员名单",
+    "required_share": "须达标的党员比例",
+    "deduct_per_member": "每有一人未达标扣分",
+    "items": "检查项",
+    "formula": "公式",
+    "actual": "实际值",
+    "guidance": "现场检查要点",
+    "deduct_min": "最少扣分",
+    "deduct_max": "最多扣分",
+    "deduct_step": "扣分档距",
+    "levels": "档次",
+    "deductions": "扣分情形",
+    "per": "每项加分",
+    "where": "只计符合条件的条目",
+    "from": "达到此数才加分",
+    "points": "达到时加分",
+}
+
+#: What the editor shows for the coded choices of params (values stay the codes).
+CHOICE_LABELS: dict[str, str] = {
+    "all_or_nothing": "达到得满分，未达到不得分",
+    "proportional": "按达到的比例得分",
+    "per_unit": "每差一个单位扣分",
+    "per_member": "每有一人未达标扣分",
+    **PERIOD_WORDS,
+    **CONDITION_OPERATORS,
+}
+
 RULE_KINDS: dict[str, RuleKind] = {
     kind.name: kind
     for kind in (
@@ -842,12 +886,12 @@ RULE_KINDS: dict[str, RuleKind] = {
             "按周期计次",
             {
                 "metric": ParamSpec(
-                    "metric", description_zh="每月次数，如 meetings.general_meeting"
+                    "metric", description_zh="按月计次的指标，如「党员大会每月次数」"
                 ),
-                "period": ParamSpec("period_ref", description_zh="month/quarter/half/year 或参数"),
+                "period": ParamSpec("period_ref", description_zh="每月、每季度、每半年、每年，或读取单位参数"),
                 "min_per_period": ParamSpec("number_ref", required=False, default=1),
                 "deduct_per_missed": ParamSpec(
-                    "number_ref", required=False, description_zh="每缺一个周期扣分；省略则按比例"
+                    "number_ref", required=False, description_zh="不填则按缺的比例扣分"
                 ),
                 "evidence_metric": ParamSpec("metric", required=False),
             },
@@ -891,7 +935,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             "member_threshold",
             "党员个人达标率",
             {
-                "metric": ParamSpec("metric", description_zh="{党员: 数值}"),
+                "metric": ParamSpec("metric", description_zh="每名党员一个数值的指标，如「党员学习学时」"),
                 "target": ParamSpec("target_ref", description_zh=TARGET_DESCRIPTION),
                 "leader_metric": ParamSpec("metric", required=False),
                 "leader_target": ParamSpec(
@@ -915,7 +959,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             "清单逐项检查",
             {
                 "metric": ParamSpec("metric"),
-                "items": ParamSpec("checklist_items", description_zh="[{key, label, points}]"),
+                "items": ParamSpec("checklist_items", description_zh="每行一项：{key: 检查项代码, label: 名称, points: 分值}"),
             },
             evaluate_checklist,
         ),
@@ -923,7 +967,7 @@ RULE_KINDS: dict[str, RuleKind] = {
             "formula",
             "按公式计算要求",
             {
-                "formula": ParamSpec("text", description_zh="本单位类型的公式名"),
+                "formula": ParamSpec("text", description_zh="本单位类型的公式（如经费、党务人员配备）"),
                 "actual": ParamSpec("metric"),
                 "scoring": ParamSpec(
                     "choice", required=False, default="all_or_nothing", choices=_SCORING
@@ -968,9 +1012,9 @@ RULE_KINDS: dict[str, RuleKind] = {
             {
                 "deductions": ParamSpec(
                     "deduction_list",
-                    description_zh="扣分情形：{label, points, when 条件} 或 {label, points, "
-                    "finding 认定事项}，或按次数 {label, count: {metric, where}, per, "
-                    "from, points, max}",
+                    description_zh="每行一种扣分情形：{label: 名称, points: 扣分, when: 条件}、"
+                    "{label, points, finding: 认定类别代码}，或按次数 {label, count: {metric: 指标, "
+                    "where: 筛选}, per: 每次扣分, from: 起扣次数, points: 起扣时扣分, max: 最多扣分}",
                 ),
             },
             evaluate_deductions,
@@ -981,16 +1025,16 @@ RULE_KINDS: dict[str, RuleKind] = {
             {
                 "metric": ParamSpec("metric", description_zh="计数的指标（列表或数值）"),
                 "per": ParamSpec(
-                    "number_ref", required=False, description_zh="每项加分；给出 from 时为超出部分每项加分"
+                    "number_ref", required=False, description_zh="每项加分；填了「达到此数才加分」时为超出部分每项加分"
                 ),
                 "where": ParamSpec(
-                    "filter_list", required=False, description_zh="只计符合条件的条目 [{field, op, value}]"
+                    "filter_list", required=False, description_zh="每行一个：{field: 字段, op: 比较, value: 值}，全部满足才计"
                 ),
                 "from": ParamSpec(
                     "number", required=False, description_zh="达到此数才加分（如报道达到5篇）"
                 ),
                 "points": ParamSpec(
-                    "number", required=False, description_zh="达到 from 时加的分"
+                    "number", required=False, description_zh="刚达到「达到此数才加分」时加的分"
                 ),
             },
             evaluate_bonus,

@@ -211,6 +211,48 @@ class FacilityItem:
 
 
 @dataclass(frozen=True)
+class DocumentType:
+    """A kind of party-building document a unit of this type keeps (年度工作计划, 书记述职 …).
+
+    :param key: the code stored on each document and read by ``documents.<kind>.<key>``
+        metrics; unique within the unit type.
+    :param due: ``MM-DD``: a document for a year should be dated on or before this day of that
+        year (年度计划 by 03-31); ``None`` when there is no such day (制度, 党务公开 entries).
+    :param results: the 评议结果 a document of this type records (书记述职评议), empty when none.
+    :param note_zh: what the document is, shown beside the upload form.
+    """
+
+    key: str
+    label_zh: str
+    source: Source
+    due: str | None = None
+    results: tuple[str, ...] = ()
+    note_zh: str = ""
+
+    def __post_init__(self) -> None:
+        if self.due is not None:
+            month, _, day = self.due.partition("-")
+            if not (month.isdigit() and day.isdigit()) or not 1 <= int(month) <= 12 or not 1 <= int(day) <= 31:
+                raise ValueError(f"document type {self.key!r}: due {self.due!r} is not MM-DD")
+
+    @property
+    def name(self) -> str:
+        """The record name checked for uniqueness within a unit type."""
+        return self.key
+
+    def due_on(self, year: int) -> Any:
+        """:returns: the due day in ``year`` (a ``datetime.date``), or ``None`` without one;
+        a 29 February due day falls on the 28th in a common year."""
+        import calendar
+        import datetime as dt
+
+        if self.due is None:
+            return None
+        month, day = (int(part) for part in self.due.split("-"))
+        return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
 class UnitType:
     """A unit type (党政机关, 国有企业 …) as supplied by a plugin.
 
@@ -230,6 +272,8 @@ class UnitType:
     cadences: tuple[Cadence, ...] = ()
     training_targets: tuple[TrainingTarget, ...] = ()
     organization_rules: tuple[OrganizationRule, ...] = ()
+    #: Party-building documents its units keep, with their due days (see :class:`DocumentType`).
+    document_types: tuple[DocumentType, ...] = ()
     report_template: str | None = None
     description_zh: str = ""
 

@@ -248,4 +248,8 @@ def alert_target(
         return _("去登记学时"), url_for("event_pages.training", slug=slug, code=code)
     if alert.kind == "facility":
         return _("去登记“六有”"), url_for("facility_pages.index", slug=slug, code=code)
+    if alert.kind == "committee":
+        return _("去补选委员"), url_for("organization_pages.show", slug=slug, code=code, _anchor="committee")
+    if alert.kind == "document":
+        return _("去上传文档"), url_for("document_pages.index", slug=slug, code=code, year=today.year)
     return None

@@ -17,6 +17,7 @@ from core.organizations.models import Organization
 from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
+from core.scoring.alerts import setup_alerts
 from core.sorting import by_pinyin
 from core.tenancy import host_scope, set_tenant
 from core.timezone import local_today
@@ -120,6 +121,10 @@ def unit(slug: str):
     organizations = db.session.scalars(query).all()
     outcome = dashboards.live_unit_score(tenant, registry, today)
     alerts = dashboards.live_alerts(tenant, registry, today)
+    setup = [
+        a for a in setup_alerts(tenant, today, registry)
+        if current_user.role != "secretary" or a.organization_id == current_user.organization_id
+    ]
     scores = {b.organization.id: b for b in outcome.branches}
     columns = [
         dashboards.BranchColumn(o, scores.get(o.id), alerts.get(o.id, []))
@@ -142,6 +147,7 @@ def unit(slug: str):
         sub_kind_name=_sub_kind_name(tenant),
         can_administer=can_administer_unit(current_user, tenant),
         can_supervise=can_supervise(current_user, tenant),
+        setup_alerts=setup,
     )
 
 

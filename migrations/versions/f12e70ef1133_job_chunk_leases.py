@@ -3,7 +3,7 @@
 Host-level bookkeeping like ``job`` (no tenant, no row-level security).
 
 Revision ID: f12e70ef1133
-Revises: 1d96e0678113
+Revises: dae53a26765a
 Create Date: 2026-12-07 02:11:24.178023
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f12e70ef1133'
-down_revision = '1d96e0678113'
+down_revision = 'dae53a26765a'
 branch_labels = None
 depends_on = None
 

@@ -189,6 +189,7 @@ def _unit_type(
         cadences=national.national_cadences(),
         training_targets=national.NATIONAL_TRAINING_TARGETS,
         organization_rules=national.NATIONAL_ORGANIZATION_RULES,
+        document_types=national.document_types(national.INTEGRITY_LETTER),
         **extra,
     )
 

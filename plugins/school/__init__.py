@@ -142,6 +142,7 @@ def branchmark_unit_types() -> list[UnitType]:
             cadences=national.national_cadences(),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
+            document_types=national.document_types(national.INTEGRITY_LETTER),
             description_zh="中小学校党组织；党建工作由教育部门党组织统一领导和指导。",
         )
     ]

@@ -119,6 +119,7 @@ def branchmark_unit_types() -> list[UnitType]:
             cadences=national.national_cadences(national.HALF_YEARLY_PARTY_LESSON_PERIOD),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
+            document_types=national.document_types(national.INTEGRITY_LETTER),
             description_zh="国有独资、全资和国有资本控股企业；党组织工作经费按组通字〔2017〕38号。",
         )
     ]

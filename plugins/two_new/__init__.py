@@ -89,6 +89,7 @@ def branchmark_unit_types() -> list[UnitType]:
             cadences=national.national_cadences(national.HALF_YEARLY_PARTY_LESSON_PERIOD),
             training_targets=national.NATIONAL_TRAINING_TARGETS,
             organization_rules=national.NATIONAL_ORGANIZATION_RULES,
+            document_types=national.document_types(without=("responsibility_letter",)),
             description_zh="非公有制企业和社会组织；经费和党建指导员按县级标准。",
         )
     ]

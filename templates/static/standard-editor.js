@@ -13,10 +13,12 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         form.querySelectorAll('p.live').forEach(function (p) { p.textContent = ''; });
+        // Each problem under its field, and all of them in the status line beside the button.
         var lines = [];
         Object.keys(data.fields).forEach(function (name) {
           var slot = form.querySelector('p.live[data-live="' + name + '"]');
-          if (slot) { slot.textContent = data.fields[name]; } else { lines.push(data.fields[name]); }
+          if (slot) { slot.textContent = data.fields[name]; }
+          lines.push(data.fields[name]);
         });
         lines = lines.concat(data.general);
         status.textContent = data.ok ? status.dataset.ok : lines.join('；');

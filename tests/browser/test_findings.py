@@ -7,6 +7,9 @@ the override of 交通投资集团 (``tenants/overrides/jiaotou.yaml``) adds a v
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 PDF = b"%PDF-1.4\n% browser test\n"
 
 
@@ -40,4 +43,11 @@ def test_supervisor_records_a_county_finding_and_the_card_shows_the_veto(page, l
     # The branch's card: the county's veto has fired and caps the grade.
     page.goto("/units/jiaotou/branches/jt-b1")
     assert page.get_by_text("一票否决：发生重大安全生产事故——等级最高为二星").is_visible()
+    # The scorecard words the veto's condition with the county's label, never the metric's code.
+    year = page.evaluate("new Date().getFullYear()")
+    card = page.request.get(f"/units/jiaotou/branches/jt-b1/scorecard.pdf?year={year}")
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=card.body(), capture_output=True, check=True)
+    text = re.sub(r"\s+", "", done.stdout.decode("utf-8"))
+    assert "一票否决：发生重大安全生产事故——等级最高为二星（发生重大安全生产事故为是）" in text
+    assert "flags." not in text and "major_safety_incident" not in text
     assert page.locator(".scoreline .grade").inner_text().strip() not in ("五星", "四星", "三星")

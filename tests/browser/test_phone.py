@@ -29,6 +29,11 @@ PAGES = [
     ("cz-b3-sj", "training", "/units/caizheng/branches/cz-b3/training"),
     ("cz-b3-sj", "six-haves", "/units/caizheng/branches/cz-b3/facilities"),
     ("cz-b3-sj", "rectifications", "/units/caizheng/rectifications"),
+    ("cz-b3-sj", "committee-roles", "/units/caizheng/organizations/cz-b3"),
+    ("cz-b3-sj", "attendance-lessons", "/units/caizheng/branches/cz-b3/attendance?year=2026"),
+    ("cz-b3-sj", "party-documents", "/units/caizheng/branches/cz-b3/documents?year=2026"),
+    ("cz-b3-sj", "publicity", "/units/caizheng/branches/cz-b3/publicity?year=2026"),
+    ("cz-b3-sj", "mass-organizations", "/units/caizheng/mass-organizations"),
     ("tx-jgdd", "supervisor-landing", "/"),
     ("tx-jgdd", "county", "/county"),
     ("tx-jgdd", "unit", "/units/caizheng"),
@@ -36,6 +41,8 @@ PAGES = [
     ("tx-jgdd", "scoring-inbox", "/scoring/inbox"),
     ("tx-jgdd", "jobs", "/jobs/"),
     ("tx-admin", "host-county", "/county"),
+    ("tx-admin", "host-standards", "/host/standards/"),
+    ("caizheng-admin", "unit-standard", "/units/caizheng/standard"),
 ]
 
 
