@@ -8,7 +8,7 @@
 # Environment: PROJECT_DIR, VENV (as in setup.sh); BRANCHMARK_TEST_DATABASE_URL selects
 # PostgreSQL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/branchmark_test.
 # BRANCHMARK_TEST_WORKERS: pytest-xdist processes (default: one per core; 1 runs in-process). Each
-# worker has its own database; the API modules stay together on one (tests/conftest.py).
+# worker has its own database; a test module stays on one worker (--dist loadfile).
 set -uo pipefail
 
 SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +26,7 @@ fi
 workers=${BRANCHMARK_TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}
 parallel=()
 if [[ "$workers" =~ ^[0-9]+$ ]] && (( workers > 1 )); then
-  parallel=(-n "$workers" --dist loadgroup)
+  parallel=(-n "$workers" --dist loadfile)
   echo "==> $workers test processes (BRANCHMARK_TEST_WORKERS=1 for one)"
 fi
 "$VENV/bin/python" -m pytest "${parallel[@]}" "$@"

@@ -54,21 +54,38 @@ def _own_database_per_xdist_worker() -> None:
 _own_database_per_xdist_worker()
 
 
-def _calls_the_api(module: Any) -> bool:
-    """Whether a test module uses the recording API client (``tests.test_api_client``)."""
-    return module is not None and any(
-        getattr(value, "__module__", None) == "tests.test_api_client" for value in vars(module).values()
-    )
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands the API operations it called (and, if it ran the OpenAPI test,
+    the documented ones) to the controller, which checks them all once every worker is done."""
+    from tests.test_api_client import CALLED, DOCUMENTED
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["api_called"] = sorted(CALLED)
+        workeroutput["api_documented"] = sorted(DOCUMENTED)
+        return
+    if not session.config.pluginmanager.hasplugin("dsession") or not DOCUMENTED:
+        return
+    from tests.test_api_zz_openapi import missing_operations
+
+    missing = missing_operations(DOCUMENTED, CALLED)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "这些接口没有测试 / operations without a test: " + ", ".join(missing)
+        if reporter is not None:
+            reporter.write_sep("!", "test_api_zz_openapi", red=True)
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the modules that call the API on one xdist worker (``--dist loadgroup``):
-    ``test_api_zz_openapi`` checks that every documented operation was called by them, which
-    needs every call recorded in its own process.
-    """
-    for item in items:
-        if item.path.name.startswith("test_api_") or _calls_the_api(getattr(item, "module", None)):
-            item.add_marker(pytest.mark.xdist_group("api"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Controller side of :func:`pytest_sessionfinish` (an xdist hook)."""
+    from tests.test_api_client import CALLED, DOCUMENTED
+
+    output = getattr(node, "workeroutput", {})
+    CALLED.update(tuple(call) for call in output.get("api_called", ()))
+    DOCUMENTED.update(tuple(call) for call in output.get("api_documented", ()))
 
 
 def _postgres_url() -> str | None:

@@ -24,6 +24,8 @@ from core.tenancy import host_scope
 
 #: (OpenAPI path, method) of every API request made by the tests in this process.
 CALLED: set[tuple[str, str]] = set()
+#: The operations the OpenAPI document names, filled by ``test_api_zz_openapi`` when it runs.
+DOCUMENTED: set[tuple[str, str]] = set()
 
 
 def openapi_path(rule: str) -> str:
