@@ -567,6 +567,12 @@ def main(argv: list[str] | None = None) -> int:
             f"generating {args.units} units into {db.engine.url.render_as_string(hide_password=True)}"
         )
         counts = generate_county(options)
+        # A county that grew over years has its statistics; a freshly bulk-loaded one has none
+        # until autovacuum comes round, and PostgreSQL then plans the scoring joins as if the
+        # tables were empty (nested loops over a million attendance rows: minutes, not seconds).
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
     print(f"done: {counts.line()}")
     for table, n in sorted(counts.rows.items()):
         print(f"  {table:20} {n:>12,}")

@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--port", type=int, default=5390)
     parser.add_argument("--supervised-type", default="organ", help="unit type of the supervisor's scope")
-    parser.add_argument("--visible-limit", type=float, default=120.0, help="seconds to wait for a write to show")
+    parser.add_argument("--visible-limit", type=float, default=60.0, help="seconds to wait for a write to show")
     args = parser.parse_args(argv)
 
     slug, code, branch_id, token = prepare(args.database_url, args.supervised_type)
