@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -125,10 +126,18 @@ def _secret_key(instance: Path, name: str = "secret_key") -> str:
         return path.read_text(encoding="utf-8").strip()
     os.makedirs(instance, exist_ok=True)
     key = secrets.token_hex(32)
+    # Written whole under a private name, then linked into place: processes starting together
+    # (gunicorn workers, test workers) never read a half-written key, and the first link wins.
     # Readable by the owner only: whoever holds it can forge sessions.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key)
+    fd, draft = tempfile.mkstemp(dir=instance, prefix=f".{name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key)
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    finally:
+        os.unlink(draft)
     return key
 
 

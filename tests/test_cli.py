@@ -143,6 +143,35 @@ def test_each_instance_gets_its_own_secret_key(tmp_path, monkeypatch):
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]  # kept across restarts
 
 
+def test_processes_starting_together_agree_on_one_key(tmp_path):
+    """Workers starting at once (gunicorn, pytest-xdist) race to create the instance's keys:
+    every one of them gets the key that won, whole, and the file stays private."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.config import _secret_key
+
+    instance = tmp_path / "instance"
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        keys = list(pool.map(lambda _: _secret_key(instance, "db_host_key"), range(64)))
+    stored = (instance / "db_host_key").read_text(encoding="utf-8")
+    assert set(keys) == {stored} and len(stored) == 64
+    assert (instance / "db_host_key").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in instance.iterdir()) == ["db_host_key"]  # no drafts left behind
+
+
+def test_a_key_created_by_another_process_meanwhile_is_the_one_used(tmp_path, monkeypatch):
+    """The other process wrote the key after this one looked for it: this one reads that key."""
+    from pathlib import Path
+
+    from core.config import _secret_key
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "secret_key").write_text("k" * 64, encoding="utf-8")
+    monkeypatch.setattr(Path, "exists", lambda self: False)  # it was not there when looked for
+    assert _secret_key(instance) == "k" * 64
+
+
 def test_a_finding_from_the_shell_caps_the_grade(runner, db, tenant, make_organization):
     make_organization(tenant, code="B01")
     bad = run(

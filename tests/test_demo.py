@@ -397,3 +397,66 @@ def test_as_of_today_generates_records_up_to_yesterday(app, runner, monkeypatch)
     assert seen["as_of"] == dt.date(2026, 11, 20)  # an explicit date wins
     runner.invoke(demo_command, [])
     assert seen["as_of"] is None  # no option: host.yaml's date, as the tests use
+
+
+def test_documents_mass_organizations_and_a_vacancy_are_planted_through_the_services(app, db):
+    from core.audit.models import AuditLog
+    from core.documents.models import PartyDocument
+    from core.mass.models import MassActivity, MassOrganization
+    from core.organizations.models import CommitteeSeat
+    from core.plugins.manager import get_registry
+    from core.scoring.alerts import unit_alerts
+    from core.tenancy import use_tenant
+
+    summary = load_demo()
+    assert summary.counts["mass_organization"] == 7 and summary.counts["party_document"] > 300
+    with host_scope():
+        documents = db.session.scalars(select(PartyDocument)).all()
+        assert all(d.dated_on <= AS_OF for d in documents)
+        # Written through the documents service: each row audited as the demo, like a form's.
+        audited = db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.table_name == "party_document")
+        )
+        assert audited == len(documents) == summary.counts["party_document"]
+        cz_b3, mz_b1 = _org(db, "caizheng", "cz-b3"), _org(db, "minzheng", "mz-b1")
+
+        def types(org, year):
+            return {d.doc_type for d in documents if d.organization_id == org.id and d.year == year}
+
+        assert "half_year_summary" in types(cz_b3, 2025) and "half_year_summary" not in types(cz_b3, 2026)
+        assert "integrity_letter" in types(mz_b1, 2025) and "integrity_letter" not in types(mz_b1, 2026)
+        report = next(d for d in documents if d.organization_id == cz_b3.id and d.doc_type == "secretary_report")
+        assert report.result == "一般"
+        activities = db.session.scalars(select(MassActivity)).all()
+        assert len(activities) == summary.counts["mass_activity"] and all(a.held_on <= AS_OF for a in activities)
+        assert {o.kind for o in db.session.scalars(select(MassOrganization))} == {"trade_union", "youth_league", "women"}
+        jt_b2 = _org(db, "jiaotou", "jt-b2")
+        seat = db.session.scalar(
+            select(CommitteeSeat).where(CommitteeSeat.organization_id == jt_b2.id, CommitteeSeat.role == "propaganda")
+            .order_by(CommitteeSeat.started_on.desc()).limit(1)
+        )
+        assert seat.ended_on == dt.date(2026, 9, 15)
+
+    def messages(slug: str, code: str) -> list[str]:
+        with host_scope():
+            tenant, org = _tenant(db, slug), _org(db, slug, code)
+        with use_tenant(tenant.id):
+            return [a.message for a in unit_alerts(tenant, AS_OF, get_registry()).get(org.id, [])]
+
+    assert any("宣传委员自2026-09-15起空缺" in m for m in messages("jiaotou", "jt-b2"))
+    assert any("半年工作总结应于2026-07-31前形成" in m for m in messages("caizheng", "cz-b3"))
+    assert not any("半年工作总结" in m for m in messages("caizheng", "cz-b1"))
+
+
+def test_a_document_the_service_refuses_names_the_demo_file_line_and_field(app, db, tmp_path):
+    folder = _copy_demo(tmp_path)
+    path = folder / "mass.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("held_on: 2025-10-18", "held_on: 2001-10-18"), encoding="utf-8")
+    line = text[: text.index("held_on: 2025-10-18")].count("\n") + 1
+
+    with pytest.raises(DemoDataError) as caught:
+        load_demo(folder)
+    assert "mass.yaml" in str(caught.value) and caught.value.line == line and caught.value.field == "held_on"
+    assert "成立日期" in caught.value.message
+    assert all(count == 0 for count in _counts(db).values())

@@ -397,6 +397,8 @@ class OrgSpec:
     covered_units: str | None
     terms: list[TermSpec]
     committee: list[tuple[str, str]]  # (role, member no) for 党委/总支 committees
+    #: Seats left empty: role → the day its holder left the post, nobody elected since (空缺).
+    vacated: dict[str, dt.date]
     secretary_login: str | None
     unmet: dict[str, str]
     checked_on: dt.date
@@ -810,6 +812,7 @@ def _read_org(
             "secretary_login",
             "facilities",
             "children",
+            "vacated",
         },
         "组织",
     )
@@ -849,6 +852,16 @@ def _read_org(
             )
         for holder in holders if isinstance(holders, list) else [holders]:
             committee.append((role, str(holder)))
+    vacated_map = check.mapping(node, "vacated", required=False)
+    vacated: dict[str, dt.date] = {}
+    for role in vacated_map:
+        if role not in COMMITTEE_ROLES:
+            check.fail(
+                f"未知的委员职务 {role}，可选：{', '.join(COMMITTEE_ROLES)}",
+                line=vacated_map.line_of(role),
+                field=f"vacated.{role}",
+            )
+        vacated[role] = check.date(vacated_map, role)
     facilities = check.mapping(node, "facilities", required=False)
     check.known_keys(facilities, {"unmet", "checked_on", "checked_by"})
     unmet_map = check.mapping(facilities, "unmet", required=False)
@@ -878,6 +891,7 @@ def _read_org(
         covered_units=check.text(node, "covered_units", required=False, max_len=500),
         terms=sorted(terms, key=lambda t: t.elected_on),
         committee=committee,
+        vacated=vacated,
         secretary_login=check.text(node, "secretary_login", required=False, max_len=64),
         unmet=unmet,
         checked_on=check.date(facilities, "checked_on", required=False) or checked_on,

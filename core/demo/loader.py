@@ -34,6 +34,7 @@ from core.demo.expand import (
     plan_events,
     plan_training,
 )
+from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
@@ -41,6 +42,7 @@ from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.host.services import known_unit_types
+from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
@@ -76,6 +78,9 @@ TABLES = (
     Appraisal,
     DevelopmentCase,
     DevelopmentStep,
+    PartyDocument,
+    MassOrganization,
+    MassActivity,
     AuditLog,
 )
 
@@ -239,6 +244,7 @@ class _Load:
             self._cases(new_units)
             self._onsite_scores(new_units)
             self._findings_and_honours(new_units)
+            self._service_records(new_units)
         logins = self._users(new_units)
         units_created = [u.slug for u in new_units]
         counts = {k: v for k, v in sorted(self.counts.items()) if v}
@@ -272,6 +278,21 @@ class _Load:
         )
 
     # -------------------------------------------------------------------------- helpers
+
+    def _service_records(self, units: list[UnitSpec]) -> None:
+        """Documents and 群团组织, through their services' own checks (:mod:`core.demo.records`)."""
+        from core.demo.records import load_documents, load_mass_organizations
+
+        tenants = {u.slug: self.session.get(Tenant, self.tenant_ids[u.slug]) for u in units}
+
+        def organization_of(slug: str, code: str) -> Organization:
+            return self.session.get(Organization, self.org_ids[(slug, code)])
+
+        folder = self.data.folder
+        added = load_documents(folder, units, tenants, organization_of, self.as_of)
+        added += load_mass_organizations(folder, tenants, self.as_of)
+        for table, count in added.items():
+            self.counts[table] += count
 
     def _findings_and_honours(self, units: list[UnitSpec]) -> None:
         """Veto grounds and honours from ``assessments.yaml`` (optional file)."""
@@ -612,7 +633,23 @@ class _Load:
             for org in unit.organizations:
                 for role, no in org.committee:
                     seat(unit, org.code, role, no)
+                self._vacate(unit, org, rows)
         self._insert(CommitteeSeat, rows)
+
+    def _vacate(self, unit: UnitSpec, org, rows: list[dict[str, Any]]) -> None:
+        """End the current seat of each role the organization left empty (``vacated``)."""
+        org_id = self.org_ids[(unit.slug, org.code)]
+        for role, day in org.vacated.items():
+            current = [r for r in rows if r["organization_id"] == org_id and r["role"] == role and r["ended_on"] is None]
+            if not current or day <= current[0]["started_on"] or day > self.as_of:
+                raise DemoDataError(
+                    "units.yaml",
+                    f"{org.code} 的 {role} 在 {day.isoformat()} 没有可空出的在任委员（应晚于任职日期、不晚于截至日期）",
+                    line=org.line,
+                    field=f"vacated.{role}",
+                )
+            for row in current:
+                row["ended_on"] = day
 
     def _staff(self, units: list[UnitSpec]) -> None:
         by_no = {m.no: m for m in self.data.members}
