@@ -97,6 +97,53 @@ def test_nested_json_is_a_400(unit, admin_api):
     assert "JSON" in response.get_json()["message"] or "请求" in response.get_json()["message"]
 
 
+@pytest.mark.parametrize(
+    "text, too_deep",
+    [
+        ("[" * 32 + "]" * 32, False),
+        ("[" * 33 + "]" * 33, True),
+        ("[" * 5000, True),
+        ('{"a": [{"b": [[1, 2]]}], "c": "]]]]"}', False),
+        (json.dumps({"note": "[" * 100 + '\\"' + "{" * 100}), False),  # brackets and \" in a string
+        (json.dumps({"note": "x" * 70_000 + "[" * 40, "b": [[1]]}), False),  # a string across chunks
+        (json.dumps([[["a\\"] * 3]] * 3), False),
+        ("[" * 20 + '"x"' + "]" * 20 + "[" * 33 + '{"a": 1}' + "]" * 33, True),
+    ],
+)
+def test_json_depth_is_measured_outside_strings(text, too_deep):
+    from core.security import json_too_deep
+
+    assert json_too_deep(text.encode()) is too_deep
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"note": "x" * 1_000_000}),
+        '"' + '\\"' * 500_000 + '"',
+        '"a",' * 250_000,
+        "[]" * 500_000,
+        ("[" * 32 + "]" * 32) * 15_000,
+    ],
+    ids=["long-string", "escapes", "many-strings", "many-pairs", "deep-pairs"],
+)
+def test_json_depth_check_costs_memory_linear_in_the_body(body):
+    """Found live: the check's former regular expression kept ~115 bytes per character of a
+    string, so a 1 MB note took 115 MB of a gunicorn worker (a 12 MB body over a gigabyte)."""
+    import tracemalloc
+
+    from core.security import json_too_deep
+
+    data = body.encode()
+    tracemalloc.start()
+    try:
+        json_too_deep(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(data), f"{peak / len(data):.0f} bytes per byte of body"
+
+
 def test_body_size_is_bounded(app, unit, admin_api):
     body = json.dumps(_member_body(unit, note="x" * (app.config["MAX_CONTENT_LENGTH"] + 10)))
     response = admin_api.client.post(
