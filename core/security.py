@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_smorest import abort
 
@@ -67,9 +67,15 @@ def _check_request() -> None:
     for name, value in (*request.args.items(multi=True), *posted):
         if "\x00" in name or "\x00" in value:
             abort(400, message=_("“%(name)s”不能包含空字符（NUL）", name=name.replace("\x00", "")[:30]))
-    body = request.get_data(cache=True) if request.is_json and request.content_length else b""
-    if body and json_too_deep(body):
-        abort(400, message=_("JSON 嵌套层数过多"))
+    if request.is_json:
+        limit = int(current_app.config["MAX_JSON_LENGTH"])
+        if (request.content_length or 0) > limit:
+            abort(413)
+        body = request.get_data(cache=True)
+        if len(body) > limit:  # sent without a length (chunked)
+            abort(413)
+        if body and json_too_deep(body):
+            abort(400, message=_("JSON 嵌套层数过多"))
 
 
 #: Content-Security-Policy: scripts and styles from this site only — no inline script, no
