@@ -234,6 +234,8 @@ def check_inputs(base: str, token: str, proxy: dict[str, str], postgres: bool) -
     expect_4xx("11 MB note", api.post(f"{u}/members", json={**body, "note": "x" * 11_000_000}, timeout=120))
     expect_4xx("2.9 M short strings", api.post(f"{u}/members", data="[" + '"a",' * 2_900_000 + '"a"]', timeout=120,
                                              headers={"Content-Type": "application/json"}))
+    expect_4xx("12 MB of {}", api.post(f"{u}/members", data="[" + "{}," * 4_000_000 + "{}]", timeout=120,
+                                       headers={"Content-Type": "application/json"}))
     expect_4xx("5,000 nested [", api.post(f"{u}/members", data="[" * 5000, timeout=60,
                                           headers={"Content-Type": "application/json"}))
     expect_4xx("PATCH without a body", api.patch(f"{u}/members/{member}", timeout=60))
