@@ -51,6 +51,9 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT: int | None = None
     #: Largest request body (an Excel upload is at most 10 MB; a form or JSON body far less).
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    #: Largest JSON body (413 before parsing). A record is a few KB; parsed JSON costs up to ~25
+    #: times its size in a worker (12 MB of ``{},`` took 275 MB), so the 12 MB above is far too much.
+    MAX_JSON_LENGTH = 2 * 1024 * 1024
     #: Pool connections are tested before use, so a restarted PostgreSQL costs no request a 500.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_smorest import abort
 
@@ -20,21 +20,37 @@ JSON_MAX_DEPTH = 32
 #: Query arguments holding integers: beyond :data:`~core.validation.INT_MAX` they are refused.
 _INTEGER_ARGUMENT = re.compile(r"^(page|page_size|per_page|year|month|id|.*_id)$")
 _DIGITS = re.compile(r"^[+-]?\d+$")
-#: A JSON string (with escapes), removed before brackets are counted.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(rb"[\[\]{}]")
+#: Bytes read at a time when cutting strings out of a JSON text (bounds the pieces in memory).
+_JSON_CHUNK = 64 * 1024
+#: Every byte but a bracket (deleted), and objects' brackets read as arrays'.
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
 
 
-def json_depth(data: bytes) -> int:
-    """The deepest nesting of arrays and objects in a JSON text (strings ignored)."""
-    depth = deepest = 0
-    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", data)):
-        if bracket in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+def json_too_deep(data: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than ``limit`` (strings ignored).
+
+    Linear in time and memory, with no Python step per byte or per string (a regular expression
+    for strings kept about 115 bytes per character, or a list entry per string: a 12 MB body
+    took over a gigabyte before any view ran): strings are cut out a chunk at a time, every
+    other byte but the brackets deleted, then each pass removes the innermost pairs (``[]``), so
+    ``limit`` passes remove every pair nested at most ``limit`` deep; a pair still there is
+    deeper. Brackets left unclosed count too (more than ``limit`` of them is too deep); a text
+    mixing both can pass with at most twice ``limit``, far below what the JSON parser survives.
+    """
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # no quote inside a string now
+    kept, inside = bytearray(), False
+    for start in range(0, len(unescaped), _JSON_CHUNK):
+        parts = unescaped[start : start + _JSON_CHUNK].split(b'"')
+        kept += b"".join(parts[1 if inside else 0 :: 2]).translate(_AS_ARRAYS, _NOT_BRACKETS)
+        inside ^= len(parts) % 2 == 0  # an odd number of quotes in this chunk
+    brackets = bytes(kept)
+    for _pass in range(limit):
+        inner = brackets.replace(b"[]", b"")
+        if len(inner) == len(brackets):
+            break
+        brackets = inner
+    return b"[]" in brackets or brackets.count(b"[") > limit
 
 
 def _check_request() -> None:
@@ -51,9 +67,15 @@ def _check_request() -> None:
     for name, value in (*request.args.items(multi=True), *posted):
         if "\x00" in name or "\x00" in value:
             abort(400, message=_("“%(name)s”不能包含空字符（NUL）", name=name.replace("\x00", "")[:30]))
-    body = request.get_data(cache=True) if request.is_json and request.content_length else b""
-    if body and json_depth(body) > JSON_MAX_DEPTH:
-        abort(400, message=_("JSON 嵌套层数过多"))
+    if request.is_json:
+        limit = int(current_app.config["MAX_JSON_LENGTH"])
+        if (request.content_length or 0) > limit:
+            abort(413)
+        body = request.get_data(cache=True)
+        if len(body) > limit:  # sent without a length (chunked)
+            abort(413)
+        if body and json_too_deep(body):
+            abort(400, message=_("JSON 嵌套层数过多"))
 
 
 #: Content-Security-Policy: scripts and styles from this site only — no inline script, no

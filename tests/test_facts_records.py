@@ -190,6 +190,8 @@ def test_a_document_with_its_file_and_the_type_overdue(as_user, county, db, app,
     assert document.file_path.startswith(f"uploads/{county.tenant_id}/documents/")
     download = client.get(f"{UNIT}/party-documents/{document.id}/file")
     assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")  # issue 13: never inline
+    assert download.headers["Content-Type"] == "application/pdf"
     download.close()
     assert as_user("their_secretary").get(f"{UNIT}/party-documents/{document.id}/file").status_code == 404
     client = as_user("secretary")

@@ -204,6 +204,7 @@ def test_supervisor_records_a_finding_with_its_document_and_revokes_it(db, as_us
     assert finding.evidence_file.startswith(f"uploads/{county.tenant_id}/findings/")
     file = client.get(f"/units/caizhengju/findings/{finding.id}/evidence")
     assert file.status_code == 200 and file.data == PDF
+    assert file.headers["Content-Disposition"].startswith("attachment")  # issue 13: never inline
     file.close()  # send_file keeps the file open until the response is closed
     # The branch page and the unit page list it.
     assert "发生重大安全生产事故" in client.get("/units/caizhengju/branches/B01").get_data(as_text=True)
@@ -254,7 +255,7 @@ def test_honours_are_recorded_with_a_file_and_revoked(db, as_user, county):
     [honour] = rows(db, county.tenant_id, Honour)
     assert honour.recorded_by and honour.evidence_file and honour.document == "县委〔2026〕3号"
     download = client.get(f"/units/caizhengju/honours/{honour.id}/evidence")
-    assert download.data == PDF
+    assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment")
     download.close()
     assert client.post(f"/units/caizhengju/honours/{honour.id}/revoke", data={"reason": "重复录入"}).status_code == 302
     assert rows(db, county.tenant_id, Honour)[0].revoked_by

@@ -58,7 +58,7 @@ def test_limits_are_one_definition():
     "extra, field",
     [
         ({"name": "李\x00四"}, "name"),
-        ({"note": "备" * 1_000_000}, "note"),
+        ({"note": "备" * 300_000}, "note"),  # 1.8 MB of JSON (\u5907 escapes), within MAX_JSON_LENGTH
         ({"dues_base": "1e20"}, "dues_base"),
         ({"dues_base": 1e20}, "dues_base"),
         ({"joined_on": "0001-01-01"}, "joined_on"),
@@ -97,6 +97,53 @@ def test_nested_json_is_a_400(unit, admin_api):
     assert "JSON" in response.get_json()["message"] or "请求" in response.get_json()["message"]
 
 
+@pytest.mark.parametrize(
+    "text, too_deep",
+    [
+        ("[" * 32 + "]" * 32, False),
+        ("[" * 33 + "]" * 33, True),
+        ("[" * 5000, True),
+        ('{"a": [{"b": [[1, 2]]}], "c": "]]]]"}', False),
+        (json.dumps({"note": "[" * 100 + '\\"' + "{" * 100}), False),  # brackets and \" in a string
+        (json.dumps({"note": "x" * 70_000 + "[" * 40, "b": [[1]]}), False),  # a string across chunks
+        (json.dumps([[["a\\"] * 3]] * 3), False),
+        ("[" * 20 + '"x"' + "]" * 20 + "[" * 33 + '{"a": 1}' + "]" * 33, True),
+    ],
+)
+def test_json_depth_is_measured_outside_strings(text, too_deep):
+    from core.security import json_too_deep
+
+    assert json_too_deep(text.encode()) is too_deep
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"note": "x" * 1_000_000}),
+        '"' + '\\"' * 500_000 + '"',
+        '"a",' * 250_000,
+        "[]" * 500_000,
+        ("[" * 32 + "]" * 32) * 15_000,
+    ],
+    ids=["long-string", "escapes", "many-strings", "many-pairs", "deep-pairs"],
+)
+def test_json_depth_check_costs_memory_linear_in_the_body(body):
+    """Found live: the check's former regular expression kept ~115 bytes per character of a
+    string, so a 1 MB note took 115 MB of a gunicorn worker (a 12 MB body over a gigabyte)."""
+    import tracemalloc
+
+    from core.security import json_too_deep
+
+    data = body.encode()
+    tracemalloc.start()
+    try:
+        json_too_deep(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * len(data), f"{peak / len(data):.0f} bytes per byte of body"
+
+
 def test_body_size_is_bounded(app, unit, admin_api):
     body = json.dumps(_member_body(unit, note="x" * (app.config["MAX_CONTENT_LENGTH"] + 10)))
     response = admin_api.client.post(
@@ -104,6 +151,21 @@ def test_body_size_is_bounded(app, unit, admin_api):
         headers={"Authorization": f"Bearer {admin_api.token}"},
     )
     assert response.status_code == 413
+
+
+def test_json_body_is_bounded_before_parsing(app, unit, admin_api, db):
+    """Parsed JSON costs up to ~25 times its size (12 MB of ``{},`` took 275 MB in a worker): a
+    JSON body over ``MAX_JSON_LENGTH`` is a 413 in Chinese before anything parses it."""
+    limit = app.config["MAX_JSON_LENGTH"]
+    before = _members(db, unit["tenant"])
+    for body in ("[" + "{}," * (limit // 3) + "{}]", json.dumps(_member_body(unit, note="x" * limit))):
+        response = admin_api.client.post(
+            f"{U}/members", data=body, content_type="application/json",
+            headers={"Authorization": f"Bearer {admin_api.token}"},
+        )
+        assert response.status_code == 413, response.get_data(as_text=True)[:300]
+        assert "太大" in response.get_json()["message"]
+    assert _members(db, unit["tenant"]) == before
 
 
 @pytest.mark.parametrize(

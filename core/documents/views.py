@@ -130,4 +130,5 @@ def file(slug: str, document_id: int):
     return send_file(
         path, mimetype=CONTENT_TYPES.get(suffix, "application/octet-stream"),
         download_name=f"{organization.code}-{document.doc_type}-{document.id}{suffix}",
+        as_attachment=True,  # never rendered inline by the browser, whatever the file holds
     )

@@ -184,6 +184,7 @@ def evidence(slug: str, kind: str, record_id: int):
     return send_file(
         path, mimetype=CONTENT_TYPES.get(suffix, "application/octet-stream"),
         download_name=f"{organization.code}-{kind}-{record.id}{suffix}",
+        as_attachment=True,  # never rendered inline by the browser, whatever the file holds
     )
 
 
