@@ -75,20 +75,20 @@ def branch(demo_app) -> dict:
     """The demo branch's numbers, counted straight from its records."""
     tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == UNIT))
     host = _db.session.scalar(select(Host))
-    end = f"{YEAR}-12-31"
+    start, end = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
     with use_tenant(tenant.id):
         organization = _db.session.scalar(select(Organization).where(Organization.code == BRANCH))
         members = list(
             _db.session.scalars(
                 select(Member).where(
                     Member.organization_id == organization.id,
-                    on_roll_clause(dt.date(YEAR, 12, 31)),
+                    on_roll_clause(end),
                 )
             )
         )
         events = _db.session.scalar(
             select(func.count(Event.id)).where(
-                Event.organization_id == organization.id, Event.held_on.between(f"{YEAR}-01-01", end)
+                Event.organization_id == organization.id, Event.held_on.between(start, end)
             )
         )
         paid = _db.session.scalar(
