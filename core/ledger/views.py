@@ -42,6 +42,10 @@ def personal_data_visible(role: str | None) -> bool:
     return role in current_app.config.get("PERSONAL_DATA_ROLES", ())
 
 
+def _bad_year(message: str):
+    abort(Response(render_template("error.html", code=400, message=message), 400))
+
+
 def _year() -> int:
     raw = request.values.get("year")
     if raw in (None, ""):
@@ -49,9 +53,9 @@ def _year() -> int:
     try:
         year = int(raw)
     except ValueError:
-        abort(400, _("年度应为四位数字"))
+        _bad_year(_("年度应为四位数字，例如 %(year)s", year=local_today().year - 1))
     if not 2000 <= year <= local_today().year:
-        abort(400, _("年度应在 2000 年到今年之间"))
+        _bad_year(_("年度应在 2000 年到今年之间"))
     return year
 
 
