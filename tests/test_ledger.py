@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -16,8 +15,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from core import create_app
-from core.demo import load_demo
 from core.dues.models import DuesPayment
 from core.events.models import Event
 from core.extensions import db as _db
@@ -30,8 +27,8 @@ from core.members.roll import on_roll_clause
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.reports.render import render
-from core.tenancy import set_tenant, use_tenant
-from tests.conftest import _empty_all_tables
+from core.tenancy import use_tenant
+from tests.test_reports_demo import demo_app  # noqa: F401 (the module-scoped demo county)
 
 YEAR = 2025
 UNIT, BRANCH = "caizheng", "cz-b1"
@@ -48,30 +45,12 @@ TITLES = (
 )
 
 
-@pytest.fixture(scope="module")
-def demo_app(database_url, owner_engine) -> Iterator:
-    """One application with the demo county loaded, shared by this module's tests."""
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
-    ctx = app.app_context()
-    ctx.push()
-    set_tenant(None)
-    try:
-        load_demo()
-        yield app
-    finally:
-        _db.session.remove()
-        _db.engine.dispose()
-        ctx.pop()
-        set_tenant(None)
-        _empty_all_tables(owner_engine)
-
-
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")
-def branch(demo_app) -> dict:
+def branch(demo_app) -> dict:  # noqa: F811 (the fixture imported above)
     """The demo branch's numbers, counted straight from its records."""
     tenant = _db.session.scalar(select(Tenant).where(Tenant.slug == UNIT))
     host = _db.session.scalar(select(Host))

@@ -160,6 +160,7 @@ def test_a_unit_admin_gets_every_branchs_ledger_in_one_zip(as_user, county, db):
         job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
         assert job.kind == "bulk_ledgers" and job.status == "done", job.error
         job_id = job.id
+    assert "各党支部工作台账" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
     download = client.get(f"/jobs/{job_id}/download")
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(download.data))

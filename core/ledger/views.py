@@ -72,6 +72,17 @@ def _branch(slug: str, code: str) -> tuple[Tenant, Organization]:
     return tenant, organization
 
 
+def _ledger(tenant: Tenant, organization: Organization, year: int):
+    """The branch's 台账 as the current user may read it (personal data by role)."""
+    return build_ledger(
+        tenant,
+        organization,
+        year,
+        show_personal=personal_data_visible(current_user.role),
+        registry=get_registry(),
+    )
+
+
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
     ascii_name = filename.encode("ascii", "ignore").decode() or "ledger"
     response = Response(data, mimetype=mimetype)
@@ -88,14 +99,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def page(slug: str, code: str):
     """The 台账 page: sections with anchors, each table scrolling in its own box."""
     tenant, organization = _branch(slug, code)
-    year = _year()
-    ledger = build_ledger(
-        tenant,
-        organization,
-        year,
-        show_personal=personal_data_visible(current_user.role),
-        registry=get_registry(),
-    )
+    ledger = _ledger(tenant, organization, _year())
     this_year = local_today().year
     return render_template(
         "ledger/page.html",
@@ -127,18 +131,11 @@ def pdf(slug: str, code: str):
 @login_required
 def workbook(slug: str, code: str):
     tenant, organization = _branch(slug, code)
-    year = _year()
-    ledger = build_ledger(
-        tenant,
-        organization,
-        year,
-        show_personal=personal_data_visible(current_user.role),
-        registry=get_registry(),
-    )
+    ledger = _ledger(tenant, organization, _year())
     return _download(
         ledger_workbook(ledger),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{tenant.slug}-{organization.code}-{year}-{_('工作台账')}.xlsx",
+        f"{tenant.slug}-{organization.code}-{ledger.year}-{_('工作台账')}.xlsx",
     )
 
 
