@@ -543,7 +543,7 @@ class _Builder:
                 )
             )
         stages = Counter(row[5] for row in summary)
-        section.figures = [(_("在册发展对象人数"), len(shown))] + sorted(stages.items())
+        section.figures = [(_("列入台账人数"), len(shown))] + sorted(stages.items())
         section.tables.append(
             Table(
                 caption=_("发展党员工作台账"),
