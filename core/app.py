@@ -203,6 +203,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.documents.views", fromlist=["bp"]).bp)  # party documents
     app.register_blueprint(__import__("core.publicity.views", fromlist=["bp"]).bp)  # 报道
     app.register_blueprint(__import__("core.mass.views", fromlist=["bp"]).bp)  # 群团组织
+    app.register_blueprint(__import__("core.ledger.views", fromlist=["bp"]).bp)  # 工作台账
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -65,6 +65,10 @@ CHUNK_SIZE = 20
 
 #: Roles that may download every scorecard of their scope at once (DESIGN.md: people).
 BULK_ROLES = ("host_admin", "supervisor")
+#: The job kind that prints every branch's yearly 台账 (:mod:`core.ledger`) of a unit instead.
+LEDGER_KIND = "bulk_ledgers"
+#: Roles that may have a unit's 台账 in bulk: unit admins too, for their own unit.
+LEDGER_ROLES = (*BULK_ROLES, "unit_admin")
 
 #: Queues a task by name with its arguments (given by the task module).
 Enqueue = Callable[..., None]
@@ -116,13 +120,19 @@ def _link_into_place(path: Path, data: bytes) -> bool:
 # ---------------------------------------------------------------- scope
 
 
-def user_scope(user: User | None) -> set[int] | None:
+def user_scope(user: User | None, kind: str | None = None) -> set[int] | None:
     """The units whose cards ``user`` may have now: ``None`` for the whole county (host admins),
-    an empty set for someone who may no longer download (deactivated, another role, deleted)."""
-    if user is None or not account_usable(user) or user.role not in BULK_ROLES:
+    an empty set for someone who may no longer download (deactivated, another role, deleted).
+
+    :param kind: the job's kind; a unit admin may have their own unit's 台账 (``bulk_ledgers``).
+    """
+    roles = LEDGER_ROLES if kind == LEDGER_KIND else BULK_ROLES
+    if user is None or not account_usable(user) or user.role not in roles:
         return set()
     if user.role == "host_admin":
         return None
+    if user.role == "unit_admin":
+        return {user.tenant_id} if user.tenant_id is not None else set()
     return set(db.session.scalars(visible_tenants_query(user).with_only_columns(Tenant.id)))
 
 
@@ -130,7 +140,14 @@ def requester_scope(job: Job) -> set[int] | None:
     """:func:`user_scope` of the user who started the job, read again now."""
     with host_scope():
         user = db.session.get(User, job.user_id) if job.user_id is not None else None
-        return user_scope(user)
+        return user_scope(user, job.kind)
+
+
+def requester_sees_personal_data(job: Job) -> bool:
+    """Whether the requester's role reads ID and phone numbers in full (a 台账 prints them)."""
+    with host_scope():
+        user = db.session.get(User, job.user_id) if job.user_id is not None else None
+        return user is not None and user.role in current_app.config.get("PERSONAL_DATA_ROLES", ())
 
 
 def _within(scope: set[int] | None, tenant_ids: list[int] | None) -> list[int] | None:
@@ -160,7 +177,7 @@ def may_download(job: Job, user: User) -> bool:
 
     A supervisor whose scope was narrowed after the job ran does not get the old units.
     """
-    return scope_covers(user_scope(user), job)
+    return scope_covers(user_scope(user, job.kind), job)
 
 
 # ---------------------------------------------------------------- plan
@@ -226,18 +243,21 @@ def build_plan(job: Job) -> dict[str, Any]:
         cards.append(card)
         return card["no"]
 
-    # The roll-up of the scope: the whole county for a host admin, else the units in scope.
-    whole = bool(job.params.get("county"))
-    title = _("全县汇总") if whole else _("范围汇总")
-    card = {"kind": "county", "title": title, "tenant_ids": None if whole else tenant_ids}
-    chunks.append([add({**card, "file": f"00_{safe_name(title)}.pdf"})])
+    ledgers = job.kind == LEDGER_KIND
+    if not ledgers:
+        # The roll-up of the scope: the whole county for a host admin, else the units in scope.
+        whole = bool(job.params.get("county"))
+        title = _("全县汇总") if whole else _("范围汇总")
+        card = {"kind": "county", "title": title, "tenant_ids": None if whole else tenant_ids}
+        chunks.append([add({**card, "file": f"00_{safe_name(title)}.pdf"})])
     for tenant in tenants:
         unit_info = {
             "tenant_id": tenant.id,
             "unit": tenant.name,
             "unit_type": _unit_type_label(tenant.unit_type),
         }
-        reason = _not_scored_reason(tenant)
+        # A 台账 prints records, not scores: a unit that is not scored still has one.
+        reason = None if ledgers else _not_scored_reason(tenant)
         own = branches.get(tenant.id, [])
         if reason is None and not own:
             reason = _("没有党支部")
@@ -245,7 +265,7 @@ def build_plan(job: Job) -> dict[str, Any]:
             skipped.append({**unit_info, "reason": reason})
             continue
         folder = f"{safe_name(tenant.slug)}_{safe_name(tenant.name)}"
-        first = [
+        first = [] if ledgers else [
             add(
                 {**unit_info, "kind": "unit", "file": f"{folder}/00_{safe_name(_('单位汇总'))}.pdf"}
             )
@@ -254,7 +274,7 @@ def build_plan(job: Job) -> dict[str, Any]:
             add(
                 {
                     **unit_info,
-                    "kind": "branch",
+                    "kind": "ledger" if ledgers else "branch",
                     "organization_id": o.id,
                     "branch_code": o.code,
                     "branch_name": o.name,
@@ -316,8 +336,10 @@ class ChunkPrinter:
     summary and every branch card are printed from that one result. Nothing is stored.
     """
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: Period, *, show_personal: bool = False) -> None:
         self.period = period
+        #: A 台账 prints ID and phone numbers in full only for a role that reads them so.
+        self.show_personal = show_personal
         self.registry = get_registry()
         self._sources: dict[int, UnitSources] = {}
         self._tenants: dict[int, Tenant] = {}
@@ -353,6 +375,17 @@ class ChunkPrinter:
             with host_scope():
                 report = reports.render(
                     "county", None, year, as_of=as_of, scope=card["tenant_ids"], registry=self.registry
+                )
+        elif card["kind"] == "ledger":
+            tenant = self._tenant(card["tenant_id"])
+            with use_tenant(tenant.id):
+                report = reports.render(
+                    "ledger",
+                    tenant,
+                    year,
+                    card["branch_code"],
+                    registry=self.registry,
+                    show_personal=self.show_personal,
                 )
         else:
             tenant = self._tenant(card["tenant_id"])
@@ -392,7 +425,7 @@ def render_chunk(job_id: int, number: int, enqueue: Enqueue) -> None:
     plan = _load_plan(job_id)
     with host_scope():
         job = db.session.get(Job, job_id)
-        printer = ChunkPrinter(_period(job))
+        printer = ChunkPrinter(_period(job), show_personal=requester_sees_personal_data(job))
         # The requester's scope now, not when the job started: a narrowed scope drops units.
         scope = requester_scope(job)
     db.session.commit()
@@ -453,6 +486,8 @@ def index_row(
         row.update(unit=card["title"], status=unavailable or _("汇总"))
     elif card["kind"] == "unit":
         row.update(branch_name=_("单位汇总"), status=unavailable or _("汇总"))
+    elif card["kind"] == "ledger":
+        row["status"] = unavailable or _("工作台账")
     elif unavailable:
         row["status"] = unavailable
     elif source is not None:
@@ -494,7 +529,8 @@ def index_rows(job_id: int, plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def zip_name(job: Job) -> str:
-    return f"scorecards-{job.params['year']}-job{job.id}.zip"
+    what = "ledgers" if job.kind == LEDGER_KIND else "scorecards"
+    return f"{what}-{job.params['year']}-job{job.id}.zip"
 
 
 def finish_job(job_id: int) -> None:

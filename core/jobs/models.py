@@ -14,7 +14,11 @@ from core.db import Base, Timestamped, code_column_type, json_type
 
 JOB_STATUSES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 #: What a job does (``Job.kind``), as its page names it.
-JOB_KINDS = {"bulk_scorecards": _l("下载全部评分表"), "yearly_assessment": _l("年度考核")}
+JOB_KINDS = {
+    "bulk_scorecards": _l("下载全部评分表"),
+    "bulk_ledgers": _l("下载全部工作台账"),
+    "yearly_assessment": _l("年度考核"),
+}
 #: A chunk waits for a worker, is held by one under a lease, or is finished.
 CHUNK_STATUSES = {"pending": _l("待处理"), "leased": _l("处理中"), "done": _l("已完成")}
 

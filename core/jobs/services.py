@@ -9,14 +9,23 @@ from sqlalchemy import select
 from core.accounts.access import visible_tenants_query
 from core.accounts.models import User
 from core.extensions import db
+from core.host.models import Tenant
 from core.jobs import assessment, bulk, queue
 from core.jobs.bulk import BULK_ROLES
 from core.jobs.models import Job
+from core.timezone import local_today
 
 BULK_SCORECARDS = "bulk_scorecards"
+BULK_LEDGERS = bulk.LEDGER_KIND
 YEARLY_ASSESSMENT = "yearly_assessment"
+#: Jobs whose result is a ZIP to download.
+ZIP_KINDS = (BULK_SCORECARDS, BULK_LEDGERS)
 #: The first task of each kind of job: it plans the work and fans it out.
-PLAN_TASKS = {BULK_SCORECARDS: bulk.PLAN_TASK, YEARLY_ASSESSMENT: assessment.PLAN_TASK}
+PLAN_TASKS = {
+    BULK_SCORECARDS: bulk.PLAN_TASK,
+    BULK_LEDGERS: bulk.PLAN_TASK,
+    YEARLY_ASSESSMENT: assessment.PLAN_TASK,
+}
 UNFINISHED = ("queued", "running")
 
 
@@ -69,6 +78,30 @@ def start_bulk_job(user: User, year: int, as_of: dt.date) -> Job:
             "tenant_ids": tenant_ids,
             # Whoever sees the whole county gets the county roll-up; others, their scope's.
             "county": user.role == "host_admin",
+        },
+    )
+
+
+def start_ledger_job(user: User, tenant: Tenant, year: int) -> Job:
+    """Queue the printing of every branch's 台账 of one unit for a year (a ZIP), and commit.
+
+    Host admins, supervisors with the unit in scope and the unit's own admins may; the scope is
+    checked again before each chunk and at download, as for scorecards.
+
+    :raises JobNotAllowed: for anyone else (a secretary prints their own branch's 台账).
+    """
+    scope = bulk.user_scope(user, BULK_LEDGERS)
+    if scope is not None and tenant.id not in scope:
+        raise JobNotAllowed("只有县委组织部管理员、督导和本单位管理员可以批量生成工作台账")
+    today = local_today()
+    return _start(
+        user,
+        BULK_LEDGERS,
+        {
+            "year": year,
+            "as_of": min(today, dt.date(year, 12, 31)).isoformat(),
+            "tenant_ids": [tenant.id],
+            "county": False,
         },
     )
 

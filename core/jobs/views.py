@@ -22,7 +22,8 @@ from core.extensions import db
 from core.jobs.bulk import may_download, result_file, scope_covers, user_scope
 from core.jobs.models import JOB_KINDS, JOB_STATUSES, Job
 from core.jobs.services import (
-    BULK_SCORECARDS,
+    BULK_LEDGERS,
+    ZIP_KINDS,
     JobNotAllowed,
     can_view_job,
     start_bulk_job,
@@ -78,7 +79,7 @@ def start_bulk_scorecards():
 
 
 def _finished_zip(job: Job) -> bool:
-    return job.status == "done" and job.kind == BULK_SCORECARDS
+    return job.status == "done" and job.kind in ZIP_KINDS
 
 
 def job_state(job: Job) -> dict:
@@ -103,13 +104,19 @@ def job_state(job: Job) -> dict:
 @login_required
 def index():
     jobs = db.session.scalars(visible_jobs_query(current_user).limit(50)).all()
-    scope = user_scope(current_user)  # read once for the whole list
+    scopes: dict[str, object] = {}  # read once per kind for the whole list
+
+    def covered(job: Job) -> bool:
+        if job.kind not in scopes:
+            scopes[job.kind] = user_scope(current_user, job.kind)
+        return scope_covers(scopes[job.kind], job)
+
     return render_template(
         "jobs/list.html",
         jobs=jobs,
         statuses=JOB_STATUSES,
         kinds=JOB_KINDS,
-        downloadable={job.id for job in jobs if _finished_zip(job) and scope_covers(scope, job)},
+        downloadable={job.id for job in jobs if _finished_zip(job) and covered(job)},
     )
 
 
@@ -151,5 +158,7 @@ def download(job_id: int):
         path,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=_("评分表-%(year)s-%(id)s.zip", year=year, id=job.id),
+        download_name=_("工作台账-%(year)s-%(id)s.zip", year=year, id=job.id)
+        if job.kind == BULK_LEDGERS
+        else _("评分表-%(year)s-%(id)s.zip", year=year, id=job.id),
     )

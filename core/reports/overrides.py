@@ -28,13 +28,14 @@ from core.reports.engine import HOST_FOLDER, REPORTS_DIR, stylesheet_problems, t
 
 log = logging.getLogger(__name__)
 
-ReportKind = Literal["branch", "unit", "county"]
+ReportKind = Literal["branch", "unit", "county", "ledger"]
 
 #: Each report's template and stylesheet, relative to a ``reports/`` folder.
 REPORT_FILES: dict[str, tuple[str, str]] = {
     "branch": ("branch/card.html", "branch/card.css"),
     "unit": ("unit/summary.html", "unit/summary.css"),
     "county": ("county/rollup.html", "county/rollup.css"),
+    "ledger": ("ledger/ledger.html", "ledger/ledger.css"),
 }
 #: Shared by every report: ``@page`` rules, fonts, running header and footer.
 PRINT_CSS = "print.css"

@@ -34,8 +34,9 @@ from core.vocabulary import ORGANIZATION_KINDS, label
 
 #: Reports are official Chinese documents, whatever language the requesting page uses.
 REPORT_LOCALE = "zh"
-#: What :func:`render` prints: a branch's card, a unit's summary, the county's roll-up.
-REPORT_KINDS = ("branch", "unit", "county")
+#: What :func:`render` prints: a branch's card, a unit's summary, the county's roll-up, and a
+#: branch's yearly 台账 (:mod:`core.ledger`).
+REPORT_KINDS = ("branch", "unit", "county", "ledger")
 
 
 @dataclass
@@ -82,6 +83,7 @@ def render(
     scope: Sequence[int] | None = None,
     registry: PluginRegistry | None = None,
     sources: UnitSources | None = None,
+    show_personal: bool = False,
 ) -> RenderedReport:
     """Render one report to HTML (``.pdf()`` on the result lays it out).
 
@@ -97,6 +99,7 @@ def render(
     :param registry: the plugin registry (default: the app's).
     :param sources: the unit's results from :func:`core.reports.snapshots.unit_sources`, when the
         caller prints several reports of one unit: the unit is then scored once for all of them.
+    :param show_personal: ``ledger`` only: print ID and phone numbers in full (else masked).
     :raises ReportUnavailable: the unit is not scored, or the branch has no result for the year.
     :raises ValueError: an unknown kind, or arguments that do not fit it.
     """
@@ -110,8 +113,10 @@ def render(
             raise ValueError(f"unknown report kind {kind!r}; one of {', '.join(REPORT_KINDS)}")
         if tenant is None:
             raise ValueError(f"render({kind!r}, ...) needs a unit")
-        if kind == "branch" and not branch:
-            raise ValueError("render('branch', ...) needs a branch code")
+        if kind in ("branch", "ledger") and not branch:
+            raise ValueError(f"render({kind!r}, ...) needs a branch code")
+        if kind == "ledger":
+            return _ledger(tenant, year, branch, show_personal=show_personal, registry=registry)
         if sources is None:
             sources = unit_sources(
                 tenant, year, registry, as_of=as_of, branch_code=branch if kind == "branch" else None
@@ -216,6 +221,31 @@ def _branch(
         return RenderedReport(
             html, look, f"{tenant.slug}-{organization.code}-{year}", organization.code, source
         )
+
+
+def _ledger(
+    tenant: Tenant, year: int, code: str, *, show_personal: bool, registry: PluginRegistry
+) -> RenderedReport:
+    from core.ledger.build import build_ledger, cell_text
+    from core.organizations.models import Organization
+
+    with use_tenant(tenant.id):
+        organization = db.session.scalar(select(Organization).where(Organization.code == code))
+        if organization is None or not organization.is_branch:
+            raise ReportUnavailable(
+                _("%(unit)s 没有党支部 %(code)s", unit=tenant.name, code=code)
+            )
+        ledger = build_ledger(
+            tenant, organization, year, show_personal=show_personal, registry=registry
+        )
+        look = resolve_look("ledger", tenant.slug, placeholders=_placeholders(tenant, year))
+        generated_at = content.now_local().strftime("%Y-%m-%d %H:%M")
+        html = render_template(
+            look, {"ledger": ledger, "generated_at": generated_at, "cell": cell_text}
+        )
+    return RenderedReport(
+        html, look, f"{tenant.slug}-{organization.code}-{year}-ledger", organization.code
+    )
 
 
 def _unit(

@@ -38,6 +38,7 @@ PAGES = [
     ("tx-jgdd", "county", "/county"),
     ("tx-jgdd", "unit", "/units/caizheng"),
     ("tx-jgdd", "supervisor-branch", "/units/caizheng/branches/cz-b1"),
+    ("tx-jgdd", "supervisor-ledger", "/units/caizheng/branches/cz-b1/ledger?year=2025"),
     ("tx-jgdd", "scoring-inbox", "/scoring/inbox"),
     ("tx-jgdd", "jobs", "/jobs/"),
     ("tx-admin", "host-county", "/county"),
