@@ -76,6 +76,9 @@ def register_database(app: Flask) -> None:
     tenancy.install(Session)
     validation.install(Session)  # every row within its columns' bounds, or a Chinese RecordError
     audit.recorder.install(Session)
+    from core.scoring import live
+
+    live.install(Session)  # a write to a unit's records marks its stored results stale
     role = app.config.get("DB_APP_ROLE")
     with app.app_context():
         engine = db.engine
