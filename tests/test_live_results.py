@@ -61,9 +61,10 @@ def _hold_meetings(tenant_id: int, organization_id: int, kinds: tuple[str, ...])
 @pytest.fixture
 def unit(tenant, make_organization, make_member):
     branch = make_organization(tenant, code="B01", name="机关第一党支部")
+    branch_id = branch.id  # read now: on PostgreSQL an expired row reloads only inside its unit
     for name in ("张喆", "李明", "王珺"):
         make_member(branch, name=name)
-    return tenant, branch
+    return tenant, branch_id
 
 
 @pytest.fixture
@@ -75,14 +76,14 @@ def queued(app, tmp_path):
 
 
 def test_a_write_marks_the_unit_stale_in_its_transaction_and_one_job_brings_it_up_to_date(db, unit, queued):
-    tenant, branch = unit
+    tenant, branch_id = unit
     live.refresh([tenant.id], get_registry(), today=TODAY)
     db.session.commit()
     before = _stored_totals(tenant)
     assert before == _live_totals(tenant)
     assert not _state(tenant.id).stale
 
-    _hold_meetings(tenant.id, branch.id, ("committee_meeting", "theme_day", "party_lesson"))
+    _hold_meetings(tenant.id, branch_id, ("committee_meeting", "theme_day", "party_lesson"))
     state = _state(tenant.id)
     assert state.stale and state.queued and state.stale_since is not None
     assert queued.pending_count() == 1  # many writes, one job
@@ -100,11 +101,11 @@ def test_a_write_marks_the_unit_stale_in_its_transaction_and_one_job_brings_it_u
 
 
 def test_a_write_that_fails_queues_nothing_and_marks_nothing(db, unit, queued):
-    tenant, branch = unit
+    tenant, branch_id = unit
     live.refresh([tenant.id], get_registry(), today=TODAY)
     db.session.commit()
     with use_tenant(tenant.id):
-        db.session.add(Event(organization_id=branch.id, kind="theme_day", held_on=TODAY, topic="学习"))
+        db.session.add(Event(organization_id=branch_id, kind="theme_day", held_on=TODAY, topic="学习"))
         db.session.flush()
         db.session.rollback()
     assert not _state(tenant.id).stale
@@ -112,11 +113,11 @@ def test_a_write_that_fails_queues_nothing_and_marks_nothing(db, unit, queued):
 
 
 def test_without_a_worker_the_next_read_rescores_the_stale_unit(db, unit):
-    tenant, branch = unit
+    tenant, branch_id = unit
     assert live.mode() == "sync"  # no queue configured: the read brings the unit up to date
     first = _stored_totals(tenant)  # nothing stored yet: scored on read
     assert first == _live_totals(tenant)
-    _hold_meetings(tenant.id, branch.id, ("theme_day",))
+    _hold_meetings(tenant.id, branch_id, ("theme_day",))
     assert _state(tenant.id).stale
     assert _stored_totals(tenant) == _live_totals(tenant) != first
     assert not _state(tenant.id).stale
@@ -138,10 +139,10 @@ def test_a_unit_parameter_change_marks_the_unit_stale_and_queues_its_rescore(db,
 
 
 def test_the_stored_ranking_is_the_live_ranking(db, unit, other_tenant, make_organization, make_member):
-    tenant, branch = unit
+    tenant, branch_id = unit
     theirs = make_organization(other_tenant, code="B01", name="水务集团第一党支部")
     make_member(theirs)
-    _hold_meetings(tenant.id, branch.id, ("theme_day",))
+    _hold_meetings(tenant.id, branch_id, ("theme_day",))
     stored, freshness = rank_stored(get_registry(), today=TODAY)
     scored = rank_county(TODAY.year, get_registry(), as_of=TODAY)
     assert stored.to_dict() == scored.to_dict()
@@ -153,7 +154,7 @@ def test_the_stored_ranking_is_the_live_ranking(db, unit, other_tenant, make_org
 def test_the_api_lists_the_stored_results_and_says_when_they_were_computed(
     db, unit, make_user, api_as
 ):
-    tenant, branch = unit
+    tenant, branch_id = unit
     admin = api_as(make_user("unit_admin", tenant))
     response = admin.get("/api/v1/units/caizhengju/scorecards/current")
     assert response.status_code == 200, response.get_json()
