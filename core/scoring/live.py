@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import case, delete, event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from core.db import TenantScoped, utcnow
@@ -336,13 +336,16 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
                         {"tenant_id": tenant_id, "stale": False, "queued": False, "generation": 0, "computed_at": now},
                     )
                 else:
-                    db.session.execute(
-                        update(state).where(state.c.tenant_id == tenant_id).values(computed_at=now)
-                    )
+                    # Fresh unless a write came in while it was scored (it raised the generation).
+                    unchanged = state.c.generation == generation
                     db.session.execute(
                         update(state)
-                        .where(state.c.tenant_id == tenant_id, state.c.generation == generation)
-                        .values(stale=False, stale_since=None)
+                        .where(state.c.tenant_id == tenant_id)
+                        .values(
+                            computed_at=now,
+                            stale=case((unchanged, False), else_=state.c.stale),
+                            stale_since=case((unchanged, None), else_=state.c.stale_since),
+                        )
                     )
         stored += len(rows)
     return stored
