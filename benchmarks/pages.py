@@ -6,7 +6,8 @@ an API token for the host admin), and requests, one after another, each page ``-
 times after one warm-up: the county page, the unit page and the branch page of the unit with
 the most branches, and the API's scores of that unit. Then: each gunicorn worker's peak resident
 memory (``VmHWM``), and the time from a record written on a unit (an event, through the API) to
-the county page changing (stored results: the re-score job has run; scored on request: at once).
+the county page changing (the re-score job queued by the write has run: ``serve`` with a job
+worker runs stored live results in ``queue`` mode), and the job worker's peak memory.
 
 Prints one table; nothing here is a test. The load average is printed before and after, because
 absolute times on a shared machine mean little without it.
@@ -118,6 +119,17 @@ def _workers(master: int) -> list[int]:
     return found
 
 
+def _job_workers(master: int) -> list[int]:
+    """The job worker (``branchmark worker``) and the consumer processes it forked."""
+    found = []
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        if b" worker" in cmdline:
+            found.append(int(child))
+            found.extend(int(p) for p in Path(f"/proc/{child}/task/{child}/children").read_text().split())
+    return found
+
+
 def _peak_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -156,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--label", default="")
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--port", type=int, default=5390)
+    parser.add_argument("--port", type=int, default=5210)
     parser.add_argument("--supervised-type", default="organ", help="unit type of the supervisor's scope")
     parser.add_argument("--visible-limit", type=float, default=60.0, help="seconds to wait for a write to show")
     args = parser.parse_args(argv)
@@ -192,7 +204,13 @@ def main(argv: list[str] | None = None) -> int:
             ("unit page", host, f"{base}/units/{slug}", {}),
             ("branch page", host, f"{base}/units/{slug}/branches/{code}", {}),
             (
-                "API unit scores",
+                "API list: the unit's stored results",
+                requests.Session(),
+                f"{base}/api/v1/units/{slug}/scorecards/current",
+                {"headers": {"Authorization": f"Bearer {token}"}},
+            ),
+            (
+                "API unit scores (scored on request, with evidence)",
                 requests.Session(),
                 f"{base}/api/v1/units/{slug}/scorecards?year={dt.date.today().year}",
                 {"headers": {"Authorization": f"Bearer {token}"}},
@@ -203,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((name, statistics.median(times), _p95(times)))
         peaks = [_peak_mib(pid) for pid in _workers(server.pid)]
         visible = write_to_visible(base, host, token, slug, branch_id, args.visible_limit)
+        job_peaks = [_peak_mib(pid) for pid in _job_workers(server.pid)]
         load_after = os.getloadavg()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -211,10 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{args.label or args.database_url.rsplit('/', 1)[-1]}: unit {slug}, branch {code}, {args.requests} requests each")
     print(f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} (2 cores)")
-    print(f"| page | p50 s | p95 s |\n|---|---|---|")
+    print("| page | p50 s | p95 s |\n|---|---|---|")
     for name, p50, p95 in rows:
         print(f"| {name} | {p50:.3f} | {p95:.3f} |")
     print(f"gunicorn workers' peak memory: {', '.join(f'{peak:.0f} MiB' for peak in peaks)}")
+    print(f"job worker processes' peak memory (after the re-score): {', '.join(f'{peak:.0f} MiB' for peak in job_peaks)}")
     print("record written → county page changed: " + (f"{visible:.1f} s" if visible is not None else "not within the limit"))
     return 0
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Every benchmark in one command (also `make bench`): build the databases, score, render.
+# Every benchmark in one command (also `make bench`): build the databases, score (ranking and
+# full pass vs bare SQL, CPU), the stored live results' daily pass, pages over HTTP (p50/p95,
+# write → county page, worker memory) on PostgreSQL, render.
 #
 #   benchmarks/run.sh                      # medium: 150 generated units (a few minutes)
 #   BENCH_UNITS=1500 benchmarks/run.sh     # full size of DESIGN.md's budget
@@ -11,6 +13,8 @@
 #   BENCH_DIR         where SQLite files go (instance/bench)
 #   BENCH_CARDS       branch cards timed one by one (30)
 #   BENCH_BULK_UNITS  units in the bulk "download all" job (40)
+#   BENCH_PORT        port of the server the page benchmark starts (5210)
+#   BENCH_REUSE=1     keep an existing generated PostgreSQL database (generation takes minutes)
 #   BENCH_KEEP=1      keep the databases afterwards
 set -euo pipefail
 
@@ -51,14 +55,28 @@ rm -f "$DIR/county-$UNITS.db"
 "$PY" benchmarks/generate.py --units "$UNITS" --database-url "$SQLITE_URL" --migrate 2>&1 | grep '^done'
 SCORE_URLS=(--database-url "$SQLITE_URL")
 if [[ -n "$PG_URL" ]]; then
-  echo "== generate $UNITS units (PostgreSQL)"
-  pg create "$PG_URL"
-  "$PY" benchmarks/generate.py --units "$UNITS" --database-url "$PG_URL" --migrate 2>&1 | grep '^done'
+  if [[ -n "${BENCH_REUSE:-}" ]]; then
+    echo "== reuse the generated county in $PG_URL"
+    BRANCHMARK_DATABASE_URL=$PG_URL "$BRANCHMARK" db upgrade >/dev/null 2>&1
+  else
+    echo "== generate $UNITS units (PostgreSQL)"
+    pg create "$PG_URL"
+    "$PY" benchmarks/generate.py --units "$UNITS" --database-url "$PG_URL" --migrate 2>&1 | grep '^done'
+  fi
   SCORE_URLS+=(--database-url "$PG_URL")
 fi
 
-echo "== score every branch vs a bare SQL pass"
+echo "== score every branch (ranking pass, full pass) vs a bare SQL pass"
 "$PY" benchmarks/score.py "${SCORE_URLS[@]}" 2>&1 | grep -v '^INFO'
+
+if [[ -n "$PG_URL" ]]; then
+  echo "== stored live results of every unit: the daily pass (branchmark results refresh)"
+  start=$(date +%s.%N)
+  BRANCHMARK_DATABASE_URL=$PG_URL "$BRANCHMARK" results refresh
+  echo "took $(echo "$(date +%s.%N) - $start" | bc) s"
+  echo "== pages over HTTP (branchmark serve, PostgreSQL)"
+  "$PY" benchmarks/pages.py --database-url "$PG_URL" --port "${BENCH_PORT:-5210}" --label "generated-$UNITS" 2>&1 | grep -v -E '^(INFO|WARNI)'
+fi
 
 echo "== render: demo county"
 "$PY" benchmarks/render.py --database-url "$DEMO_URL" --label demo --cards "$CARDS" --bulk-units 12 2>&1 | grep -v -E '^(INFO|WARNI)'

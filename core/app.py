@@ -76,6 +76,10 @@ def register_database(app: Flask) -> None:
     tenancy.install(Session)
     validation.install(Session)  # every row within its columns' bounds, or a Chinese RecordError
     audit.recorder.install(Session)
+    from core.scoring import live
+
+    live.install(Session)  # a write to a unit's records marks its stored results stale
+
     from sqlalchemy.exc import DBAPIError
 
     @app.teardown_appcontext

@@ -34,6 +34,11 @@ class Defaults:
     #: the same one (like SECRET_KEY); the database stores only its digest.
     DB_HOST_SCOPE_KEY: str | None = None
     REDIS_URL: str | None = None
+    #: How stored live results catch up with a write (see :mod:`core.scoring.live`): ``queue``
+    #: (a job per unit, run by a worker) or ``sync`` (the next read re-scores the stale unit).
+    #: None → ``queue`` with ``REDIS_URL``, else ``sync``; ``branchmark serve`` with job workers
+    #: sets ``queue``.
+    LIVE_RESULTS_MODE: str | None = None
     #: Seconds a worker's hold on a share of a job lasts unless it renews it (it renews every
     #: third of that while alive); a share whose worker died is retried after this long.
     JOB_LEASE_SECONDS = 30

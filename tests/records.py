@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from core.authoring.models import UnitItemSwitch, UnitStandardSetting
 from core.db import Base, TenantScoped
 from core.development.models import DevelopmentRecord, ProbationDecision
@@ -18,7 +20,16 @@ from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.publicity.models import PublicityReport
-from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification, Scorecard
+from core.scoring.models import (
+    Exemption,
+    Finding,
+    Honour,
+    LiveResult,
+    LiveState,
+    ManualScore,
+    Rectification,
+    Scorecard,
+)
 from core.staffing.models import StaffPost
 
 
@@ -88,6 +99,12 @@ def build_every_record(session, label: str) -> dict[type, object]:
         PublicityReport: PublicityReport(organization_id=org.id, title=f"{label}报道", outlet="县融媒体中心", level="county", published_on=day),
         MassOrganization: mass,
         MassActivity: MassActivity(mass_organization_id=mass.id, held_on=day, title=f"{label}职工运动会"),
+        LiveResult: LiveResult(
+            organization_id=org.id, year=2025, as_of=day, standard_key="organ", standard_version="2025.1",
+            status="rated", total=Decimal("88"), max=Decimal("100"), grade="四星", summary={}, lost=[],
+        ),
+        # The writes above already marked the unit stale (one row per unit): that row, or a new one.
+        LiveState: session.scalar(select(LiveState)) or LiveState(stale=True),
     }
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()

@@ -17,6 +17,7 @@ from core.api.schemas import QueryArgsSchema, Schema, Timestamp, points, text
 from core.extensions import db
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
+from core.scoring.live import stored_outcomes
 from core.scoring.models import Scorecard
 from core.scoring.services import score_unit
 
@@ -93,6 +94,75 @@ class Scores(MethodView):
         if branch and not outcome.branches and not outcome.not_scored_reason:
             abort(404, message=_("支部不存在"))
         return outcome.to_dict()
+
+
+class StoredBranchSchema(Schema):
+    """A branch's stored current-year result: totals, grade, block scores, the items that lost points."""
+
+    code = fields.String()
+    name = fields.String()
+    status = fields.String()
+    total = points()
+    max = points()
+    grade = fields.String(allow_none=True)
+    as_of = fields.Date()
+    standard = fields.Dict()
+    blocks = fields.List(fields.Dict())
+    lost = fields.List(fields.Dict())
+    alerts = fields.Integer(metadata={"description": "待办提醒数"})
+    overdue = fields.Integer(metadata={"description": "其中逾期数"})
+    computed_at = Timestamp()
+
+
+class StoredScoresSchema(Schema):
+    tenant = fields.String()
+    year = fields.Integer()
+    not_scored_reason = fields.String(allow_none=True)
+    computed_at = Timestamp(allow_none=True)
+    recomputing = fields.Boolean(metadata={"description": "记录已变更，正在重新计算"})
+    branches = fields.List(fields.Nested(StoredBranchSchema))
+
+
+@blp.route("/current")
+class CurrentScores(MethodView):
+    @blp.response(200, StoredScoresSchema)
+    def get(self):
+        """本年度已计算的实时评分（不重新评分） / This year's stored live results of the unit's branches."""
+        outcomes, freshness = stored_outcomes([g.unit], get_registry())
+        outcome = outcomes[0]
+        own = secretary_branch_id()
+        branches = []
+        for branch in outcome.branches:
+            if own is not None and branch.organization.id != own:
+                continue
+            row = branch.stored
+            result = branch.result
+            branches.append({
+                "code": branch.organization.code,
+                "name": branch.organization.name,
+                "status": result.status,
+                "total": result.total,
+                "max": result.max,
+                "grade": result.grade,
+                "as_of": row.as_of,
+                "standard": {"key": result.standard_key, "version": result.standard_version},
+                "blocks": [{"id": b.id, "title": b.title, "score": str(b.score), "max": str(b.max)} for b in result.blocks],
+                "lost": [
+                    {"id": item[0], "title": item[1], "score": item[2], "max": item[3], "status": item[4]}
+                    for item in row.lost
+                ],
+                "alerts": row.alerts,
+                "overdue": row.overdue,
+                "computed_at": row.computed_at,
+            })
+        return {
+            "tenant": g.unit.slug,
+            "year": outcome.period.year,
+            "not_scored_reason": outcome.not_scored_reason,
+            "computed_at": freshness.computed_at,
+            "recomputing": freshness.recomputing,
+            "branches": branches,
+        }
 
 
 @blp.route("/snapshots")

@@ -19,8 +19,9 @@ _actor: ContextVar[tuple[int | None, str]] = ContextVar(
     "branchmark_actor", default=(None, "system")
 )
 
-#: Tables whose writes are not audited: the log itself, and bookkeeping that is not a record.
-UNAUDITED = {"audit_log", "alembic_version"}
+#: Tables whose writes are not audited: the log itself, and bookkeeping that is not a record
+#: (stored live results are a cache of the records, rebuilt from them).
+UNAUDITED = {"audit_log", "alembic_version", "live_result", "live_state"}
 #: Columns whose change is bookkeeping, already told by the log row's own time.
 UNCOMPARED = {"updated_at"}
 

@@ -327,15 +327,17 @@ def units_to_rescore(unit_type: str | None = None, *, tenant_ids: Iterable[int] 
 
     Every service here that changes scoring calls it, inside its transaction: publishing or
     retiring a county version (all units of the type), and a unit's approved switch, parameter,
-    own item, bands or imported override file (that unit). Stored live results are not on this
-    branch: once they exist, mark these units stale and queue their re-score here (e.g.
-    ``core.scoring.live.mark_stale(tenant_ids=ids)``), and nowhere else.
+    own item, bands or imported override file (that unit). The units are marked stale in this
+    transaction and their re-score queued once it commits (:func:`core.scoring.live.mark_stale`).
 
     :returns: ids of the units affected, for the page to say how many.
     """
+    from core.scoring.live import mark_stale  # scoring reads authoring: imported when called
+
     ids = set(tenant_ids)
     if unit_type is not None:
         ids.update(db.session.scalars(select(Tenant.id).where(Tenant.unit_type == unit_type)))
+    mark_stale(ids)
     return sorted(ids)
 
 

@@ -72,6 +72,9 @@ def _register_optional_commands() -> None:
     main.add_command(standard)
     main.add_command(overrides)
     main.add_command(calc)
+    from core.cli.results import results
+
+    main.add_command(results)
     try:
         from core.cli.demo import demo
     except ImportError:

@@ -81,6 +81,7 @@ def demo(folder: Path | None, as_of: dt.date | None, as_of_today: bool) -> None:
             f"演示数据有误，未写入任何数据 / bad demo data, nothing written:\n{error}"
         ) from None
 
+    _refresh_live_results()
     echo = click.echo
     echo(f"演示数据目录 / folder: {display_path(summary.folder)}")
     echo(f"截至日期 / as of: {summary.as_of.isoformat()}")
@@ -114,3 +115,19 @@ def demo(folder: Path | None, as_of: dt.date | None, as_of_today: bool) -> None:
         echo(
             f"  {login.username:<16} {login.role_label:<10} {login.display_name}{state}{'  ' + where if where else ''}"
         )
+
+
+def _refresh_live_results() -> None:
+    """The demo county's stored live results computed now, so the first page reads them fresh."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.host.models import Tenant
+    from core.plugins.manager import get_registry
+    from core.scoring import live
+    from core.tenancy import host_scope
+
+    with host_scope():
+        ids = list(db.session.scalars(select(Tenant.id)))
+    live.refresh(ids, get_registry())
+    db.session.commit()

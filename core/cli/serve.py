@@ -88,5 +88,8 @@ def serve(host: str, port: int, workers: int, job_workers: int, dev: bool) -> No
         def load(self):
             return create_app()
 
+    if job_workers > 0:
+        # A worker runs beside the server: writes queue their unit's re-score (core.scoring.live).
+        os.environ.setdefault("BRANCHMARK_LIVE_RESULTS_MODE", "queue")
     with job_worker(job_workers):
         _Server().run()

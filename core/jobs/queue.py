@@ -60,7 +60,7 @@ EXTENSION_KEY = "huey"
 #: ``app.extensions`` key of the tasks registered on the application's queue, by name.
 TASKS_KEY = "huey_tasks"
 #: Modules whose ``register(huey, app)`` adds tasks to the queue (see the module docstring).
-TASK_MODULES: tuple[str, ...] = ("core.jobs.tasks",)
+TASK_MODULES: tuple[str, ...] = ("core.jobs.tasks", "core.scoring.tasks")
 
 
 class UnknownTask(LookupError):

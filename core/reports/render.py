@@ -303,11 +303,17 @@ def _county(
     as_of: dt.date | None,
     registry: PluginRegistry,
 ) -> RenderedReport:
-    from core.scoring.county import rank_county
+    from core.scoring.county import rank_county, rank_stored
+    from core.timezone import local_today
 
     tenant_ids = list(scope) if scope is not None else None
-    # Live, with the county-wide grade quota; nothing is stored.
-    ranking = rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids)
+    today = local_today()
+    if year == today.year and as_of in (None, today):
+        # This year as of today: the stored live results (core.scoring.live), quota applied.
+        ranking, _freshness = rank_stored(registry, today=today, tenant_ids=tenant_ids)
+    else:
+        # Another day or year: scored now (ranking pass), with the county-wide grade quota.
+        ranking = rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids)
     names = {u.key: u.name_zh for u in registry.unit_types()}
     bands: list[str] = []
     for unit_type in dict.fromkeys(u.tenant.unit_type for u in ranking.units):

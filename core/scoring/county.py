@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import PluginRegistry
+from core.scoring.live import Freshness, stored_outcomes
 from core.scoring.services import BranchScore, UnitScore, apply_county_quota, score_units
 from core.timezone import local_today
 
@@ -169,11 +170,41 @@ def rank_county(
 
     :param tenant_ids: restrict to these units (a supervisor's scope); None means the county.
     """
+    tenants = _tenants_in_scope(tenant_ids)
+    outcomes = score_units(tenants, year, registry, as_of=as_of, evidence=False)
+    return rank_outcomes(outcomes, year, registry, as_of=as_of, tenant_ids=tenant_ids)
+
+
+def _tenants_in_scope(tenant_ids: list[int] | None) -> list[Tenant]:
     query = select(Tenant).order_by(Tenant.slug)
     if tenant_ids is not None:
         query = query.where(Tenant.id.in_(tenant_ids))
-    tenants = list(db.session.scalars(query))
-    outcomes = score_units(tenants, year, registry, as_of=as_of)
+    return list(db.session.scalars(query))
+
+
+def rank_stored(
+    registry: PluginRegistry, *, today: dt.date | None = None, tenant_ids: list[int] | None = None
+) -> tuple[CountyRanking, Freshness]:
+    """The current year's ranking from the stored live results (see :mod:`core.scoring.live`).
+
+    The same ranking as :func:`rank_county` for today, read instead of scored; with when the
+    results were computed and whether a re-score is pending.
+    """
+    today = today or local_today()
+    tenants = _tenants_in_scope(tenant_ids)
+    outcomes, freshness = stored_outcomes(tenants, registry, today=today)
+    return rank_outcomes(outcomes, today.year, registry, as_of=today, tenant_ids=tenant_ids), freshness
+
+
+def rank_outcomes(
+    outcomes: list[UnitScore],
+    year: int,
+    registry: PluginRegistry,
+    *,
+    as_of: dt.date | None = None,
+    tenant_ids: list[int] | None = None,
+) -> CountyRanking:
+    """Rank scored units (live or stored): the top-grade quota, places, grade counts, verdicts."""
     apply_county_quota(outcomes, registry)
     rules = ranking_rules()
 

@@ -6,10 +6,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type
+from core.db import Base, TenantScoped, Timestamped, code_column_type, json_type, utcnow
 from core.vocabulary import (
     EXEMPTION_STATUSES,
     HONOUR_LEVELS,
@@ -173,3 +184,57 @@ class Honour(TenantScoped, Timestamped, Base):
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     revoked_by: Mapped[str | None] = mapped_column(String(100))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LiveResult(TenantScoped, Base):
+    """A branch's current-year result as last computed: a cache of the present, never a record.
+
+    Written only by :mod:`core.scoring.live` (the whole unit's rows replaced at once); the county
+    page, the unit page, the rankings and the API list read it instead of scoring on request. The
+    grade is the branch's own, before the county-wide top-grade quota, which is applied on read.
+    """
+
+    __tablename__ = "live_result"
+    __table_args__ = (UniqueConstraint("organization_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    #: The records' as-of day the result was computed for.
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    standard_key: Mapped[str] = mapped_column(String(100))
+    standard_version: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(code_column_type(SCORECARD_STATUSES, "live_result_status"))
+    total: Mapped[Decimal] = mapped_column(Numeric(*POINTS))
+    max: Mapped[Decimal] = mapped_column(Numeric(*POINTS))
+    grade: Mapped[str | None] = mapped_column(String(20))
+    #: The rest of the result without items: band grade, reasons, blocks (id, title, score, max),
+    #: warnings, not-rated reason; see :func:`core.scoring.live.result_row`.
+    summary: Mapped[dict[str, Any]] = mapped_column(json_type())
+    #: The items that lost points: ``[[id, title, score, max, status], ...]``.
+    lost: Mapped[list[Any]] = mapped_column(json_type())
+    alerts: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LiveState(TenantScoped, Base):
+    """Whether a unit's stored live results are behind its records (one row per unit).
+
+    ``generation`` counts the writes that made it stale: a re-score clears ``stale`` only if no
+    write came in while it ran. ``queued`` is set while a re-score job waits, so many writes
+    queue one job.
+    """
+
+    __tablename__ = "live_state"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=True)
+    stale_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    queued: Mapped[bool] = mapped_column(Boolean, default=False)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the unit's results were last stored; None: never (read scores it at once).
+    computed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -151,11 +151,14 @@ def score_units(
     as_of: dt.date | None = None,
     branch_code: str | None = None,
     standards: dict[str, Standard] | None = None,
+    evidence: bool = True,
 ) -> list[UnitScore]:
     """Score every branch of several units in one pass over the records; store nothing.
 
     :param standards: a standard per unit type to score with instead of the one in effect (the
         preview of a county's draft); otherwise :func:`effective_standard` chooses.
+    :param evidence: False for the ranking pass (rankings, stored live results): the same
+        numbers and explanations without each item's evidence list (see :func:`evaluate`).
 
     The records of all units are read together (inside ``host_scope`` when there is more than
     one unit), so the number of queries does not grow with the number of units. A unit whose
@@ -207,6 +210,7 @@ def score_units(
             on=period.end,
             formulas=registry.formula_table(unit_type),
             labels=labels,
+            evidence=evidence,
         )
         outcome.branches.append(
             BranchScore(organization=organization, result=result, facts=facts_by_branch[organization_id])

@@ -209,6 +209,7 @@ def evaluate(
     on: dt.date,
     formulas: Mapping[str, Formula] | None = None,
     labels: Mapping[str, str] | None = None,
+    evidence: bool = True,
 ) -> BranchResult:
     """Score one branch. Pure: the same inputs always give the same result.
 
@@ -221,6 +222,8 @@ def evaluate(
     :param formulas: the unit type's formulas by name, for ``formula`` items.
     :param labels: metric labels for the card beyond the built-in catalogue: the county's
         finding kinds and plugin metrics (``Catalogue.labels()`` of the scoring run).
+    :param evidence: False for the ranking pass: the same totals, grades, statuses and
+        explanations, without the records listed one by one as each item's evidence.
     :returns: the result with totals, grade, vetoes and every item explained.
     :raises LookupError: when an item names a formula or parameter that was not supplied.
     """
@@ -235,6 +238,7 @@ def evaluate(
         parameters=parameters,
         on=on,
         labels=labels or {},
+        evidence=evidence,
     )
     exempt = {}
     for exemption in exemptions:

@@ -93,6 +93,9 @@ class RuleContext:
     on: dt.date | None = None
     #: Metric labels for the card beyond the built-in catalogue (see :func:`metric_label`).
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: False for a ranking pass: the same scores and explanations, no evidence lists (records
+    #: named one by one) where they are only shown, never counted.
+    evidence: bool = True
 
     def metric(self, name: str) -> Any:
         """:returns: the metric value.
@@ -217,7 +220,7 @@ def evaluate_cadence(item: Item, params: Mapping[str, Any], ctx: RuleContext) ->
             description=f"{period_label(key, period)}仅{held[key]}次，应至少{minimum}次",
             period=key,
         )
-        for key in missed
+        for key in (missed if ctx.evidence else ())
     )
     return RuleOutcome(
         score, status, value, target, with_advice(item, text, status), gaps + records
@@ -247,7 +250,7 @@ def periods_held(
 
 def _event_evidence(ctx: RuleContext, metric: str | None) -> tuple[Evidence, ...]:
     """:returns: the held events listed under ``metric`` (optional) as evidence."""
-    if not metric:
+    if not metric or not ctx.evidence:
         return ()
     events = lookup_metric(ctx.facts, metric)
     if not events:
@@ -272,7 +275,7 @@ def evaluate_threshold(item: Item, params: Mapping[str, Any], ctx: RuleContext) 
     raw = ctx.metric(params["metric"])
     op, scoring, unit = params["op"], params["scoring"], params.get("unit") or ""
     listed = isinstance(raw, list | tuple)
-    evidence = tuple(_list_evidence(entry) for entry in raw) if listed else ()
+    evidence = tuple(_list_evidence(entry) for entry in raw) if listed and ctx.evidence else ()
     if op in ("is_true", "is_false"):
         ok = bool(raw) if op == "is_true" else not raw
         score = item.max if ok else ZERO
@@ -343,7 +346,7 @@ def evaluate_stepped_ratio(item: Item, params: Mapping[str, Any], ctx: RuleConte
     score = clamp(item.max - steps * per_step, item.max)
     status = status_for(score, item.max)
     evidence: tuple[Evidence, ...] = ()
-    if params.get("evidence_metric"):
+    if params.get("evidence_metric") and ctx.evidence:
         entries = lookup_metric(ctx.facts, params["evidence_metric"]) or ()
         evidence = tuple(
             Evidence(
@@ -669,14 +672,14 @@ def count_of(
                 description=f"{period_label(key, missed)}仅{held[key]}次，应至少{minimum}次",
                 period=key,
             )
-            for key in gaps
+            for key in (gaps if ctx.evidence else ())
         )
         return Decimal(len(gaps)), evidence
     raw = ctx.metric(metric)
     if not isinstance(raw, list | tuple):
         return to_decimal(raw), ()
     kept = [entry for entry in raw if all(_passes(entry, rule) for rule in where)]
-    evidence = tuple(_counted_evidence(entry) for entry in kept)
+    evidence = tuple(_counted_evidence(entry) for entry in kept) if ctx.evidence else ()
     return Decimal(len(kept)), evidence
 
 

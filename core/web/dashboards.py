@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,8 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
 from core.reports.charts import Bar, bar_chart, radar_chart, stacked_bar_chart
 from core.scoring.alerts import Alert, unit_alerts
-from core.scoring.county import CountyRanking, rank_county
+from core.scoring.county import CountyRanking, rank_county, rank_stored
+from core.scoring.live import Freshness, stored_outcomes
 from core.scoring.models import Rectification, Scorecard
 from core.scoring.services import BranchScore, UnitScore, score_unit
 from core.standards.evaluation import BranchResult
@@ -76,11 +77,24 @@ def live_alerts(tenant: Tenant, registry: PluginRegistry, today: dt.date) -> dic
     return _cached(("alerts", tenant.id, today), compute)
 
 
+def stored_unit_score(tenant: Tenant, registry: PluginRegistry, today: dt.date) -> tuple[UnitScore, Freshness]:
+    """The unit's stored current-year results (see :mod:`core.scoring.live`) and their freshness."""
+
+    def compute() -> tuple[UnitScore, Freshness]:
+        outcomes, freshness = stored_outcomes([tenant], registry, today=today)
+        return outcomes[0], freshness
+
+    return _cached(("stored", tenant.id, today), compute)
+
+
 def county_ranking(
-    registry: PluginRegistry, year: int, as_of: dt.date, tenant_ids: list[int] | None
-) -> CountyRanking:
+    registry: PluginRegistry, year: int, as_of: dt.date, tenant_ids: list[int] | None, today: dt.date
+) -> tuple[CountyRanking, Freshness | None]:
+    """The county ranking: from the stored results for the current year, scored live for past years."""
     key = ("county", year, as_of, tuple(tenant_ids) if tenant_ids is not None else None)
-    return _cached(key, lambda: rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids))
+    if year != today.year:
+        return _cached(key, lambda: (rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids), None))
+    return _cached(key, lambda: rank_stored(registry, today=today, tenant_ids=tenant_ids))
 
 
 def assessment_day(year: int, today: dt.date) -> dt.date:
@@ -211,15 +225,13 @@ def unit_scores_chart(ranking: CountyRanking, title: str) -> str:
 
 @dataclass
 class BranchColumn:
-    """One branch on the unit page: its live score (if scored) and its alerts."""
+    """One branch on the unit page: its stored score (if scored) and its alert counts."""
 
     organization: Organization
     score: BranchScore | None
-    alerts: list[Alert] = field(default_factory=list)
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for alert in self.alerts if alert.level == "overdue")
+    #: What the branch has due or overdue (counted when its result was stored).
+    alert_count: int = 0
+    overdue: int = 0
 
 
 def alert_target(

@@ -119,15 +119,19 @@ def unit(slug: str):
     if current_user.role == "secretary":
         query = query.where(Organization.id == current_user.organization_id)
     organizations = db.session.scalars(query).all()
-    outcome = dashboards.live_unit_score(tenant, registry, today)
-    alerts = dashboards.live_alerts(tenant, registry, today)
+    outcome, freshness = dashboards.stored_unit_score(tenant, registry, today)
     setup = [
         a for a in setup_alerts(tenant, today, registry)
         if current_user.role != "secretary" or a.organization_id == current_user.organization_id
     ]
     scores = {b.organization.id: b for b in outcome.branches}
     columns = [
-        dashboards.BranchColumn(o, scores.get(o.id), alerts.get(o.id, []))
+        dashboards.BranchColumn(
+            o,
+            scores.get(o.id),
+            scores[o.id].stored.alerts if o.id in scores else 0,
+            scores[o.id].stored.overdue if o.id in scores else 0,
+        )
         for o in organizations
         if o.kind in BRANCH_KINDS
     ]
@@ -139,6 +143,7 @@ def unit(slug: str):
         organizations=organizations,
         member_counts=_branch_rows(organizations),
         outcome=outcome,
+        freshness=freshness,
         columns=columns,
         block_titles=[b.title for b in scored[0].result.blocks] if scored else [],
         chart=chart,
@@ -219,8 +224,8 @@ def county():
             db.session.scalars(visible_tenants_query(current_user).with_only_columns(Tenant.id))
         )
     registry = get_registry()
-    ranking = dashboards.county_ranking(
-        registry, year, dashboards.assessment_day(year, today), tenant_ids
+    ranking, freshness = dashboards.county_ranking(
+        registry, year, dashboards.assessment_day(year, today), tenant_ids, today
     )
     type_names = _type_names()
     now = dt.datetime.now(dt.UTC)  # compared with stored UTC moments
@@ -232,6 +237,7 @@ def county():
     return render_template(
         "web/county.html",
         ranking=ranking,
+        freshness=freshness,
         year=year,
         years=list(range(today.year, today.year - 5, -1)),
         type_names=type_names,
