@@ -216,6 +216,7 @@ def test_county_page_ranks_units_and_branches_with_the_hosts_rules(client, count
     assert "前6位的单位予以表扬" in page and "临蒙发〔2018〕13号" in page
     assert "县财政局" in page and "县水务集团" in page
     assert "等级分布" in page and page.count("<svg") >= 2
+    assert ">全县<" in page[page.index("等级分布") :]
     assert "表扬" in page
 
 
@@ -226,6 +227,9 @@ def test_supervisor_sees_the_county_page_over_the_scope_only(client, county, log
     assert "督导视图" in page
     # The county's rules rank the county: no verdicts computed over a scope of some units.
     assert 'class="badge outcome-' not in page and "此处不显示" in page
+    # The grade chart's first bar is the scope's total, not labelled as the county's.
+    chart = page[page.index("等级分布") :]
+    assert ">合计<" in chart and ">全县<" not in chart
 
 
 def test_a_small_county_never_praises_and_bars_the_same_unit():

@@ -671,7 +671,7 @@ def county_rollup(
         generated_at=now_local().strftime("%Y-%m-%d %H:%M"),
         chart=Markup(
             charts.stacked_bar_chart(
-                [(_("全县"), [ranking.distribution.get(g, 0) for g in grades])]
+                [(_("合计") if scope_note else _("全县"), [ranking.distribution.get(g, 0) for g in grades])]
                 + [(s.name, [n for _g, n in s.distribution]) for s in sections],
                 grades,
                 title=_("各等级党支部数"),

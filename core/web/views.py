@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -241,7 +242,9 @@ def county():
         ),
         stale=dashboards.stale_units([u.tenant for u in ranking.units], now),
         stale_days=dashboards.STALE_DAYS,
-        distribution_chart=dashboards.distribution_chart(ranking, type_names, "等级分布"),
-        units_chart=dashboards.unit_scores_chart(ranking, "单位平均得分"),
+        distribution_chart=dashboards.distribution_chart(
+            ranking, type_names, _("等级分布"), _("全县") if tenant_ids is None else _("合计")
+        ),
+        units_chart=dashboards.unit_scores_chart(ranking, _("单位平均得分")),
         scoped=tenant_ids is not None,
     )
