@@ -294,6 +294,9 @@ def test_county_rollup_restricted_to_a_scope_says_so(demo_app):
     html = render("county", None, YEAR, as_of=AS_OF, scope=ids).html
     text = printed_text(html)
     assert "不是全县名次" in text
+    # The county's verdicts are the county's: the scope's report neither computes nor prints them.
+    assert "此处不列出" in text
+    assert set(re.findall(r'<td class="outcomes">([^<]*)</td>', html)) == {""}
     assert "桐溪县财政局" in text and "桐溪县水务集团有限公司" not in text
 
 

@@ -427,12 +427,14 @@ def unit_summary(
     warnings: Sequence[str] = (),
     alerts: Mapping[str, list[Any]] | None = None,
     alerts_on: str = "",
+    standard_title: str = "",
 ) -> UnitSummary:
     """Build the unit summary.
 
     :param branches: ``(code, name, result, snapshot)`` per branch, in print order.
     :param alerts: :class:`core.scoring.alerts.Alert` lists by branch code.
     :param alerts_on: the day the alerts were worked out for.
+    :param standard_title: the standard's name as printed (its key is internal and never is).
     """
     columns: list[tuple[str, str]] = []
     for _code, _name, result, _snap in branches:
@@ -481,7 +483,8 @@ def unit_summary(
             )
         )
     first = branches[0][2] if branches else {}
-    standard = f"{first.get('standard_key', '')} {first.get('standard_version', '')}".strip()
+    version = first.get("standard_version", "")
+    standard = " ".join(filter(None, [standard_title, _("版本") if version else "", version]))
     titles = dict(columns)
     return UnitSummary(
         unit_name=unit_name,
