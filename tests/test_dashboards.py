@@ -326,3 +326,14 @@ def test_demo_county_dashboards_show_the_planted_gaps(app, db, client):
     client.post("/login", data={"username": "tx-admin", "password": "branchmark-demo"})
     county_page = client.get(f"/county?year={TODAY.year}").get_data(as_text=True)
     assert county_page.count("约谈党组织书记") >= 2 + 1  # the rule's text and the bottom two units
+
+
+def test_home_and_host_units_list_units_by_type_then_pinyin(client, county, login, make_tenant):
+    # Code-point order would put 农 (U+519C) before 疾 (U+75BE); pinyin puts ji before nong.
+    make_tenant(slug="nongye", name="县农业局")
+    make_tenant(slug="jikong", name="县疾控局")
+    login(county["host"])
+    for path in ("/", "/host/units"):
+        page = client.get(path).get_data(as_text=True)
+        assert page.index("县疾控局") < page.index("县农业局"), path
+

@@ -19,7 +19,7 @@ from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.alerts import setup_alerts
-from core.sorting import by_pinyin
+from core.sorting import by_pinyin, pinyin_key
 from core.tenancy import host_scope, set_tenant
 from core.timezone import local_today
 from core.web import dashboards
@@ -63,7 +63,11 @@ def _today() -> dt.date:
 @bp.route("/")
 @login_required
 def home():
-    tenants = db.session.scalars(visible_tenants_query(current_user)).all()
+    # By unit type, then by the pinyin of the name (a reader's dictionary order, not code points).
+    tenants = sorted(
+        db.session.scalars(visible_tenants_query(current_user)),
+        key=lambda t: (t.unit_type, pinyin_key(t.name)),
+    )
     if current_user.role == "secretary" and tenants and current_user.organization_id:
         # A secretary keeps one branch: her landing page is that branch, not the unit.
         set_tenant(tenants[0].id)
