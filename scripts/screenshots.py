@@ -7,7 +7,9 @@ Debian's chromium):
     .venv/bin/python scripts/screenshots.py            # every page that exists in this build
     .venv/bin/python scripts/screenshots.py county branch --out /tmp/shots
 
-It loads the demo county (as of 2026-11-20) into a temporary SQLite database, serves the real
+It loads the demo county as `make demo` does (records up to yesterday in the configured zone:
+pages score "as of today", so older data would show every branch short for the weeks since)
+into a temporary SQLite database, serves the real
 application on 127.0.0.1 and a free port, and drives Debian's /usr/bin/chromium with Playwright
 (never a downloaded browser), logged in as the demo users. Pages whose endpoint is not in this
 build yet are listed as skipped. Tall pages are cut at MAX_HEIGHT pixels.
@@ -16,6 +18,7 @@ build yet are listed as skipped. Tall pages are cut at MAX_HEIGHT pixels.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -30,7 +33,6 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.browser.conftest import (  # noqa: E402 - the browser tests' server and flags
     CHROMIUM_ARGS,
-    DEMO_AS_OF,
     LiveServer,
     chromium_path,
     log_in,
@@ -185,6 +187,7 @@ def _serve(workdir: Path) -> LiveServer:
     from core import create_app
     from core.demo import load_demo
     from core.extensions import db
+    from core.timezone import local_today
 
     os.environ["BRANCHMARK_INSTANCE_PATH"] = str(workdir / "instance")  # not the project's
     url = f"sqlite:///{workdir / 'screenshots.db'}"
@@ -198,7 +201,7 @@ def _serve(workdir: Path) -> LiveServer:
     app = create_app({**config, "TESTING": True})
     with app.app_context():
         upgrade()
-        load_demo(as_of=DEMO_AS_OF)
+        load_demo(as_of=local_today() - dt.timedelta(days=1))
         db.session.remove()
         db.engine.dispose()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -231,3 +231,22 @@ def test_query_budgets_of_the_listing_pages(as_user, county, db, queries):
     _, many_deleted = queries(lambda: host.get("/host/audit?action=delete"))
     assert many_deleted == few_deleted and many_deleted <= 8
     assert "王珺" in host.get("/host/audit?action=delete").get_data(as_text=True)
+
+
+def test_token_times_show_in_the_configured_zone_on_the_page_and_the_command(
+    as_user, county, db, runner
+):
+    user = _user(db, "czj-admin")
+    issue_token(user, "时区")
+    db.session.commit()
+    record = db.session.scalar(select(ApiToken).where(ApiToken.name == "时区"))
+    # 16:30 UTC on 31 December is 00:30 on 1 January in Asia/Shanghai (the default TIME_ZONE).
+    record.created_at = dt.datetime(2025, 12, 31, 16, 30, tzinfo=dt.UTC)
+    record.last_used_at = dt.datetime(2025, 12, 31, 17, 45, tzinfo=dt.UTC)
+    db.session.commit()
+    fresh_request()
+    page = as_user("admin").get("/account").get_data(as_text=True)
+    assert "2026-01-01 00:30" in page and "2026-01-01 01:45" in page
+    assert "2025-12-31 16:30" not in page
+    listed = runner.invoke(main, ["token", "list", "--user", "czj-admin"]).output
+    assert "创建 2026-01-01 00:30" in listed and "最近使用 2026-01-01 01:45" in listed

@@ -216,6 +216,7 @@ def test_county_page_ranks_units_and_branches_with_the_hosts_rules(client, count
     assert "前6位的单位予以表扬" in page and "临蒙发〔2018〕13号" in page
     assert "县财政局" in page and "县水务集团" in page
     assert "等级分布" in page and page.count("<svg") >= 2
+    assert ">全县<" in page[page.index("等级分布") :]
     assert "表扬" in page
 
 
@@ -226,6 +227,9 @@ def test_supervisor_sees_the_county_page_over_the_scope_only(client, county, log
     assert "督导视图" in page
     # The county's rules rank the county: no verdicts computed over a scope of some units.
     assert 'class="badge outcome-' not in page and "此处不显示" in page
+    # The grade chart's first bar is the scope's total, not labelled as the county's.
+    chart = page[page.index("等级分布") :]
+    assert ">合计<" in chart and ">全县<" not in chart
 
 
 def test_a_small_county_never_praises_and_bars_the_same_unit():
@@ -322,3 +326,14 @@ def test_demo_county_dashboards_show_the_planted_gaps(app, db, client):
     client.post("/login", data={"username": "tx-admin", "password": "branchmark-demo"})
     county_page = client.get(f"/county?year={TODAY.year}").get_data(as_text=True)
     assert county_page.count("约谈党组织书记") >= 2 + 1  # the rule's text and the bottom two units
+
+
+def test_home_and_host_units_list_units_by_type_then_pinyin(client, county, login, make_tenant):
+    # Code-point order would put 农 (U+519C) before 疾 (U+75BE); pinyin puts ji before nong.
+    make_tenant(slug="nongye", name="县农业局")
+    make_tenant(slug="jikong", name="县疾控局")
+    login(county["host"])
+    for path in ("/", "/host/units"):
+        page = client.get(path).get_data(as_text=True)
+        assert page.index("县疾控局") < page.index("县农业局"), path
+

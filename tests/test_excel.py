@@ -173,6 +173,19 @@ def test_schema_and_service_messages_name_row_and_column(source, db):
     assert errors[(3, "转正时间")] == "转正时间不能早于入党时间"
 
 
+def test_a_bad_cell_does_not_make_the_good_cells_of_its_row_look_wrong(source, db):
+    """One pass names every bad cell of a row, and only the bad ones: a wrong 党员类别 beside a
+    valid date written as text once also reported the date as badly formatted."""
+    tenant = source["tenant"]
+    data = _workbook_with_rows(
+        tenant,
+        "members",
+        [{"支部代码": "b9", "姓名": "钱七", "党员类别": "党员", "入党时间": "2015-07-01", "手机号": "abc"}],
+    )
+    errors = {(e.row, e.column): e.message for e in _import(tenant, data).errors}
+    assert set(errors) == {(2, "支部代码"), (2, "党员类别"), (2, "手机号")}
+
+
 def test_event_row_with_unknown_attendee_is_refused(source, db):
     tenant = source["tenant"]
     with use_tenant(tenant.id):

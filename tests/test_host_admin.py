@@ -106,6 +106,8 @@ def test_creating_a_unit_writes_it_and_an_audit_row(db, client, host, login):
         ),
         ({"slug": "minzheng", "name": " ", "unit_type": "organ"}, "请填写单位名称"),
         ({"slug": "minzheng", "name": "县民政局", "unit_type": "hospital-x"}, "未知的单位类型"),
+        # A 5,000-character typo is refused on the form, not a server error at commit.
+        ({"slug": "minzheng", "name": "错" * 5000, "unit_type": "organ"}, "单位名称不能超过 200 个字符"),
     ],
 )
 def test_bad_unit_shows_the_field_message_and_writes_nothing(

@@ -8,6 +8,7 @@ import pytest
 
 from core.host.models import Tenant
 from core.organizations.models import CommitteeSeat, Organization, Term
+from core.tenancy import use_tenant
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import audit_count, in_unit, rows
 
@@ -37,6 +38,20 @@ def test_secretary_cannot_open_another_branch(as_user, county):
     client = as_user("secretary")
     assert client.get(f"{URL}/B02").status_code == 403
     assert client.post(f"{URL}/B02/terms", data={"term-elected_on": "2024-01-01"}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["admin", "secretary"])
+def test_the_parent_is_a_link_only_for_who_may_open_it(as_user, county, db, tenant, make_organization, role):
+    parent = make_organization(tenant, code="ZZ", name="机关党总支", kind="general_branch")
+    with use_tenant(county.tenant_id):
+        db.session.get(Organization, county.b1).parent_id = parent.id
+        db.session.commit()
+    client = as_user(role)
+    page = client.get(f"{URL}/B01").get_data(as_text=True)
+    assert "机关党总支" in page
+    # A secretary sees the parent's name, not a link to a page that answers 403.
+    assert (f'href="{URL}/ZZ"' in page) == (role == "admin")
+    assert client.get(f"{URL}/ZZ").status_code == (200 if role == "admin" else 403)
 
 
 @pytest.mark.parametrize("role", ["supervisor", "secretary", "their_secretary"])

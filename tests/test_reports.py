@@ -371,8 +371,9 @@ def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
     for number in range(1, pages + 1):
         assert f"第{number}页，共{pages}页" in squeeze(reader.pages[number - 1].extract_text())
     assert re.search(r"生成时间\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
-    for phrase in ("党支部标准化规范化建设评分表", "organ-2025", "2025年度（记录截至2026-03-01）"):
+    for phrase in ("党支部标准化规范化建设评分表", "评分表版本2025.1", "2025年度（记录截至2026-03-01）"):
         assert phrase in squeeze(text)
+    assert "organ-2025" not in text  # the standard's key is internal: its name and version print
     # Every item is listed with its citation; the confidence tags go to the legend at the end.
     assert "依据：《中国共产党支部工作条例（试行）》" in squeeze(text) and "[V]" not in text
     legend = squeeze(text).split("依据说明：", 1)[1]
@@ -381,6 +382,7 @@ def test_a_card_has_signature_lines_page_numbers_and_its_source(app, county):
 
 def test_unit_summary_has_every_branch_side_by_side(app, county):
     html = render("unit", county["tenant"], YEAR, as_of=AS_OF).html
+    assert "评分表 版本 2025.1" in html and "organ-2025" not in html  # the standard by name
     assert "机关第一党支部" in html and "机关第二党支部" in html and "水务集团" not in html
     assert html.count('class="block-head"') >= 5  # one column per block
     assert "待办与提醒" in html

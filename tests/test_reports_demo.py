@@ -89,6 +89,25 @@ def printed_text(html: str) -> str:
     return "".join(parser.parts)
 
 
+class _ReaderText(_Text):
+    """Text nodes one by one, less ``<code>`` (where a host's authoring page shows a code on
+    purpose, e.g. ``flags.weak_and_lax`` in the finding kinds' code column)."""
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag("style" if tag == "code" else tag, attrs)
+
+    def handle_endtag(self, tag):
+        super().handle_endtag("style" if tag == "code" else tag)
+
+
+def reader_text(html: str) -> str:
+    """What a reader sees, each text node apart: table cells side by side print as
+    ``名称 organ.funding_ratio``, so a code next to a Chinese cell is not hidden by the join."""
+    parser = _ReaderText()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
 def pdftotext(pdf: bytes, *, layout: bool = False) -> str:
     args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"]
     return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
@@ -275,6 +294,9 @@ def test_county_rollup_restricted_to_a_scope_says_so(demo_app):
     html = render("county", None, YEAR, as_of=AS_OF, scope=ids).html
     text = printed_text(html)
     assert "不是全县名次" in text
+    # The county's verdicts are the county's: the scope's report neither computes nor prints them.
+    assert "此处不列出" in text
+    assert set(re.findall(r'<td class="outcomes">([^<]*)</td>', html)) == {""}
     assert "桐溪县财政局" in text and "桐溪县水务集团有限公司" not in text
 
 
@@ -333,10 +355,30 @@ def test_code_leak_pattern_catches_what_the_issue_saw():
     seen = "子类别 public_welfare_1 · 已保存参数 organ.funding_ratio · [L] seeds/001_c07.txt · 待核实 [U]"
     assert code_leaks(seen) == ["[L]", "[U]", "organ.funding_ratio", "public_welfare_1", "seeds/001_c07.txt"]
     assert code_leaks("中共桐溪县财政局 2026-11-20 cz-b2-sj 81.00元 English") == []
+    # Cells side by side: the code is found though no space separates it from the cell before.
+    assert code_leaks(reader_text("<td>县级参数</td><td>organ.funding_ratio</td>")) == [
+        "organ.funding_ratio"
+    ]
+    assert code_leaks(reader_text("<td>认定类别</td><td><code>flags.weak_and_lax</code></td>")) == []
+
+
+#: Links the crawl does not follow: downloads, the language switch, logging out, the API.
+NOT_A_PAGE = re.compile(r"lang=|/logout|\.pdf|\.xlsx|/template/|/download|/static/|/api/|/files/|/evidence")
+#: Pages read per login: the routine's pages first, then what their links reach.
+CRAWL_LIMIT = 300
+
+
+def _shape(path: str) -> str:
+    """One address per kind of page: ids become N, the query keeps its names only."""
+    route, _sep, query = path.partition("?")
+    keys = sorted(part.split("=", 1)[0] for part in query.split("&") if part)
+    return re.sub(r"/\d+(?=/|$)", "/N", route) + "?" + ",".join(keys)
 
 
 @pytest.mark.parametrize("login", sorted(PAGES_BY_LOGIN))
 def test_no_code_on_any_page_of_the_demo(demo_app, login):
+    """Every page the login reaches by following links from its routine's pages (one address
+    per kind of page) answers 200 and shows no code: a link that answers 403 is a bug too."""
     from tests.pages_fixtures import fresh_request
 
     demo_app.config["WTF_CSRF_ENABLED"] = False
@@ -345,16 +387,31 @@ def test_no_code_on_any_page_of_the_demo(demo_app, login):
     response = client.post("/login", data={"username": login, "password": "branchmark-demo"})
     assert response.status_code == 302, login
     found = {}
-    for path in PAGES_BY_LOGIN[login]:
+    queue, shapes, read = list(PAGES_BY_LOGIN[login]), set(), 0
+    while queue and read < CRAWL_LIMIT:
+        path = queue.pop(0)
+        if _shape(path) in shapes:
+            continue
+        shapes.add(_shape(path))
         fresh_request()
-        response = client.get(path)
+        response = client.get(path, follow_redirects=True)  # /units/x/events → the branch's
+        read += 1
         assert response.status_code == 200, (login, path, response.status_code)
+        if "html" not in response.content_type:
+            continue
+        page = response.get_data(as_text=True)
         # Allowed: the audit log's raw before/after values (an auditor reads the row as stored).
-        html = re.sub(r'<td class="changes">.*?</td>', "", response.get_data(as_text=True), flags=re.S)
-        leaks = code_leaks(printed_text(html))
+        html = re.sub(r'<td class="changes">.*?</td>', "", page, flags=re.S)
+        leaks = code_leaks(reader_text(html))
         if leaks:
             found[path] = leaks
+        for href in re.findall(r'<a [^>]*href="(/[^"#]*)', page):
+            href = href.replace("&amp;", "&")
+            if not NOT_A_PAGE.search(href) and _shape(href) not in shapes:
+                queue.append(href)
         set_tenant(None)
+    assert read >= len(PAGES_BY_LOGIN[login])
+    print(f"{login}: {read} pages read")  # the figure for a report
     assert not found, found
 
 
@@ -383,12 +440,12 @@ def test_no_code_or_placeholder_citation_on_any_demo_card(demo_app):
             if leaks or "某市" in text or "待核实]" in text or "常见做法" in text:
                 found[f"{tenant.slug}/{organization.code}"] = leaks or ["placeholder citation"]
         with use_tenant(tenant.id):
-            leaks = code_leaks(printed_text(
+            leaks = code_leaks(reader_text(
                 render("unit", tenant, YEAR, as_of=AS_OF, registry=registry).html
             ))
         if leaks:
             found[tenant.slug] = leaks
-    leaks = code_leaks(printed_text(render("county", None, YEAR, as_of=AS_OF, registry=registry).html))
+    leaks = code_leaks(reader_text(render("county", None, YEAR, as_of=AS_OF, registry=registry).html))
     if leaks:
         found["county"] = leaks
     assert not found, found

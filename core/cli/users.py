@@ -11,6 +11,7 @@ from core.accounts.services import AccountError, create_user, issue_token, revok
 from core.audit.recorder import acting_as
 from core.cli.common import tenant_by_slug
 from core.extensions import db
+from core.timezone import local_time
 from core.validation import RecordError
 from core.vocabulary import ROLES
 
@@ -98,9 +99,10 @@ def token_list(username: str) -> None:
     if not tokens:
         click.echo("（没有令牌）")
     for record in tokens:
-        used = record.last_used_at.strftime("%Y-%m-%d %H:%M") if record.last_used_at else "从未使用"
+        # Shown in the configured zone (TIME_ZONE), like every time on a page or a card.
+        used = local_time(record.last_used_at) if record.last_used_at else "从未使用"
         state = "已撤销" if record.revoked_at else "有效"
-        created = record.created_at.strftime("%Y-%m-%d %H:%M") if record.created_at else ""
+        created = local_time(record.created_at)
         click.echo(f"{record.id}\t{record.name}\t{record.prefix}…\t创建 {created}\t最近使用 {used}\t{state}")
 
 

@@ -300,6 +300,15 @@ def _load(
     return loaded
 
 
+def _typed(schema_class, data: dict[str, Any]) -> dict[str, Any]:
+    """The cells of ``data`` the schema accepts, as the schema types them (a date written as
+    text becomes a date), so a service's own checks judge the value, not its spelling."""
+    try:
+        return schema_class(partial=True).load(data)
+    except ValidationError as error:
+        return dict(error.valid_data or {})
+
+
 def _collect(problems: dict[str, str], look_up, *args: Any, **kwargs: Any) -> Any:
     """Call a look-up; its problems go into ``problems`` (and ``None`` is returned)."""
     try:
@@ -329,7 +338,10 @@ def _member_row(values: dict[str, Any], context: _Context) -> str:
         fields = _load(MemberSchema, data, context.unreadable, partial=() if organization else ("organization_id",))
     except _RowProblems as error:
         # The member's own checks run on the cells the schema took, so one pass names them all.
-        rest = {k: v for k, v in data.items() if k not in error.errors and k != "organization_id"}
+        rest = _typed(
+            MemberSchema,
+            {k: v for k, v in data.items() if k not in error.errors and k != "organization_id"},
+        )
         raise _RowProblems({**member_services.validate_member_fields(rest), **error.errors, **problems}) from None
     if problems:
         raise _RowProblems({**member_services.validate_member_fields(fields), **problems})

@@ -58,6 +58,8 @@ def create_tenant(
         raise TenantError("slug", f"单位代码 {slug} 已存在")
     if not (name or "").strip():
         raise TenantError("name", "请填写单位名称")
+    if len(name.strip()) > Tenant.name.type.length:
+        raise TenantError("name", f"单位名称不能超过 {Tenant.name.type.length} 个字符")
     known = known_unit_types()
     if known is not None and unit_type not in known:
         raise TenantError("unit_type", f"未知的单位类型 {unit_type}，可选：{', '.join(sorted(known))}")

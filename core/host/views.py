@@ -24,6 +24,7 @@ from core.jobs.models import Job
 from core.jobs.services import UNFINISHED, YEARLY_ASSESSMENT, start_assessment_job
 from core.plugins.manager import get_registry
 from core.scoring.county import DEFAULT_RANKING_RULES, RANKING_RULES_KEY
+from core.sorting import pinyin_key
 from core.standards.overrides import parameter_warnings
 from core.standards.types import Parameter
 from core.tenancy import host_scope
@@ -65,7 +66,9 @@ def units():
             db.session.commit()
             flash(_("已新建单位 %(name)s。", name=created.name), "info")
             return redirect(url_for("host.units"))
-    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.unit_type, Tenant.slug)))
+    tenants = sorted(
+        db.session.scalars(select(Tenant)), key=lambda t: (t.unit_type, pinyin_key(t.name))
+    )
     registry = get_registry()
     return render_template(
         "host/units.html",
@@ -141,7 +144,9 @@ def users():
 
 def _users_page(errors: dict[str, str], form: Any, scope_user_id: int | None):
     accounts = list(db.session.scalars(select(User).order_by(User.role, User.username)))
-    tenants = list(db.session.scalars(select(Tenant).order_by(Tenant.unit_type, Tenant.slug)))
+    tenants = sorted(
+        db.session.scalars(select(Tenant)), key=lambda t: (t.unit_type, pinyin_key(t.name))
+    )
     registry = get_registry()
     return render_template(
         "host/users.html",

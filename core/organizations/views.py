@@ -412,6 +412,9 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
         warnings=services.organization_warnings(organization, tenant.unit_type),
         can_edit=can_edit_organization(tenant, organization.id),
         can_edit_unit=can_edit_unit(tenant),
+        # A secretary sees the parent's name, not a link to a page that would refuse her.
+        can_view_parent=bool(organization.parent)
+        and can_view_organization(current_user, tenant, organization.parent.id),
         end_form=EndSeatForm(prefix="end"),
         **forms,
     ), status

@@ -427,12 +427,14 @@ def unit_summary(
     warnings: Sequence[str] = (),
     alerts: Mapping[str, list[Any]] | None = None,
     alerts_on: str = "",
+    standard_title: str = "",
 ) -> UnitSummary:
     """Build the unit summary.
 
     :param branches: ``(code, name, result, snapshot)`` per branch, in print order.
     :param alerts: :class:`core.scoring.alerts.Alert` lists by branch code.
     :param alerts_on: the day the alerts were worked out for.
+    :param standard_title: the standard's name as printed (its key is internal and never is).
     """
     columns: list[tuple[str, str]] = []
     for _code, _name, result, _snap in branches:
@@ -481,7 +483,8 @@ def unit_summary(
             )
         )
     first = branches[0][2] if branches else {}
-    standard = f"{first.get('standard_key', '')} {first.get('standard_version', '')}".strip()
+    version = first.get("standard_version", "")
+    standard = " ".join(filter(None, [standard_title, _("版本") if version else "", version]))
     titles = dict(columns)
     return UnitSummary(
         unit_name=unit_name,
@@ -671,7 +674,7 @@ def county_rollup(
         generated_at=now_local().strftime("%Y-%m-%d %H:%M"),
         chart=Markup(
             charts.stacked_bar_chart(
-                [(_("全县"), [ranking.distribution.get(g, 0) for g in grades])]
+                [(_("合计") if scope_note else _("全县"), [ranking.distribution.get(g, 0) for g in grades])]
                 + [(s.name, [n for _g, n in s.distribution]) for s in sections],
                 grades,
                 title=_("各等级党支部数"),

@@ -283,6 +283,11 @@ def _unit(
                 s.organization.code: alerts.get(s.organization.id, []) for s in sources.branches
             },
             alerts_on=alerts_on.isoformat(),
+            standard_title=_standard_title(
+                registry,
+                tenant.unit_type,
+                sources.branches[0].result.get("standard_key", "") if sources.branches else "",
+            ),
         )
         look = resolve_look("unit", tenant.slug, placeholders=_placeholders(tenant, year))
         html = render_template(
@@ -329,7 +334,8 @@ def _county(
     scope_note = None
     if tenant_ids is not None:
         scope_note = _(
-            "本表只含查看范围内的 %(count)s 个单位；名次和排名运用规则在此范围内计算，不是全县名次。",
+            "本表只含查看范围内的 %(count)s 个单位；名次在此范围内计算，不是全县名次；"
+            "排名运用（表扬、不得评先、约谈）按全县排名确定，此处不列出。",
             count=len(ranking.units),
         )
     rollup = content.county_rollup(

@@ -205,10 +205,16 @@ def grade_series(counts: Iterable[dict[str, int]]) -> list[str]:
     return ordered + sorted(present - set(ordered))
 
 
-def distribution_chart(ranking: CountyRanking, type_names: dict[str, str], title: str) -> str:
-    """The grade distribution, county-wide and per unit type, as 100 % stacked bars."""
+def distribution_chart(
+    ranking: CountyRanking, type_names: dict[str, str], title: str, total_label: str
+) -> str:
+    """The grade distribution, in total and per unit type, as 100 % stacked bars.
+
+    :param total_label: the first bar's name: 全县 for the whole county, 合计 for a scope (a
+        supervisor's units), which must not read as the county's figures.
+    """
     series = grade_series([ranking.distribution, *ranking.distribution_by_type.values()])
-    rows = [("全县", [ranking.distribution.get(grade, 0) for grade in series])]
+    rows = [(total_label, [ranking.distribution.get(grade, 0) for grade in series])]
     for unit_type, counts in sorted(ranking.distribution_by_type.items()):
         rows.append(
             (type_names.get(unit_type, unit_type), [counts.get(grade, 0) for grade in series])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -18,7 +19,7 @@ from core.organizations.views import can_edit_organization
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.alerts import setup_alerts
-from core.sorting import by_pinyin
+from core.sorting import by_pinyin, pinyin_key
 from core.tenancy import host_scope, set_tenant
 from core.timezone import local_today
 from core.web import dashboards
@@ -62,7 +63,11 @@ def _today() -> dt.date:
 @bp.route("/")
 @login_required
 def home():
-    tenants = db.session.scalars(visible_tenants_query(current_user)).all()
+    # By unit type, then by the pinyin of the name (a reader's dictionary order, not code points).
+    tenants = sorted(
+        db.session.scalars(visible_tenants_query(current_user)),
+        key=lambda t: (t.unit_type, pinyin_key(t.name)),
+    )
     if current_user.role == "secretary" and tenants and current_user.organization_id:
         # A secretary keeps one branch: her landing page is that branch, not the unit.
         set_tenant(tenants[0].id)
@@ -247,7 +252,9 @@ def county():
         ),
         stale=dashboards.stale_units([u.tenant for u in ranking.units], now),
         stale_days=dashboards.STALE_DAYS,
-        distribution_chart=dashboards.distribution_chart(ranking, type_names, "等级分布"),
-        units_chart=dashboards.unit_scores_chart(ranking, "单位平均得分"),
+        distribution_chart=dashboards.distribution_chart(
+            ranking, type_names, _("等级分布"), _("全县") if tenant_ids is None else _("合计")
+        ),
+        units_chart=dashboards.unit_scores_chart(ranking, _("单位平均得分")),
         scoped=tenant_ids is not None,
     )

@@ -44,6 +44,12 @@ PAGES = [
     ("tx-admin", "host-county", "/county"),
     ("tx-admin", "host-standards", "/host/standards/"),
     ("caizheng-admin", "unit-standard", "/units/caizheng/standard"),
+    # A select whose options are full branch names must not widen the form.
+    ("cz-b3-sj", "member-form", "/units/caizheng/members/new?branch=cz-b3"),
+    ("caizheng-admin", "exemptions", "/units/caizheng/exemptions"),
+    # The longest demo display name (县委两新工委/国资委党委/教育工委督导 …) wraps in the top bar.
+    ("tx-qydd", "supervisor-long-name", "/"),
+    ("tx-qydd", "supervisor-unit", "/units/shixiao"),
 ]
 
 
