@@ -735,6 +735,29 @@ def test_every_change_to_what_scores_a_unit_goes_through_one_place(db, monkeypat
     assert calls == [("organ", [])] * 2 + [(None, [tenant.id])] * 5 + [("organ", [])]
 
 
+def test_a_county_parameter_rescores_the_units_it_touches(db, monkeypatch, tenant, make_tenant, branch):
+    """A county parameter is host-level (no unit's record is written): the unit type's parameter
+    reaches every unit of that type, the top-grade quota every unit; the ranking rules none."""
+    from core.host import services as host_services
+
+    other = make_tenant(slug="school-x", unit_type="school")
+    calls: list[list[int]] = []
+    real = services.units_to_rescore
+
+    def record(unit_type=None, *, tenant_ids=()):
+        affected = real(unit_type, tenant_ids=tenant_ids)
+        calls.append(affected)
+        return affected
+
+    monkeypatch.setattr(services, "units_to_rescore", record)
+    host_services.set_county_parameter("organ.training_hours_member", "40")
+    host_services.set_county_parameter("organ.training_hours_member", "40")  # unchanged: nothing
+    host_services.set_county_parameter("organ.training_hours_member", "")  # cleared: back to default
+    host_services.set_county_parameter("county.top_grade_quota", "0.3")
+    host_services.set_county_parameter("county.ranking_rules", {"praise_top": "3", "bar_bottom": "3", "interview_bottom": "2"})
+    assert calls == [[tenant.id], [tenant.id], sorted([tenant.id, other.id])]
+
+
 def test_blocks_are_added_with_their_first_item_renamed_reweighted_and_removed_at_once(db, client, login, host):
     registry = get_registry()
     login(host)

@@ -79,3 +79,22 @@ def test_the_catalogue_in_the_docs_is_the_generated_one(app) -> None:
         "docs/standards.md is stale: run `branchmark standard metrics --update-docs docs/standards.md`"
     )
     assert "`attendance.ratio` | 党员到会率" in text
+
+
+def test_every_metric_the_docs_name_exists_and_none_is_said_to_be_missing() -> None:
+    """The docs (examples, "尚不能表达") name only metrics the catalogue has, and never call one
+    that the catalogue has missing (报道篇数 and 连续未发展党员年数 once were, after they existed)."""
+    import re
+
+    from core.standards.catalogue import default_catalogue
+
+    names = default_catalogue().names()
+    # A family's template (flags.<finding>) stands for every code of its vocabulary.
+    patterns = [re.compile(re.sub(r"<[a-z_]+>", "[a-z_]+", re.escape(n)) + "$") for n in names]
+    text = DOCS.read_text(encoding="utf-8")
+    families = {n.split(".")[0] for n in names}
+    named = {t for t in re.findall(r"`([a-z_]+(?:\.[a-z_<>0-9]+)+)`", text) if t.split(".")[0] in families}
+    unknown = sorted(t for t in named if t not in names and not any(p.match(t) for p in patterns))
+    assert unknown == []
+    said_missing = re.findall(r"`([a-z_]+\.[a-z_.]+)`[^`\n]{0,30}(?:尚不在指标目录|另有工作在做|没有指标)", text)
+    assert [t for t in said_missing if any(p.match(t) for p in patterns)] == []
