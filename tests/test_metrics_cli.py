@@ -44,6 +44,38 @@ def test_check_refuses_a_finding_kind_or_event_kind_the_county_does_not_have(run
     assert result.exit_code == 1 and "meetings.party_lessons" in result.output
 
 
+def test_check_refuses_a_finding_shorthand_the_county_does_not_have(runner, tmp_path) -> None:
+    """``{finding: code}`` (a veto's, a deduction's, a 不得分 condition's) names a county kind:
+    an unknown code would never fire, so it is refused like an unknown metric, at its line."""
+    text = (ROOT / "tests" / "rubrics" / "patterns.yaml").read_text(encoding="utf-8")
+    text = text.replace("points: 2, finding: weak_and_lax}", "points: 2, finding: weak_and_lazy}", 1)
+    text = text.replace("- {finding: leadership_discipline_violation}", "- {finding: leadership_discipline}", 1)
+    path = tmp_path / "patterns.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["standard", "check", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert ".params.deductions[3].finding: 认定类别「weak_and_lazy」不在县里的认定类别中，可用：" in lines[0]
+    assert "vetoes[0].when.any_of[1].finding: 认定类别「leadership_discipline」不在县里的认定类别中" in lines[1]
+    assert "weak_and_lax" in lines[0].split("可用：")[1]
+    # The same file with the county's codes passes.
+    assert runner.invoke(main, ["standard", "check", str(ROOT / "tests" / "rubrics" / "patterns.yaml")]).exit_code == 0
+
+
+def test_an_unknown_metric_in_a_target_is_reported_once(runner, tmp_path) -> None:
+    # Not also "比较运算「<=」须给出 target": the target is written, only its metric is wrong.
+    text = (ROOT / "tests" / "rubrics" / "patterns.yaml").read_text(encoding="utf-8")
+    old = "target: {metric: organization.full_member_count}"
+    assert old in text
+    path = tmp_path / "patterns.yaml"
+    path.write_text(text.replace(old, "target: {metric: organization.full_members}"), encoding="utf-8")
+    result = runner.invoke(main, ["standard", "check", str(path)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "params.target.metric: 指标「organization.full_members」不在指标目录中" in line
+
+
 def test_every_shipped_rubric_passes_the_check(runner) -> None:
     for path in sorted(ROOT.glob("plugins/*/standards/*.yaml")):
         result = runner.invoke(main, ["standard", "check", str(path)])
