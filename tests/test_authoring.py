@@ -469,6 +469,36 @@ def test_standard_commands(db, runner, tmp_path):
     assert again.exit_code == 1 and "已发布或已停用的版本不能修改" in again.output
 
 
+def test_the_changes_are_worded_as_the_card_words_them(db, runner, tmp_path):
+    """Preview and ``standard diff`` name what changed in Chinese: conditions as the card words
+    them, metrics and the county's finding kinds by their labels, never as the file writes them."""
+    from core.findings.models import FindingKind
+
+    db.session.add(FindingKind(code="major_safety_incident", label_zh="发生重大安全生产事故", source="县安委会认定", position=9))
+    db.session.commit()
+    text = ORGAN.read_text(encoding="utf-8")
+    document = services.parse_yaml(text, origin="organ")
+    item = next(i for b in document["blocks"] for i in b["items"] if i["id"] == "org.branch_size")
+    changed = services.with_item(document, "organization", {
+        **item, "applies_when": {"all_of": [
+            {"metric": "organization.member_count", "op": ">=", "value": 3},
+            {"not": {"finding": "major_safety_incident"}},
+        ]},
+    }, replace_id="org.branch_size")
+    changed["vetoes"] = [*changed.get("vetoes", []), {
+        "id": "veto.safety", "title": "发生重大安全生产事故", "when": {"finding": "major_safety_incident"},
+        "cap": "二星", "citation": "zbtl",
+    }]
+    path = tmp_path / "county.yaml"
+    path.write_text(services.document_yaml(changed), encoding="utf-8")
+    assert runner.invoke(main, ["standard", "import", str(path), "--unit-type", "organ"]).exit_code == 0
+    diff = runner.invoke(main, ["standard", "diff", "plugin:organ", "organ:1"]).output
+    assert "项目「支部规模适当」适用条件：组织类别等于 branch → 党员人数不少于 3并且并非（发生重大安全生产事故为是）" in diff
+    assert "一票否决：新增「发生重大安全生产事故」（名称：发生重大安全生产事故，条件：发生重大安全生产事故为是，最高等级：二星" in diff
+    assert "flags." not in diff and "major_safety_incident" not in diff and "organization." not in diff
+    assert '{"' not in diff  # no document written out as the file holds it
+
+
 def test_overrides_import_puts_the_file_in_the_database(db, runner, tenant, branch, tmp_path):
     folder = tmp_path / "overrides"
     folder.mkdir()

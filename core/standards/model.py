@@ -127,6 +127,28 @@ class Not:
 AnyCondition = Condition | AllOf | AnyOf | Not
 
 
+def condition_from_plain(value: Any) -> AnyCondition | None:
+    """A condition as a document holds it (``{metric, op, value}``, ``{finding}``, ``{all_of}``,
+    ``{any_of}``, ``{not}``) as objects, to word it; ``None`` when ``value`` is not one. Not a
+    check: documents are checked by the loader before they are stored."""
+    if not isinstance(value, Mapping):
+        return None
+    keys = set(value)
+    if keys == {"finding"} and isinstance(value["finding"], str):
+        return Condition(f"flags.{value['finding']}", "is_true")
+    if keys in ({"all_of"}, {"any_of"}) and isinstance(value[next(iter(keys))], list):
+        parts = [condition_from_plain(entry) for entry in value[next(iter(keys))]]
+        if not parts or any(part is None for part in parts):
+            return None
+        return (AllOf if keys == {"all_of"} else AnyOf)(tuple(parts))
+    if keys == {"not"}:
+        inner = condition_from_plain(value["not"])
+        return None if inner is None else Not(inner)
+    if {"metric", "op"} <= keys <= {"metric", "op", "value"} and value["op"] in CONDITION_OPERATORS:
+        return Condition(str(value["metric"]), value["op"], value.get("value"))
+    return None
+
+
 def _grouped(condition: AnyCondition, labels: Mapping[str, str] | None) -> str:
     text = condition.describe_zh(labels)
     return f"（{text}）" if isinstance(condition, AllOf | AnyOf) else text
