@@ -562,6 +562,15 @@ ENTRY_WORDS = {
 }
 
 
+#: Which fields of an entry come first when it is worded: its name, then what makes it apply.
+WORD_ORDER = {
+    key: index for index, key in enumerate(
+        ("title", "label", "name", "document", "metric", "op", "target", "when", "finding", "count", "where",
+         "missed", "min", "from", "points", "per", "max", "cap", "reason", "citation")
+    )
+}
+
+
 def _words(value: Any, labels: Mapping[str, str] | None, *, entry: bool = False) -> Any:
     """A document value as a clerk reads it: conditions as the card words them, metric names
     by their labels, params and coded choices in Chinese; other values as they are."""
@@ -577,7 +586,8 @@ def _words(value: Any, labels: Mapping[str, str] | None, *, entry: bool = False)
             return condition.describe_zh(labels)
         names = {**PARAM_LABELS, **ENTRY_WORDS} if entry else {**ENTRY_WORDS, **PARAM_LABELS}
         shown = []
-        for key, inner in value.items():
+        # The same order whichever way the database kept the keys (PostgreSQL's JSONB sorts them).
+        for key, inner in sorted(value.items(), key=lambda kv: (WORD_ORDER.get(kv[0], len(WORD_ORDER)), kv[0])):
             if key == "id" and ("title" in value or "label" in value):
                 continue  # an entry is named by its title
             words = metric_label(f"flags.{inner}", labels) if key == "finding" else _words(inner, labels)
