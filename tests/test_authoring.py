@@ -493,7 +493,7 @@ def test_the_changes_are_worded_as_the_card_words_them(db, runner, tmp_path):
     path.write_text(services.document_yaml(changed), encoding="utf-8")
     assert runner.invoke(main, ["standard", "import", str(path), "--unit-type", "organ"]).exit_code == 0
     diff = runner.invoke(main, ["standard", "diff", "plugin:organ", "organ:1"]).output
-    assert "项目「支部规模适当」适用条件：组织类别等于 branch → 党员人数不少于 3并且并非（发生重大安全生产事故为是）" in diff
+    assert "项目「支部规模适当」适用条件：组织类别等于 党支部 → 党员人数不少于 3并且并非（发生重大安全生产事故为是）" in diff
     assert "一票否决：新增「发生重大安全生产事故」（名称：发生重大安全生产事故，条件：发生重大安全生产事故为是，最高等级：二星，依据：zbtl）" in diff
     assert "flags." not in diff and "major_safety_incident" not in diff and "organization." not in diff
     assert '{"' not in diff  # no document written out as the file holds it

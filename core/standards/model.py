@@ -71,10 +71,10 @@ class Condition:
         """:param labels: metric labels beyond the built-in catalogue (the county's finding
             kinds, plugin metrics), as the scoring run knows them.
         :returns: the condition in words, e.g. ``成立天数 小于 365``."""
-        from core.standards.facts import metric_label
+        from core.standards.facts import metric_label, value_label
 
         words = CONDITION_OPERATORS[self.op]
-        value = "" if self.value is None else f" {self.value}"
+        value = "" if self.value is None else f" {value_label(self.metric, self.value)}"
         return f"{metric_label(self.metric, labels)}{words}{value}"
 
 
