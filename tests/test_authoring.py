@@ -469,6 +469,36 @@ def test_standard_commands(db, runner, tmp_path):
     assert again.exit_code == 1 and "已发布或已停用的版本不能修改" in again.output
 
 
+def test_the_changes_are_worded_as_the_card_words_them(db, runner, tmp_path):
+    """Preview and ``standard diff`` name what changed in Chinese: conditions as the card words
+    them, metrics and the county's finding kinds by their labels, never as the file writes them."""
+    from core.findings.models import FindingKind
+
+    db.session.add(FindingKind(code="major_safety_incident", label_zh="发生重大安全生产事故", source="县安委会认定", position=9))
+    db.session.commit()
+    text = ORGAN.read_text(encoding="utf-8")
+    document = services.parse_yaml(text, origin="organ")
+    item = next(i for b in document["blocks"] for i in b["items"] if i["id"] == "org.branch_size")
+    changed = services.with_item(document, "organization", {
+        **item, "applies_when": {"all_of": [
+            {"metric": "organization.member_count", "op": ">=", "value": 3},
+            {"not": {"finding": "major_safety_incident"}},
+        ]},
+    }, replace_id="org.branch_size")
+    changed["vetoes"] = [*changed.get("vetoes", []), {
+        "id": "veto.safety", "title": "发生重大安全生产事故", "when": {"finding": "major_safety_incident"},
+        "cap": "二星", "citation": "zbtl",
+    }]
+    path = tmp_path / "county.yaml"
+    path.write_text(services.document_yaml(changed), encoding="utf-8")
+    assert runner.invoke(main, ["standard", "import", str(path), "--unit-type", "organ"]).exit_code == 0
+    diff = runner.invoke(main, ["standard", "diff", "plugin:organ", "organ:1"]).output
+    assert "项目「支部规模适当」适用条件：组织类别等于 党支部 → 党员人数不少于 3并且并非（发生重大安全生产事故为是）" in diff
+    assert "一票否决：新增「发生重大安全生产事故」（名称：发生重大安全生产事故，条件：发生重大安全生产事故为是，最高等级：二星，依据：zbtl）" in diff
+    assert "flags." not in diff and "major_safety_incident" not in diff and "organization." not in diff
+    assert '{"' not in diff  # no document written out as the file holds it
+
+
 def test_overrides_import_puts_the_file_in_the_database(db, runner, tenant, branch, tmp_path):
     folder = tmp_path / "overrides"
     folder.mkdir()
@@ -733,6 +763,29 @@ def test_every_change_to_what_scores_a_unit_goes_through_one_place(db, monkeypat
     services.retire(version, actor="t")
     # _county_standard published once, then the new version; the unit's five changes; the retirement.
     assert calls == [("organ", [])] * 2 + [(None, [tenant.id])] * 5 + [("organ", [])]
+
+
+def test_a_county_parameter_rescores_the_units_it_touches(db, monkeypatch, tenant, make_tenant, branch):
+    """A county parameter is host-level (no unit's record is written): the unit type's parameter
+    reaches every unit of that type, the top-grade quota every unit; the ranking rules none."""
+    from core.host import services as host_services
+
+    other = make_tenant(slug="school-x", unit_type="school")
+    calls: list[list[int]] = []
+    real = services.units_to_rescore
+
+    def record(unit_type=None, *, tenant_ids=()):
+        affected = real(unit_type, tenant_ids=tenant_ids)
+        calls.append(affected)
+        return affected
+
+    monkeypatch.setattr(services, "units_to_rescore", record)
+    host_services.set_county_parameter("organ.training_hours_member", "40")
+    host_services.set_county_parameter("organ.training_hours_member", "40")  # unchanged: nothing
+    host_services.set_county_parameter("organ.training_hours_member", "")  # cleared: back to default
+    host_services.set_county_parameter("county.top_grade_quota", "0.3")
+    host_services.set_county_parameter("county.ranking_rules", {"praise_top": "3", "bar_bottom": "3", "interview_bottom": "2"})
+    assert calls == [[tenant.id], [tenant.id], sorted([tenant.id, other.id])]
 
 
 def test_blocks_are_added_with_their_first_item_renamed_reweighted_and_removed_at_once(db, client, login, host):

@@ -259,6 +259,12 @@ def test_honours_are_recorded_with_a_file_and_revoked(db, as_user, county):
     download.close()
     assert client.post(f"/units/caizhengju/honours/{honour.id}/revoke", data={"reason": "重复录入"}).status_code == 302
     assert rows(db, county.tenant_id, Honour)[0].revoked_by
+    # Audited like a finding: the record and its revocation.
+    with host_scope():
+        actions = db.session.scalars(
+            select(AuditLog.action).where(AuditLog.table_name == "honour").order_by(AuditLog.id)
+        ).all()
+    assert actions == ["insert", "update"]
 
 
 @pytest.mark.parametrize("who", ["admin", "secretary", "other_supervisor"])

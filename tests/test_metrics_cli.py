@@ -44,6 +44,38 @@ def test_check_refuses_a_finding_kind_or_event_kind_the_county_does_not_have(run
     assert result.exit_code == 1 and "meetings.party_lessons" in result.output
 
 
+def test_check_refuses_a_finding_shorthand_the_county_does_not_have(runner, tmp_path) -> None:
+    """``{finding: code}`` (a veto's, a deduction's, a 不得分 condition's) names a county kind:
+    an unknown code would never fire, so it is refused like an unknown metric, at its line."""
+    text = (ROOT / "tests" / "rubrics" / "patterns.yaml").read_text(encoding="utf-8")
+    text = text.replace("points: 2, finding: weak_and_lax}", "points: 2, finding: weak_and_lazy}", 1)
+    text = text.replace("- {finding: leadership_discipline_violation}", "- {finding: leadership_discipline}", 1)
+    path = tmp_path / "patterns.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["standard", "check", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert ".params.deductions[3].finding: 认定类别「weak_and_lazy」不在县里的认定类别中，可用：" in lines[0]
+    assert "vetoes[0].when.any_of[1].finding: 认定类别「leadership_discipline」不在县里的认定类别中" in lines[1]
+    assert "weak_and_lax" in lines[0].split("可用：")[1]
+    # The same file with the county's codes passes.
+    assert runner.invoke(main, ["standard", "check", str(ROOT / "tests" / "rubrics" / "patterns.yaml")]).exit_code == 0
+
+
+def test_an_unknown_metric_in_a_target_is_reported_once(runner, tmp_path) -> None:
+    # Not also "比较运算「<=」须给出 target": the target is written, only its metric is wrong.
+    text = (ROOT / "tests" / "rubrics" / "patterns.yaml").read_text(encoding="utf-8")
+    old = "target: {metric: organization.full_member_count}"
+    assert old in text
+    path = tmp_path / "patterns.yaml"
+    path.write_text(text.replace(old, "target: {metric: organization.full_members}"), encoding="utf-8")
+    result = runner.invoke(main, ["standard", "check", str(path)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "params.target.metric: 指标「organization.full_members」不在指标目录中" in line
+
+
 def test_every_shipped_rubric_passes_the_check(runner) -> None:
     for path in sorted(ROOT.glob("plugins/*/standards/*.yaml")):
         result = runner.invoke(main, ["standard", "check", str(path)])
@@ -79,3 +111,22 @@ def test_the_catalogue_in_the_docs_is_the_generated_one(app) -> None:
         "docs/standards.md is stale: run `branchmark standard metrics --update-docs docs/standards.md`"
     )
     assert "`attendance.ratio` | 党员到会率" in text
+
+
+def test_every_metric_the_docs_name_exists_and_none_is_said_to_be_missing() -> None:
+    """The docs (examples, "尚不能表达") name only metrics the catalogue has, and never call one
+    that the catalogue has missing (报道篇数 and 连续未发展党员年数 once were, after they existed)."""
+    import re
+
+    from core.standards.catalogue import default_catalogue
+
+    names = default_catalogue().names()
+    # A family's template (flags.<finding>) stands for every code of its vocabulary.
+    patterns = [re.compile(re.sub(r"<[a-z_]+>", "[a-z_]+", re.escape(n)) + "$") for n in names]
+    text = DOCS.read_text(encoding="utf-8")
+    families = {n.split(".")[0] for n in names}
+    named = {t for t in re.findall(r"`([a-z_]+(?:\.[a-z_<>0-9]+)+)`", text) if t.split(".")[0] in families}
+    unknown = sorted(t for t in named if t not in names and not any(p.match(t) for p in patterns))
+    assert unknown == []
+    said_missing = re.findall(r"`([a-z_]+\.[a-z_.]+)`[^`\n]{0,30}(?:尚不在指标目录|另有工作在做|没有指标)", text)
+    assert [t for t in said_missing if any(p.match(t) for p in patterns)] == []

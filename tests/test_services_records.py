@@ -138,6 +138,17 @@ def test_create_member_names_every_bad_field(db, unit):
     assert member.id and member.id_number == "11010519491231002X"
 
 
+def test_eighteen_from_29_february_is_counted_as_everywhere_else(db, unit):
+    # One year after 29 February is 28 February (core.standards.periods.add_years), here too.
+    with pytest.raises(RecordError) as error:
+        create_member(unit["first"], name="钱闰", status="probationary", birth_date=D(2004, 2, 29),
+                      joined_on=D(2022, 2, 27))
+    assert error.value.errors == {"joined_on": "入党时须年满十八岁（早于出生日期加十八年）"}
+    member = create_member(unit["first"], name="钱闰", status="probationary", birth_date=D(2004, 2, 29),
+                           joined_on=D(2022, 2, 28))
+    assert member.joined_on == D(2022, 2, 28)
+
+
 def test_transfer_and_leaving(db, unit):
     zhang = unit["members"][0]
     with pytest.raises(RecordError) as error:

@@ -95,6 +95,15 @@ def test_compound_conditions_combine_and_describe_themselves() -> None:
     assert AnyOf((both, none)).describe_zh().startswith("（党员人数")
 
 
+def test_a_code_is_worded_by_its_name_on_the_card() -> None:
+    # 组织类别 == branch (every shipped rubric's 支部规模 item) reads 党支部 on a joint branch's card.
+    kind = Condition("organization.kind", "==", "branch")
+    assert kind.describe_zh() == "组织类别等于 党支部"
+    assert Not(Condition("organization.kind", "==", "joint_branch")).describe_zh() == "并非（组织类别等于 联合党支部）"
+    assert not kind.holds({"organization.kind": "joint_branch"})  # compared as the code, as before
+    assert Condition("organization.code", "==", "cz-b1").describe_zh() == "组织代码等于 cz-b1"  # no names: as is
+
+
 def test_compound_conditions_are_accepted_wherever_a_condition_is(tmp_path) -> None:
     items = """\
       - id: org

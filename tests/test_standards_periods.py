@@ -100,3 +100,21 @@ def test_on_the_roll_from_the_first_day_to_the_day_before_leaving() -> None:
     assert on_roll_during(start, left, D(2025, 1, 1), D(2025, 12, 31))
     assert not on_roll_during(start, left, D(2025, 2, 28), D(2025, 12, 31))
     assert not on_roll_during(start, None, D(2023, 1, 1), D(2024, 2, 28))
+
+
+def test_period_arithmetic_is_written_only_in_the_periods_module() -> None:
+    """"One year later" and "the next month" are core.standards.periods' alone: copies written by
+    hand (``day.replace(year=…)``, ``(year + 1, 1) if month == 12``) once disagreed on 29 February."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parents[1] / "core"
+    copies = re.compile(r"\.replace\(year=|if month == 12 else|if \w+\.month == 1 else|if \w+\.month == 12 else")
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        if path != root / "standards" / "periods.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if copies.search(line)
+    ]
+    assert found == []

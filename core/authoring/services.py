@@ -31,6 +31,8 @@ from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
 from core.metrics.registry import metric_catalogue
+from core.standards.catalogue import METRIC_NAME
+from core.standards.facts import metric_label
 from core.standards.loader import (
     Problem,
     StandardFileError,
@@ -39,8 +41,9 @@ from core.standards.loader import (
     parse_items,
     parse_sources_and_vetoes,
 )
-from core.standards.model import Standard
+from core.standards.model import Standard, condition_from_plain
 from core.standards.overrides import parameter_warnings
+from core.standards.rules import CHOICE_LABELS, PARAM_LABELS
 from core.standards.types import Parameter
 from core.validation import RecordError
 
@@ -471,15 +474,40 @@ def _field_name(field: str) -> str:
     return FIELD_NAMES.get(field, field)
 
 
-def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """What changed between two documents, one line per block, item or top-level field, in Chinese."""
+def diff_documents(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, labels: Mapping[str, str] | None = None
+) -> list[str]:
+    """What changed between two documents, one line per block, item or top-level field, in Chinese.
+
+    Conditions and params are worded as the card words them (``党员人数不少于 3``), metrics by
+    their labels, never as the file writes them.
+
+    :param labels: metric labels beyond the built-in catalogue (the county's finding kinds).
+    """
     from core.standards.rules import RULE_KINDS
 
     lines: list[str] = []
     for field in sorted(set(old) | set(new)):
         if field == "blocks" or old.get(field) == new.get(field):
             continue
-        lines.append(f"{_field_name(field)}：{_short(old.get(field))} → {_short(new.get(field))}")
+        was, now = _by_id(old.get(field)), _by_id(new.get(field))
+        if was is None or now is None:
+            lines.append(
+                f"{_field_name(field)}：{_short(_words(old.get(field), labels))} → {_short(_words(new.get(field), labels))}"
+            )
+            continue
+        # Vetoes, not-rated rules, sources: one line per entry added, removed or changed.
+        for key in [*was, *(k for k in now if k not in was)]:
+            before, after = was.get(key), now.get(key)
+            if before == after:
+                continue
+            name = (after or before).get("title") or (after or before).get("document") or key
+            if before is None:
+                lines.append(f"{_field_name(field)}：新增「{name}」（{_short(_words(after, labels))}）")
+            elif after is None:
+                lines.append(f"{_field_name(field)}：删除「{name}」")
+            else:
+                lines.append(f"{_field_name(field)}「{name}」：{_short(_words(before, labels))} → {_short(_words(after, labels))}")
     old_items = _items_by_id(old)
     new_items = _items_by_id(new)
     old_blocks = {b.get("id"): b for b in old.get("blocks") or []}
@@ -510,10 +538,74 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
                 was, now = before[1].get(name), after[1].get(name)
                 if was == now:
                     continue
+                title = after[1].get("title")
                 if name == "kind":
                     was, now = (RULE_KINDS[k].label_zh if k in RULE_KINDS else k for k in (was, now))
-                lines.append(f"项目「{after[1].get('title')}」{_field_name(name)}：{_short(was)} → {_short(now)}")
+                if name == "params" and isinstance(was, Mapping) and isinstance(now, Mapping):
+                    for param in [p for p in {**was, **now} if was.get(p) != now.get(p)]:
+                        lines.append(
+                            f"项目「{title}」参数「{PARAM_LABELS.get(param, param)}」："
+                            f"{_short(_words(was.get(param), labels))} → {_short(_words(now.get(param), labels))}"
+                        )
+                    continue
+                lines.append(
+                    f"项目「{title}」{_field_name(name)}：{_short(_words(was, labels))} → {_short(_words(now, labels))}"
+                )
     return lines
+
+
+#: What the entries of a list param (deductions, levels, target cases, filters) call their fields.
+ENTRY_WORDS = {
+    "label": "情形", "name": "档次", "points": "分值", "when": "条件", "finding": "认定", "count": "计次",
+    "max": "最多", "key": "检查项", "field": "字段", "value": "值", "parameter": "参数", "missed": "缺期",
+    "min": "至少", "title": "名称", "cap": "最高等级", "citation": "依据", "reason": "原因", "grade": "等级",
+    "bands": "等级", "max_share": "最高比例", "demote_to": "降为", "document": "文件", "article": "条款",
+    "per": "每次", "from": "从此数起",
+}
+
+
+#: Which fields of an entry come first when it is worded: its name, then what makes it apply.
+WORD_ORDER = {
+    key: index for index, key in enumerate(
+        ("title", "label", "name", "document", "metric", "op", "target", "when", "finding", "count", "where",
+         "missed", "min", "from", "points", "per", "max", "cap", "reason", "citation")
+    )
+}
+
+
+def _words(value: Any, labels: Mapping[str, str] | None, *, entry: bool = False) -> Any:
+    """A document value as a clerk reads it: conditions as the card words them, metric names
+    by their labels, params and coded choices in Chinese; other values as they are."""
+    if isinstance(value, str):
+        if METRIC_NAME.match(value):
+            return metric_label(value, labels)
+        return CHOICE_LABELS.get(value, value)
+    if isinstance(value, list):
+        return "；".join(str(_words(v, labels, entry=True)) for v in value) or None
+    if isinstance(value, Mapping):
+        condition = condition_from_plain(value)
+        if condition is not None:
+            return condition.describe_zh(labels)
+        names = {**PARAM_LABELS, **ENTRY_WORDS} if entry else {**ENTRY_WORDS, **PARAM_LABELS}
+        shown = []
+        # The same order whichever way the database kept the keys (PostgreSQL's JSONB sorts them).
+        for key, inner in sorted(value.items(), key=lambda kv: (WORD_ORDER.get(kv[0], len(WORD_ORDER)), kv[0])):
+            if key == "id" and ("title" in value or "label" in value):
+                continue  # an entry is named by its title
+            words = metric_label(f"flags.{inner}", labels) if key == "finding" else _words(inner, labels)
+            shown.append(f"{names.get(key, _field_name(key))}：{words}")
+        return "，".join(shown)
+    return value
+
+
+def _by_id(value: Any) -> dict[str, Mapping[str, Any]] | None:
+    """A list of entries that carry ids (vetoes, sources) by id; ``None`` for anything else."""
+    if not isinstance(value, list | type(None)):
+        return None
+    entries = value or []
+    if not all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in entries):
+        return None
+    return {e["id"]: e for e in entries}
 
 
 def _items_by_id(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -23,6 +23,7 @@ from core.authoring import services
 from core.authoring.forms import NEW_BLOCK, editor_choices, form_errors, item_form, item_from_form
 from core.authoring.workbook import WorkbookProblems, locate, read_workbook, write_workbook
 from core.extensions import db
+from core.metrics.registry import metric_catalogue
 from core.plugins.manager import get_registry
 from core.scoring.preview import preview
 from core.standards.loader import Problem
@@ -296,7 +297,8 @@ def preview_page(version_id: int):
         current = services.effective_document(version.unit_type, on=dt.date(year, 12, 31), registry=registry)
     except LookupError:
         current = None
-    changes = services.diff_documents(current, version.document) if current is not None else []
+    labels = metric_catalogue(registry).labels()  # the county's finding kinds by name
+    changes = services.diff_documents(current, version.document, labels=labels) if current is not None else []
     return render_template("authoring/preview.html", version=version, rows=rows, year=year, changes=changes)
 
 

@@ -19,6 +19,7 @@ from core.authoring import services
 from core.cli.common import tenant_by_slug
 from core.extensions import db
 from core.host.models import Tenant
+from core.metrics.registry import metric_catalogue
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.overrides import OverrideFileError, read_override_file
 from core.tenancy import use_tenant
@@ -128,7 +129,7 @@ def diff_standard(old: str, new: str) -> None:
             documents.append(services.shipped_document(shipped))
         else:
             documents.append(_version(reference).document)
-    lines = services.diff_documents(*documents)
+    lines = services.diff_documents(*documents, labels=metric_catalogue(get_registry()).labels())
     for line in lines or ["两个版本内容相同"]:
         click.echo(line)
 

@@ -20,7 +20,7 @@ from core import safe_yaml
 from core.dues.calculator import DuesInputError, calculate_monthly_dues
 from core.members.roll import roll_start
 from core.paths import PROJECT_ROOT
-from core.standards.periods import add_years
+from core.standards.periods import add_years, month_at, month_index
 from core.vocabulary import (
     APPRAISAL_RESULTS,
     COMMITTEE_ROLES,
@@ -334,12 +334,7 @@ def months_of(value: Any, checker: Checker, *, line: int, field: str) -> set[tup
     elif m := MONTH_RANGE.match(text):
         start, end = (int(m[1]), int(m[2])), (int(m[3]), int(m[4]))
         if 1 <= start[1] <= 12 and 1 <= end[1] <= 12 and start <= end:
-            months = set()
-            year, month = start
-            while (year, month) <= end:
-                months.add((year, month))
-                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-            return months
+            return {month_at(index) for index in range(month_index(*start), month_index(*end) + 1)}
     elif m := QUARTER.match(text):
         year, quarter = int(m[1]), int(m[2])
         return {(year, month) for month in range(quarter * 3 - 2, quarter * 3 + 1)}

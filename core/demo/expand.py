@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from core.demo.data import EventsSpec, MemberSpec, OrgSpec, PatternSpec, UnitSpec
 from core.dues.calculator import calculate_monthly_dues
+from core.standards.periods import month_at, month_index
 
 
 def rng_for(seed: int, *parts: object) -> random.Random:
@@ -22,10 +23,8 @@ def rng_for(seed: int, *parts: object) -> random.Random:
 
 
 def months_between(first: tuple[int, int], last: tuple[int, int]) -> Iterator[tuple[int, int]]:
-    year, month = first
-    while (year, month) <= last:
-        yield year, month
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for index in range(month_index(*first), month_index(*last) + 1):
+        yield month_at(index)
 
 
 def working_day(year: int, month: int, day: int) -> dt.date:
@@ -285,7 +284,7 @@ def plan_dues(
     :param proxies: member id → the name of whoever may pay for them (their branch secretary).
     """
     spec = events.dues
-    last = (as_of.year - 1, 12) if as_of.month == 1 else (as_of.year, as_of.month - 1)
+    last = month_at(month_index(as_of.year, as_of.month) - 1)
     gaps = {g.member_no: g for g in spec.gaps}
     rows = []
     for person in people:

@@ -680,7 +680,7 @@ class _Load:
                 if not org.is_branch:
                     continue
                 # The county inspects every year: the same findings a year earlier, and now.
-                for checked_on in (org.checked_on.replace(year=org.checked_on.year - 1), org.checked_on):
+                for checked_on in (add_years(org.checked_on, -1), org.checked_on):
                     if checked_on < org.established_on or checked_on > self.as_of:
                         continue
                     for item in items:

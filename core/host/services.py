@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.accounts.models import SupervisorScope, User
 from core.accounts.services import AccountError, create_user
+from core.authoring import services as authoring
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
 from core.plugins.manager import UnknownUnitType, get_registry
@@ -304,15 +305,30 @@ def set_county_parameter(key: str, raw: str | dict[str, str], *, source: str | N
         if row is not None:
             db.session.delete(row)
             db.session.flush()
+            _rescore_for_parameter(key)
         return None, warnings
     if row is None:
         row = HostParameter(key=key, label=label_text, source="")
         db.session.add(row)
+    changed = row.value != value
     row.value = value
     if source is not None and source.strip():
         row.source = source.strip()
     db.session.flush()
+    if changed:
+        _rescore_for_parameter(key)
     return row, warnings
+
+
+def _rescore_for_parameter(key: str) -> list[int]:
+    """A county parameter changes what scores units: a unit type's parameter every unit of that
+    type, the top-grade quota every unit's grade (it is shared across the county). The ranking
+    rules only order the county's list. Goes through the one place for re-scoring."""
+    if key == RANKING_RULES_KEY:
+        return []
+    if key == TOP_GRADE_QUOTA_KEY:
+        return authoring.units_to_rescore(tenant_ids=db.session.scalars(select(Tenant.id)))
+    return authoring.units_to_rescore(key.partition(".")[0])
 
 
 class AssessmentProgress(Protocol):

@@ -28,6 +28,7 @@ from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Mem
 from core.members.roll import on_branch_roll_during, roll_start
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.staffing.models import StaffPost
+from core.standards.periods import add_years
 from core.timezone import local_today
 from core.validation import Limit, RecordError, TextLimit, check, check_fields
 from core.vocabulary import (
@@ -113,13 +114,6 @@ def validate_member_fields(fields: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str, str]:
     """Checks across fields and rows: dates in order, the branch and party group exist."""
     errors: dict[str, str] = {}
@@ -129,7 +123,7 @@ def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str,
 
     joined, full = value("joined_on"), value("full_on")
     born = value("birth_date")
-    if born is not None and joined is not None and joined < _years_after(born, 18):
+    if born is not None and joined is not None and joined < add_years(born, 18):
         # 党章第一条：年满十八岁的中国工人、农民……可以申请加入中国共产党。
         errors["joined_on"] = _("入党时须年满十八岁（早于出生日期加十八年）")
     if full is not None and joined is not None and full < joined:

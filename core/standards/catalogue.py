@@ -62,6 +62,8 @@ class MetricSpec:
     :param doc: how the value is found, in a sentence, with the rule it follows.
     :param evidence: the value only explains a result (the records behind a count); a ranking
         pass that shows no card may leave it out.
+    :param values: for a ``code`` metric, what each code is called (a card words
+        ``组织类别等于 党支部``, never the code).
     """
 
     name: str
@@ -71,6 +73,7 @@ class MetricSpec:
     unit: str = ""
     doc: str = ""
     evidence: bool = False
+    values: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in VALUE_TYPES:
@@ -312,9 +315,9 @@ class Catalogue:
 
 def _m(
     name: str, label: str, type: MetricType, unit: str = "", doc: str = "", level: Level = "branch",
-    *, evidence: bool = False,
+    *, evidence: bool = False, values: tuple[tuple[str, str], ...] = (),
 ) -> MetricSpec:
-    return MetricSpec(name, label, type, level, unit, doc, evidence)
+    return MetricSpec(name, label, type, level, unit, doc, evidence, values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,7 +338,8 @@ ORGANIZATION = FamilySpec(
     "organization", "党组织", ("organization", "term"),
     "The branch itself and its current term of office, judged at the end of the period.",
     (
-        _m("organization.kind", "组织类别", "code", "", "branch or joint_branch."),
+        _m("organization.kind", "组织类别", "code", "", "branch or joint_branch.",
+           values=(("branch", "党支部"), ("joint_branch", "联合党支部"))),
         _m("organization.code", "组织代码", "code"),
         _m("organization.established_on", "成立日期", "date"),
         _m("organization.age_days", "党支部成立天数", "integer", "天", "From the founding day to the end of the period (last year's card does not change)."),

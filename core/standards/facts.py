@@ -25,6 +25,21 @@ def metric_label(name: str, labels: Mapping[str, str] | None = None) -> str:
     return "上级认定事项" if name.startswith("flags.") else name
 
 
+#: What the codes of ``code`` metrics are called (组织类别 branch → 党支部), from the catalogue.
+VALUE_LABELS: dict[tuple[str, str], str] = {
+    (entry.name, code): label
+    for entry in default_catalogue().entries()
+    for code, label in entry.spec.values
+}
+
+
+def value_label(name: str, value: object) -> object:
+    """:returns: how a card words ``value`` of metric ``name``: a code's name, else the value."""
+    if isinstance(value, str):
+        return VALUE_LABELS.get((name, value), value)
+    return value
+
+
 class _Missing:
     """Marks a metric that the facts do not contain (distinct from a recorded ``None``)."""
 

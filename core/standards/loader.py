@@ -682,7 +682,7 @@ class _Reader:
                 params[name] = self.param(entries[name], f"{field}.{name}", spec)
             elif spec.default is not None:
                 params[name] = spec.default
-        self.cross_check(kind, params, node or item_node, field)
+        self.cross_check(kind, params, node or item_node, field, written=set(entries))
         return params if len(self.problems) == before else None
 
     def param(self, node: yaml.Node, field: str, spec: ParamSpec) -> Any:
@@ -835,6 +835,12 @@ class _Reader:
         if code is not None and not re.match(r"^[a-z][a-z0-9_]*$", code):
             self.problem(node, field, f"认定事项代码「{code}」格式不对，应如 weak_and_lax")
             return None
+        if code and f"flags.{code}" not in self.metrics:
+            # A kind the county does not have would never fire: refused like an unknown metric.
+            kinds = self.metrics.vocabularies.get("finding")
+            known = f"，可用：{'、'.join(kinds)}" if kinds else ""
+            self.problem(node, field, f"认定类别「{code}」不在县里的认定类别中{known}")
+            return None
         return Condition(f"flags.{code}", "is_true") if code else None
 
     def count(self, node: yaml.Node, field: str) -> dict[str, Any] | None:
@@ -893,9 +899,13 @@ class _Reader:
         return entries
 
     def cross_check(
-        self, kind: str, params: Mapping[str, Any], node: yaml.Node, field: str
+        self, kind: str, params: Mapping[str, Any], node: yaml.Node, field: str, *, written: set[str] = frozenset()
     ) -> None:
-        """Checks between params of one item that a per-param schema cannot express."""
+        """Checks between params of one item that a per-param schema cannot express.
+
+        :param written: params the item writes; one written but refused has its own problem
+            already and is not reported missing as well.
+        """
         op, scoring = params.get("op"), params.get("scoring")
         needs = [
             (
@@ -925,7 +935,7 @@ class _Reader:
             ),
         ]
         for applies, name, message in needs:
-            if applies and params.get(name) is None:
+            if applies and params.get(name) is None and name not in written:
                 self.problem(node, f"{field}.{name}", message)
         name = params.get("formula")
         if kind == "formula" and self.formulas is not None and name and name not in self.formulas:

@@ -71,10 +71,10 @@ class Condition:
         """:param labels: metric labels beyond the built-in catalogue (the county's finding
             kinds, plugin metrics), as the scoring run knows them.
         :returns: the condition in words, e.g. ``成立天数 小于 365``."""
-        from core.standards.facts import metric_label
+        from core.standards.facts import metric_label, value_label
 
         words = CONDITION_OPERATORS[self.op]
-        value = "" if self.value is None else f" {self.value}"
+        value = "" if self.value is None else f" {value_label(self.metric, self.value)}"
         return f"{metric_label(self.metric, labels)}{words}{value}"
 
 
@@ -125,6 +125,28 @@ class Not:
 
 #: Any condition a rubric may write where one condition is accepted.
 AnyCondition = Condition | AllOf | AnyOf | Not
+
+
+def condition_from_plain(value: Any) -> AnyCondition | None:
+    """A condition as a document holds it (``{metric, op, value}``, ``{finding}``, ``{all_of}``,
+    ``{any_of}``, ``{not}``) as objects, to word it; ``None`` when ``value`` is not one. Not a
+    check: documents are checked by the loader before they are stored."""
+    if not isinstance(value, Mapping):
+        return None
+    keys = set(value)
+    if keys == {"finding"} and isinstance(value["finding"], str):
+        return Condition(f"flags.{value['finding']}", "is_true")
+    if keys in ({"all_of"}, {"any_of"}) and isinstance(value[next(iter(keys))], list):
+        parts = [condition_from_plain(entry) for entry in value[next(iter(keys))]]
+        if not parts or any(part is None for part in parts):
+            return None
+        return (AllOf if keys == {"all_of"} else AnyOf)(tuple(parts))
+    if keys == {"not"}:
+        inner = condition_from_plain(value["not"])
+        return None if inner is None else Not(inner)
+    if {"metric", "op"} <= keys <= {"metric", "op", "value"} and value["op"] in CONDITION_OPERATORS:
+        return Condition(str(value["metric"]), value["op"], value.get("value"))
+    return None
 
 
 def _grouped(condition: AnyCondition, labels: Mapping[str, str] | None) -> str:

@@ -7,7 +7,7 @@ One server and one browser for the whole session:
   names a PostgreSQL server, a database beside the test one (``<name>_browser``), dropped at the
   end. The demo county is loaded into it once, as of 2026-11-20;
 - the application is served by werkzeug's ``make_server`` in a background thread on 127.0.0.1 and
-  a free port, with CSRF on as in production;
+  a free port (or ``BRANCHMARK_BROWSER_PORT``), with CSRF on as in production;
 - Playwright's sync API drives ``/usr/bin/chromium`` (Debian's package) through
   ``executable_path``; Playwright never downloads a browser. Each test gets a new browser context
   (fresh cookies), so tests do not see each other's logins.
@@ -138,7 +138,9 @@ class LiveServer:
         from werkzeug.serving import make_server
 
         self.app = app
-        self._server = make_server(host, 0, app, threaded=True)
+        # BRANCHMARK_BROWSER_PORT pins the port (a shared machine hands out ranges); 0: any free one.
+        port = int(os.environ.get("BRANCHMARK_BROWSER_PORT") or 0)
+        self._server = make_server(host, port, app, threaded=True)
         self.base_url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="branchmark-live-server", daemon=True
