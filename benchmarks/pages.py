@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{args.label or args.database_url.rsplit('/', 1)[-1]}: unit {slug}, branch {code}, {args.requests} requests each")
     print(f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f} (2 cores)")
-    print(f"| page | p50 s | p95 s |\n|---|---|---|")
+    print("| page | p50 s | p95 s |\n|---|---|---|")
     for name, p50, p95 in rows:
         print(f"| {name} | {p50:.3f} | {p95:.3f} |")
     print(f"gunicorn workers' peak memory: {', '.join(f'{peak:.0f} MiB' for peak in peaks)}")

@@ -15,11 +15,12 @@ from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.mass.models import MassActivity, MassOrganization
-from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member, Membership
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.publicity.models import PublicityReport
 from core.scoring.models import Exemption, Finding, Honour, ManualScore, Rectification, Scorecard
 from core.staffing.models import StaffPost
+from core.transfers.models import UnitTransfer
 
 
 def tenant_models() -> list[type]:
@@ -88,6 +89,12 @@ def build_every_record(session, label: str) -> dict[type, object]:
         PublicityReport: PublicityReport(organization_id=org.id, title=f"{label}报道", outlet="县融媒体中心", level="county", published_on=day),
         MassOrganization: mass,
         MassActivity: MassActivity(mass_organization_id=mass.id, held_on=day, title=f"{label}职工运动会"),
+        Membership: member.periods[0],  # opened with the member
+        UnitTransfer: UnitTransfer(
+            reference=f"{label}-transfer"[:32], direction="out", peer_tenant_id=member.tenant_id, member_id=member.id,
+            organization_id=org.id, member_name=member.name, member_status="full", joined_on=member.joined_on,
+            transfer_on=day, letter_no="组转字〔2025〕1号", reason="工作调动",
+        ),
     }
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()

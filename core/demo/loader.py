@@ -42,6 +42,7 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.host.services import known_unit_types
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.periods import open_missing_periods
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
@@ -564,6 +565,7 @@ class _Load:
         ]
         for m, new_id in zip(members, self._insert(Member, rows, ids=True), strict=True):
             self.member_ids[m.no] = new_id
+        open_missing_periods(self.session)  # each member's period on their branch's roll
 
         leaders = [
             {"group": self.group_ids[(m.unit, m.branch, m.group)], "leader": self.member_ids[m.no]}

@@ -21,7 +21,7 @@ from core.dues.calculator import DuesAssessment, DuesInputError, calculate_month
 from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Member
-from core.members.roll import on_branch_roll_during
+from core.members.roll import member_on_roll_during
 from core.organizations.models import Organization
 from core.standards.periods import month_bounds
 from core.timezone import local_today
@@ -33,8 +33,8 @@ MAX_AMOUNT = LIMITS["dues_amount"].maximum
 
 
 def belongs_in_month(member: Member, year: int, month: int) -> bool:
-    """Whether the member belonged to the branch on any day of the month (and so owes it)."""
-    return on_branch_roll_during(member, *month_bounds(year, month))
+    """Whether the member was on a roll of the unit on any day of the month (and so owes it)."""
+    return member_on_roll_during(member, None, *month_bounds(year, month))
 
 
 def calculated_due(member: Member) -> DuesAssessment:
