@@ -28,18 +28,20 @@ D = dt.date
 @pytest.fixture
 def county(db, make_tenant, make_organization, make_member):
     sender, receiver = make_tenant(slug="sender", name="发出单位"), make_tenant(slug="receiver", name="接收单位")
-    out_branch = make_organization(sender, code="S1", name="发出党支部")
-    in_branch = make_organization(receiver, code="R1", name="接收党支部")
-    member = make_member(out_branch, name="转接人", joined_on=D(2010, 5, 1), dues_base=Decimal("5000"))
-    stay = make_member(in_branch, name="原有党员")
+    out_org = make_organization(sender, code="S1", name="发出党支部")
+    out_branch = out_org.id
+    in_org = make_organization(receiver, code="R1", name="接收党支部")
+    in_branch = in_org.id
+    member_id = make_member(out_org, name="转接人", joined_on=D(2010, 5, 1), dues_base=Decimal("5000")).id
+    make_member(in_org, name="原有党员")
     with use_tenant(sender.id):
         # Paid 2026-01 … 2026-06 at the sender (ahead of the transfer on 2026-04-10).
         for month in range(1, 7):
-            db.session.add(DuesPayment(member_id=member.id, year=2026, month=month, amount_due=Decimal("25"),
+            db.session.add(DuesPayment(member_id=member_id, year=2026, month=month, amount_due=Decimal("25"),
                                        amount_paid=Decimal("25"), paid_on=D(2026, 1, 5)))
         db.session.commit()
     return {"sender": sender, "receiver": receiver, "out_branch": out_branch, "in_branch": in_branch,
-            "member_id": member.id, "stay_id": stay.id}
+            "member_id": member_id}
 
 
 def _start(db, county, **changes):
@@ -74,11 +76,11 @@ def test_accept_moves_the_member_and_each_side_keeps_its_own_period(db, county):
         assert incoming.direction == "in" and incoming.member_id is None
         assert incoming.dues_paid_through == "2026-06"
         with pytest.raises(TransferError) as error:
-            accept_transfer(incoming, organization_id=county["out_branch"].id)  # not the receiver's branch
+            accept_transfer(incoming, organization_id=county["out_branch"])  # not the receiver's branch
         assert "organization_id" in error.value.errors
         db.session.rollback()
         incoming = _incoming(db, county, reference)
-        new = accept_transfer(incoming, organization_id=county["in_branch"].id)
+        new = accept_transfer(incoming, organization_id=county["in_branch"])
         db.session.commit()
         new_id = new.id
         # The receiver reads its own member and period, never the sender's.
@@ -138,4 +140,4 @@ def test_refuse_and_cancel_leave_the_member_with_the_sender(db, county):
         incoming = _incoming(db, county, reference)
         assert incoming.status == "cancelled"
         with pytest.raises(TransferError):
-            accept_transfer(incoming, organization_id=county["in_branch"].id)
+            accept_transfer(incoming, organization_id=county["in_branch"])
