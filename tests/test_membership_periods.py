@@ -115,3 +115,38 @@ def test_a_move_leaves_both_branches_past_cards_as_they_were(demo):
         assert now["cz-b2"][1][count] == present["cz-b2"][1][count] + 1
         periods = db.session.scalars(select(Membership).where(Membership.member_id == mover.id)).all()
         assert [p.organization_id for p in periods] == [source.id, target.id]
+
+
+def test_the_demo_plants_a_move_and_a_transfer(demo):
+    db = demo
+    from core.events.models import Attendance, Event
+    from core.transfers.models import UnitTransfer
+
+    yizhong = db.session.scalar(select(Tenant).where(Tenant.slug == "yizhong"))
+    shixiao = db.session.scalar(select(Tenant).where(Tenant.slug == "shixiao"))
+    with use_tenant(yizhong.id):
+        codes = dict(db.session.execute(select(Organization.id, Organization.code)).all())
+        moved = db.session.scalar(select(Member).where(Member.name == "史红雪"))
+        assert [(codes[p.organization_id], p.ended_on, p.end_reason) for p in moved.periods] == [
+            ("yz-b1", D(2026, 7, 1), "moved_within"), ("yz-b2", None, None),
+        ]
+        late = db.session.scalar(
+            select(Attendance.id).join(Event, Event.id == Attendance.event_id).where(
+                Attendance.member_id == moved.id, Event.organization_id == moved.periods[0].organization_id,
+                Event.held_on >= D(2026, 7, 1),
+            )
+        )
+        assert late is None  # no meeting of the old branch after the move
+        left = db.session.scalar(select(Member).where(Member.name == "贺明轩"))
+        assert (left.left_on, left.left_reason) == (D(2026, 9, 1), "transferred")
+        (out,) = db.session.scalars(select(UnitTransfer)).all()
+        assert (out.direction, out.status, out.letter_no) == ("out", "accepted", "桐组转〔2026〕12号")
+    with use_tenant(shixiao.id):
+        arrived = db.session.scalar(select(Member).where(Member.name == "贺明轩"))
+        assert [(p.started_on, p.start_reason) for p in arrived.periods] == [(D(2026, 9, 1), "transferred_in")]
+        (incoming,) = db.session.scalars(select(UnitTransfer)).all()
+        assert (incoming.direction, incoming.status, incoming.dues_paid_through) == ("in", "accepted", "2026-10")
+        months = db.session.scalars(
+            select(DuesPayment.month).where(DuesPayment.member_id == arrived.id).order_by(DuesPayment.month)
+        ).all()
+        assert months == [9, 10]  # paid at the former unit, carried by the letter

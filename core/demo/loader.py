@@ -34,6 +34,7 @@ from core.demo.expand import (
     plan_events,
     plan_training,
 )
+from core.demo.memberships import apply_memberships
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
@@ -238,6 +239,9 @@ class _Load:
             self._training(new_units, people)
             self._dues(people)
             self._cases(new_units)
+            self.counts["membership_changes"] = apply_memberships(
+                self.session, self.data.folder, self.member_ids, self.org_ids, self.tenant_ids
+            )
             self._onsite_scores(new_units)
             self._findings_and_honours(new_units)
         logins = self._users(new_units)
