@@ -37,7 +37,7 @@ from core.standards.periods import month_index, month_key_at
 from core.tenancy import host_scope
 from core.timezone import local_today
 from core.transfers.models import UnitTransfer
-from core.validation import RecordError, check, trimmed
+from core.validation import INT_MAX, RecordError, check, trimmed
 
 #: Fields of the member that travel with them to the receiving unit.
 CARRIED = (
@@ -48,6 +48,11 @@ CARRIED = (
 
 class TransferError(RecordError):
     """Bad transfer input; ``errors`` maps each field to a Chinese message."""
+
+
+def _is_id(value: Any) -> bool:
+    """Whether ``value`` can be a row id (an int the database column holds)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
 
 
 def dues_paid_through(member: Member) -> str | None:
@@ -70,9 +75,7 @@ def start_transfer(
     """
     fields = trimmed({"letter_no": letter_no, "reason": reason})
     errors: dict[str, str] = {}
-    receiver = None
-    if isinstance(receiver_id, int) and not isinstance(receiver_id, bool):
-        receiver = db.session.get(Tenant, receiver_id)
+    receiver = db.session.get(Tenant, receiver_id) if _is_id(receiver_id) else None
     if receiver is None or not receiver.enabled:
         errors["receiver_id"] = _("请选择接收党员组织关系的单位")
     elif receiver.id == member.tenant_id:
@@ -144,14 +147,14 @@ def accept_transfer(transfer: UnitTransfer, *, organization_id: Any, party_group
     :raises TransferError: for a transfer not pending or not incoming, or a bad branch.
     """
     errors = _check_pending(transfer, "in")
-    branch = db.session.get(Organization, organization_id) if isinstance(organization_id, int) else None
+    branch = db.session.get(Organization, organization_id) if _is_id(organization_id) else None
     if branch is None or not branch.is_branch or branch.tenant_id != transfer.tenant_id:
         errors["organization_id"] = _("请选择本单位的党支部")
     elif branch.dissolved_on is not None:
         errors["organization_id"] = _("该党支部已撤销")
     group = None
     if party_group_id not in (None, ""):
-        group = db.session.get(PartyGroup, party_group_id) if isinstance(party_group_id, int) else None
+        group = db.session.get(PartyGroup, party_group_id) if _is_id(party_group_id) else None
         if group is None or branch is None or group.organization_id != branch.id:
             errors["party_group_id"] = _("党小组须属于该党员所在的党支部")
     if errors:
