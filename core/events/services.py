@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core import deletion
 from core.deletion import Dependent
@@ -171,7 +172,10 @@ def _check_event(
     if attendance:
         ids = list(attendance)
         found = {
-            m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+            m.id: m
+            for m in db.session.scalars(
+                select(Member).where(Member.id.in_(ids)).options(selectinload(Member.periods))
+            ).all()
         }
         on_roster: set[int] = set()
         if "held_on" not in errors:

@@ -111,6 +111,7 @@ def _roster_members(organization: Organization, event: Event | None) -> list[Mem
         db.session.scalars(
             select(Member)
             .where(condition)
+            .options(selectinload(Member.periods))  # the roster form asks each one's roll
             .order_by(Member.name, Member.id)
         ).all()
     )

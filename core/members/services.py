@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import deletion
 from core.deletion import Dependent
@@ -483,7 +484,9 @@ def set_appraisals(
     ids = list(results)
     members = {
         m.id: m
-        for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+        for m in db.session.scalars(
+            select(Member).where(Member.id.in_(ids)).options(selectinload(Member.periods))
+        ).all()
     } if ids else {}
     for member_id in ids:
         member = members.get(member_id)
