@@ -239,9 +239,10 @@ class _Load:
             self._training(new_units, people)
             self._dues(people)
             self._cases(new_units)
-            self.counts["membership_changes"] = apply_memberships(
+            for table, added in apply_memberships(
                 self.session, self.data.folder, self.member_ids, self.org_ids, self.tenant_ids
-            )
+            ).items():
+                self.counts[table] += added
             self._onsite_scores(new_units)
             self._findings_and_honours(new_units)
         logins = self._users(new_units)

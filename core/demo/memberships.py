@@ -10,13 +10,15 @@ no longer on that branch's roll.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from core import safe_yaml
 from core.demo.data import DemoDataError
+from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event
 from core.members.models import Member
 from core.members.services import transfer_member
@@ -45,13 +47,17 @@ def read_memberships(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids: dict[tuple[str, str], int],
-                      tenant_ids: dict[str, int]) -> int:
-    """Apply the moves and transfers of ``memberships.yaml``; :returns: how many were applied.
+                      tenant_ids: dict[str, int]) -> dict[str, int]:
+    """Apply the moves and transfers of ``memberships.yaml``.
+
+    :returns: rows added by table (a transfer adds the receiver's member and the dues months it
+        carries) and ``membership_changes``, the number of moves and transfers.
 
     :raises DemoDataError: an entry names an unknown member, unit or branch, or a service
         refuses it (its Chinese message, with the field).
     """
     entries = read_memberships(folder)
+    added: Counter[str] = Counter()
     for index, entry in enumerate(entries["moves"], 1):
         member, unit = _member(session, entry, member_ids, tenant_ids, f"moves[{index}]")
         on = _date(entry, "date", f"moves[{index}]")
@@ -59,7 +65,7 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
             target = session.get(Organization, _org(org_ids, unit, entry.get("to"), f"moves[{index}].to"))
             old_branch = member.organization_id
             _run(f"moves[{index}]", transfer_member, member, target, on)
-            _drop_attendance_after(session, member.id, old_branch, on)
+            added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
     for index, entry in enumerate(entries["transfers"], 1):
         where = f"transfers[{index}]"
         member, unit = _member(session, entry, member_ids, tenant_ids, where)
@@ -74,13 +80,18 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
                 where, start_transfer, member, receiver_id=tenant_ids[receiver], transfer_on=on,
                 letter_no=entry.get("letter_no"), reason=entry.get("reason"),
             )
-            _drop_attendance_after(session, member.id, old_branch, on)
+            added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
         with use_tenant(tenant_ids[receiver]):
             incoming = session.scalar(
                 select(UnitTransfer).where(UnitTransfer.reference == out.reference, UnitTransfer.direction == "in")
             )
-            _run(where, accept_transfer, incoming, organization_id=branch_id)
-    return len(entries["moves"]) + len(entries["transfers"])
+            arrived = _run(where, accept_transfer, incoming, organization_id=branch_id)
+            added["member"] += 1
+            added["dues_payment"] += session.scalar(
+                select(func.count()).select_from(DuesPayment).where(DuesPayment.member_id == arrived.id)
+            )
+    added["membership_changes"] = len(entries["moves"]) + len(entries["transfers"])
+    return dict(added)
 
 
 def _member(session, entry: dict, member_ids: dict[str, int], tenant_ids: dict[str, int], where: str):
@@ -116,13 +127,14 @@ def _run(where: str, service, *args: Any, **kwargs: Any):
         raise DemoDataError(FILE, message, field=f"{where}.{field}") from None
 
 
-def _drop_attendance_after(session, member_id: int, organization_id: int, day: dt.date) -> None:
-    """The generated attendance at the old branch's meetings from the day the member left it."""
-    session.execute(
+def _drop_attendance_after(session, member_id: int, organization_id: int, day: dt.date) -> int:
+    """Remove the generated attendance at the old branch's meetings from the day the member left
+    it; :returns: how many rows."""
+    return session.execute(
         delete(Attendance).where(
             Attendance.member_id == member_id,
             Attendance.event_id.in_(
                 select(Event.id).where(Event.organization_id == organization_id, Event.held_on >= day)
             ),
         )
-    )
+    ).rowcount
