@@ -41,6 +41,7 @@ from core.facilities.models import FacilityCheck  # noqa: E402
 from core.funding.models import FundingRecord  # noqa: E402
 from core.host.models import FiscalBasis, Host, Tenant  # noqa: E402
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member  # noqa: E402
+from core.members.periods import open_missing_periods  # noqa: E402
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term  # noqa: E402
 from core.staffing.models import StaffPost  # noqa: E402
 from core.tenancy import host_scope  # noqa: E402
@@ -277,6 +278,7 @@ def _generate_batch(
             )
     member_ids = _insert(Member, member_rows, counts, ids=True)
     _insert(PartyGroup, group_rows, counts)
+    open_missing_periods(db.session)  # each member's period on their branch's roll
     roster: dict[int, list[int]] = {}
     for mid, row in zip(member_ids, member_rows, strict=True):
         roster.setdefault(row["organization_id"], []).append(mid)

@@ -72,7 +72,9 @@ def register_database(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
     import core.models  # noqa: F401 - every model must be mapped before the first query
+    from core.members import periods as member_periods
 
+    member_periods.install(Session)  # first: the periods it adds are stamped, checked and audited
     tenancy.install(Session)
     validation.install(Session)  # every row within its columns' bounds, or a Chinese RecordError
     audit.recorder.install(Session)
@@ -208,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("core.publicity.views", fromlist=["bp"]).bp)  # 报道
     app.register_blueprint(__import__("core.mass.views", fromlist=["bp"]).bp)  # 群团组织
     app.register_blueprint(__import__("core.ledger.views", fromlist=["bp"]).bp)  # 工作台账
+    app.register_blueprint(__import__("core.transfers.views", fromlist=["bp"]).bp)  # 组织关系转接
 
 
 def register_template_helpers(app: Flask) -> None:

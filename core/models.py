@@ -20,7 +20,7 @@ from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.jobs.models import Job, JobChunk
 from core.mass.models import MassActivity, MassOrganization
-from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member, Membership
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.publicity.models import PublicityReport
 from core.scoring.models import (
@@ -32,6 +32,7 @@ from core.scoring.models import (
     Scorecard,
 )
 from core.staffing.models import StaffPost
+from core.transfers.models import UnitTransfer
 
 __all__ = [
     "ApiToken",
@@ -62,6 +63,7 @@ __all__ = [
     "MassOrganization",
     "ManualScore",
     "Member",
+    "Membership",
     "Organization",
     "PartyDocument",
     "PartyGroup",
@@ -74,6 +76,7 @@ __all__ = [
     "SupervisorScope",
     "Tenant",
     "Term",
+    "UnitTransfer",
     "TrainingRecord",
     "UnitItemSwitch",
     "UnitStandardSetting",

@@ -45,6 +45,47 @@ LEAVING_REASONS = {
     "withdrew": _l("退党"),
 }
 
+#: Why a membership of a branch (a period on its roll) began.
+MEMBERSHIP_START_REASONS = {
+    "joined": _l("入党"),
+    "transferred_in": _l("组织关系转入"),
+    "moved_within": _l("单位内调整支部"),
+    "inflow": _l("流动党员流入"),
+    "returned": _l("出国出境回国恢复组织生活"),
+}
+
+#: Why a membership of a branch ended: a move, an absence that keeps the membership elsewhere,
+#: or leaving the Party (去世、出党、停止党籍、自行脱党、退党).
+MEMBERSHIP_END_REASONS = {
+    "transferred_out": _l("组织关系转出"),
+    "moved_within": _l("单位内调整支部"),
+    "outflow": _l("流动党员外出"),
+    "abroad": _l("出国出境保留组织关系"),
+    "deceased": _l("去世"),
+    "expelled": _l("开除党籍"),
+    "removed": _l("除名"),
+    "suspended": _l("停止党籍"),
+    "lapsed": _l("自行脱党"),
+    "withdrew": _l("退党"),
+}
+
+#: A member's leaving reason (:data:`LEAVING_REASONS`) as the end of their membership period.
+LEAVING_TO_END_REASON = {
+    "transferred": "transferred_out",
+    "deceased": "deceased",
+    "removed": "removed",
+    "expelled": "expelled",
+    "withdrew": "withdrew",
+}
+
+TRANSFER_DIRECTIONS = {"out": _l("转出"), "in": _l("转入")}
+TRANSFER_STATUSES = {
+    "pending": _l("待接收"),
+    "accepted": _l("已接收"),
+    "refused": _l("已退回"),
+    "cancelled": _l("已撤回"),
+}
+
 EVENT_KINDS = {
     "general_meeting": _l("党员大会"),
     "committee_meeting": _l("支委会"),

@@ -17,7 +17,7 @@ from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
 from core.host.models import FiscalBasis
 from core.mass.models import MassActivity, MassOrganization
-from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member, Membership
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.publicity.models import PublicityReport
 from core.scoring.models import (
@@ -31,6 +31,7 @@ from core.scoring.models import (
     Scorecard,
 )
 from core.staffing.models import StaffPost
+from core.transfers.models import UnitTransfer
 
 
 def tenant_models() -> list[type]:
@@ -105,6 +106,12 @@ def build_every_record(session, label: str) -> dict[type, object]:
         ),
         # The writes above already marked the unit stale (one row per unit): that row, or a new one.
         LiveState: session.scalar(select(LiveState)) or LiveState(stale=True),
+        Membership: member.periods[0],  # opened with the member
+        UnitTransfer: UnitTransfer(
+            reference=f"{label}-transfer"[:32], direction="out", peer_tenant_id=member.tenant_id, member_id=member.id,
+            organization_id=org.id, member_name=member.name, member_status="full", joined_on=member.joined_on,
+            transfer_on=day, letter_no="组转字〔2025〕1号", reason="工作调动",
+        ),
     }
     session.add_all([r for r in rows.values() if r not in session])
     session.flush()

@@ -107,6 +107,7 @@ def _blueprints() -> list[tuple[Blueprint, str]]:
         scorecards,
         staffing,
         training,
+        transfers,
         units,
     )
 
@@ -118,6 +119,9 @@ def _blueprints() -> list[tuple[Blueprint, str]]:
         (committees.groups_blp, f"{unit}/party-groups"),
         (committees.seats_blp, f"{unit}/committee-seats"),
         (members.blp, f"{unit}/members"),
+        (transfers.periods_blp, f"{unit}/members"),
+        (transfers.blp, f"{unit}/transfers"),
+        (transfers.county_blp, f"{PREFIX}/transfers"),
         (events.blp, f"{unit}/events"),
         (training.blp, f"{unit}/training-records"),
         (dues.blp, f"{unit}/dues-payments"),

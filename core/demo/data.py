@@ -18,7 +18,6 @@ import yaml
 
 from core import safe_yaml
 from core.dues.calculator import DuesInputError, calculate_monthly_dues
-from core.members.roll import roll_start
 from core.paths import PROJECT_ROOT
 from core.standards.periods import add_years, month_at, month_index
 from core.vocabulary import (
@@ -462,8 +461,8 @@ class MemberSpec:
 
     @property
     def start(self) -> dt.date:
-        """The day the member began to belong to this branch."""
-        return roll_start(self)
+        """The day the member began to belong to this branch (their first period's start)."""
+        return self.transferred_in_on or self.joined_on
 
 
 @dataclass

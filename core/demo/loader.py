@@ -34,6 +34,7 @@ from core.demo.expand import (
     plan_events,
     plan_training,
 )
+from core.demo.memberships import apply_memberships
 from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
@@ -44,6 +45,7 @@ from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.host.services import known_unit_types
 from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
+from core.members.periods import open_missing_periods
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
@@ -242,6 +244,10 @@ class _Load:
             self._training(new_units, people)
             self._dues(people)
             self._cases(new_units)
+            for table, added in apply_memberships(
+                self.session, self.data.folder, self.member_ids, self.org_ids, self.tenant_ids
+            ).items():
+                self.counts[table] += added
             self._onsite_scores(new_units)
             self._findings_and_honours(new_units)
             self._service_records(new_units)
@@ -585,6 +591,7 @@ class _Load:
         ]
         for m, new_id in zip(members, self._insert(Member, rows, ids=True), strict=True):
             self.member_ids[m.no] = new_id
+        open_missing_periods(self.session)  # each member's period on their branch's roll
 
         leaders = [
             {"group": self.group_ids[(m.unit, m.branch, m.group)], "leader": self.member_ids[m.no]}

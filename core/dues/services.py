@@ -16,12 +16,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.dues.calculator import DuesAssessment, DuesInputError, calculate_monthly_dues
 from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Member
-from core.members.roll import on_branch_roll_during
+from core.members.roll import member_on_roll_during
 from core.organizations.models import Organization
 from core.standards.periods import month_bounds
 from core.timezone import local_today
@@ -33,8 +34,8 @@ MAX_AMOUNT = LIMITS["dues_amount"].maximum
 
 
 def belongs_in_month(member: Member, year: int, month: int) -> bool:
-    """Whether the member belonged to the branch on any day of the month (and so owes it)."""
-    return on_branch_roll_during(member, *month_bounds(year, month))
+    """Whether the member was on a roll of the unit on any day of the month (and so owes it)."""
+    return member_on_roll_during(member, None, *month_bounds(year, month))
 
 
 def calculated_due(member: Member) -> DuesAssessment:
@@ -164,7 +165,12 @@ def set_branch_dues_month(
     """
     ids = list(rows)
     members = (
-        {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()}
+        {
+            m.id: m
+            for m in db.session.scalars(
+                select(Member).where(Member.id.in_(ids)).options(selectinload(Member.periods))
+            ).all()
+        }
         if ids
         else {}
     )
@@ -172,7 +178,7 @@ def set_branch_dues_month(
     cleaned: dict[int, dict[str, Any]] = {}
     for member_id in ids:
         member = members.get(member_id)
-        if member is None or member.organization_id != organization.id:
+        if member is None or not any(p.organization_id == organization.id for p in member.periods):
             errors[str(member_id)] = _("编号为 %(id)s 的党员不属于本支部", id=member_id)
             continue
         row_errors, values = _check_month(

@@ -13,13 +13,15 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.dues import services
 from core.dues.calculator import DuesInputError
 from core.dues.forms import ROW_FIELDS, month_form
 from core.extensions import db
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause, member_on_roll_during
 from core.organizations.views import (
     can_edit_organization,
     choose_branch,
@@ -29,6 +31,7 @@ from core.organizations.views import (
     year_arg,
 )
 from core.sorting import by_pinyin
+from core.standards.periods import month_bounds
 from core.timezone import local_today
 
 bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
@@ -36,15 +39,11 @@ bp = Blueprint("dues_pages", __name__, url_prefix="/units/<slug>")
 
 def _members_in(organization_id: int, first: dt.date, last: dt.date) -> list[Member]:
     """Members who belonged to the branch on any day between ``first`` and ``last``."""
-    start = func.coalesce(Member.transferred_in_on, Member.joined_on)
     return by_pinyin(
         db.session.scalars(
             select(Member)
-            .where(
-                Member.organization_id == organization_id,
-                start <= last,
-                or_(Member.left_on.is_(None), Member.left_on > first),
-            )
+            .where(member_on_roll_clause(organization_id, first, last))
+            .options(selectinload(Member.periods))
             .order_by(Member.name, Member.id)
         ).all()
     )
@@ -66,7 +65,10 @@ def ledger(slug: str, code: str):
     members = _members_in(organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31))
     rows = services.ledger([m.id for m in members], year)
     today = local_today()
-    owed = {m.id: [mo for mo in range(1, 13) if services.belongs_in_month(m, year, mo)] for m in members}
+    owed = {
+        m.id: [mo for mo in range(1, 13) if member_on_roll_during(m, organization.id, *month_bounds(year, mo))]
+        for m in members
+    }
     totals = {
         "due": sum((r.amount_due for months in rows.values() for r in months.values()), Decimal(0)),
         "paid": sum((r.amount_paid or 0 for months in rows.values() for r in months.values()), Decimal(0)),

@@ -17,13 +17,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core import deletion
 from core.deletion import Dependent
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.members.models import Member
-from core.members.roll import on_branch_roll, on_roll_clause
+from core.members.roll import member_on_roll, member_on_roll_clause
 from core.organizations.models import Organization
 from core.sorting import by_pinyin
 from core.timezone import local_today
@@ -47,7 +48,7 @@ def roster_query(organization_id: int, on: dt.date):
     """Members of a branch who belonged to it on ``on`` (joined or transferred in, not yet left)."""
     return (
         select(Member)
-        .where(Member.organization_id == organization_id, on_roll_clause(on))
+        .where(member_on_roll_clause(organization_id, on))
         .order_by(Member.name, Member.id)
     )
 
@@ -87,7 +88,7 @@ def expected_attendance(
     """
     from core.vocabulary import MEMBER_AWAY
 
-    on_roll = [m for m in members if m.belongs_on(on)]
+    on_roll = [m for m in members if member_on_roll(m, organization.id, on)]
     if kind == "committee_meeting":
         seats = committee_member_ids(organization, on)
         expected = [m for m in on_roll if m.id in seats]
@@ -171,11 +172,14 @@ def _check_event(
     if attendance:
         ids = list(attendance)
         found = {
-            m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+            m.id: m
+            for m in db.session.scalars(
+                select(Member).where(Member.id.in_(ids)).options(selectinload(Member.periods))
+            ).all()
         }
         on_roster: set[int] = set()
         if "held_on" not in errors:
-            on_roster = {m.id for m in found.values() if m.organization_id == organization.id and m.belongs_on(held_on)}
+            on_roster = {m.id for m in found.values() if member_on_roll(m, organization.id, held_on)}
         outsiders: list[str] = []
         for member_id in ids:
             member = found.get(member_id)
@@ -215,7 +219,7 @@ def _check_presenter(member_id: Any, held_on: dt.date | None, errors: dict[str, 
     )
     if member is None:
         errors["presenter_member_id"] = _("主讲人须是本单位的党员")
-    elif held_on is not None and not on_branch_roll(member, held_on):
+    elif held_on is not None and not member_on_roll(member, None, held_on):
         errors["presenter_member_id"] = _("%(name)s 在活动当天不是本单位在册党员", name=member.name)
 
 

@@ -24,7 +24,7 @@ from core.events.models import Attendance, Event, TrainingRecord
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
-from core.members.roll import on_roll_during_clause
+from core.members.roll import member_on_roll_clause
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import (
@@ -104,13 +104,14 @@ def _roster_members(organization: Organization, event: Event | None) -> list[Mem
     since = local_today() - ROSTER_LOOKBACK
     if event is not None:
         since = min(since, event.held_on)
-    condition = or_(Member.left_on.is_(None), Member.left_on > since)
+    condition = member_on_roll_clause(organization.id, since, local_today())
     if event is not None and event.attendance:
         condition = or_(condition, Member.id.in_([a.member_id for a in event.attendance]))
     return by_pinyin(
         db.session.scalars(
             select(Member)
-            .where(Member.organization_id == organization.id, condition)
+            .where(condition)
+            .options(selectinload(Member.periods))  # the roster form asks each one's roll
             .order_by(Member.name, Member.id)
         ).all()
     )
@@ -346,8 +347,7 @@ def training(slug: str, code: str):
     members = by_pinyin(db.session.scalars(
         select(Member)
         .where(
-            Member.organization_id == organization.id,
-            on_roll_during_clause(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+            member_on_roll_clause(organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
         .order_by(Member.name, Member.id)
     ).all())
@@ -356,7 +356,7 @@ def training(slug: str, code: str):
         select(TrainingRecord)
         .join(Member, Member.id == TrainingRecord.member_id)
         .where(
-            Member.organization_id == organization.id,
+            member_on_roll_clause(organization.id, TrainingRecord.taken_on),
             extract("year", TrainingRecord.taken_on) == year,
         )
         .options(selectinload(TrainingRecord.member))

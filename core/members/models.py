@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import MONEY, Base, TenantScoped, Timestamped, code_column_type
+from core.standards.periods import on_roll
 from core.vocabulary import (
     APPRAISAL_RESULTS,
     DEVELOPMENT_STAGES,
@@ -17,6 +18,8 @@ from core.vocabulary import (
     LEAVING_REASONS,
     MEMBER_AWAY,
     MEMBER_STATUSES,
+    MEMBERSHIP_END_REASONS,
+    MEMBERSHIP_START_REASONS,
 )
 
 #: Columns holding personal data: masked in views, exports and the audit log.
@@ -65,14 +68,59 @@ class Member(TenantScoped, Timestamped, Base):
 
     organization = relationship("Organization")
     party_group = relationship("PartyGroup", foreign_keys=[party_group_id])
+    #: The member's memberships of branches, oldest first: the history a move does not rewrite.
+    periods: Mapped[list[Membership]] = relationship(
+        back_populates="member", order_by="(Membership.started_on, Membership.id)",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
 
-    def belongs_on(self, day: dt.date) -> bool:
-        """Whether the member belonged to the branch on ``day``."""
-        start = self.transferred_in_on or self.joined_on
-        return start <= day and (self.left_on is None or self.left_on > day)
+    def belongs_on(self, day: dt.date, organization_id: int | None = None) -> bool:
+        """Whether the member was on the roll of ``organization_id`` (any branch of the unit
+        when ``None``) on ``day``, read from their membership periods."""
+        return any(
+            on_roll(p.started_on, p.ended_on, day)
+            for p in self.periods
+            if organization_id is None or p.organization_id == organization_id
+        )
 
     def __repr__(self) -> str:
         return f"<Member {self.name}>"
+
+
+class Membership(TenantScoped, Timestamped, Base):
+    """A member's membership of one branch (and party group) from ``started_on`` until
+    ``ended_on`` (that day no longer counts), with why it began and why it ended.
+
+    A move to another branch ends one period and begins the next, so the branch a member belonged
+    to on a past day, and its past cards, stay as they were. The member's ``organization_id``,
+    ``party_group_id``, ``transferred_in_on`` and ``left_on`` describe the latest period.
+    """
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    party_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_group.id", ondelete="SET NULL")
+    )
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    start_reason: Mapped[str] = mapped_column(
+        code_column_type(MEMBERSHIP_START_REASONS, "membership_start_reason")
+    )
+    end_reason: Mapped[str | None] = mapped_column(
+        code_column_type(MEMBERSHIP_END_REASONS, "membership_end_reason")
+    )
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    member: Mapped[Member] = relationship(back_populates="periods")
+    organization = relationship("Organization")
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.member_id}@{self.organization_id} {self.started_on}–{self.ended_on}>"
 
 
 class Appraisal(TenantScoped, Timestamped, Base):

@@ -1,9 +1,14 @@
 """Whether a member is on a branch's roll on a day: the one definition every reader uses.
 
-A member belongs to their branch from the day they joined the party or transferred in until the
-day they left (that day no longer counts). The Python form reads loaded members (or rows with the
-same attributes); the SQL form filters a query on :class:`~core.members.models.Member`. Both rest
-on :func:`core.standards.periods.on_roll`.
+The roll is read from membership periods (:class:`~core.members.models.Membership`): a member is
+on a branch's roll from the day a period of theirs in that branch began (joining, a transfer in,
+a move within the unit) until the day it ended (that day no longer counts). A move to another
+branch ends one period and begins another, so a past day's roll never changes.
+
+The Python form reads period rows (or any row with ``started_on`` and ``ended_on``); the SQL
+forms filter a query on :class:`~core.members.models.Membership`, or a query on
+:class:`~core.members.models.Member` through :func:`member_on_roll_clause`. All rest on
+:func:`core.standards.periods.on_roll`.
 """
 
 from __future__ import annotations
@@ -11,56 +16,94 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from core.members.models import Member
+from core.members.models import Member, Membership
 from core.standards.periods import on_roll, on_roll_during
 
 
 class OnRoll(Protocol):
-    """A member, or a result row with the membership columns."""
+    """A membership period, or a result row with its dates."""
 
-    joined_on: dt.date
-    transferred_in_on: dt.date | None
-    left_on: dt.date | None
-
-
-def roll_start(member: OnRoll) -> dt.date:
-    """:returns: the day the member began to belong to the branch (transfer in, else joining)."""
-    return member.transferred_in_on or member.joined_on
+    started_on: dt.date
+    ended_on: dt.date | None
 
 
-def on_branch_roll(member: OnRoll, day: dt.date) -> bool:
-    """:returns: whether the member was on the branch's roll on ``day``."""
-    return on_roll(roll_start(member), member.left_on, day)
+def roll_start(period: OnRoll) -> dt.date:
+    """:returns: the day the period began (joining, a transfer in or a move)."""
+    return period.started_on
 
 
-def on_branch_roll_during(member: OnRoll, first: dt.date, last: dt.date) -> bool:
-    """:returns: whether the member was on the roll on any day from ``first`` to ``last``."""
-    return on_roll_during(roll_start(member), member.left_on, first, last)
+def on_branch_roll(period: OnRoll, day: dt.date) -> bool:
+    """:returns: whether the period covers ``day``."""
+    return on_roll(period.started_on, period.ended_on, day)
+
+
+def on_branch_roll_during(period: OnRoll, first: dt.date, last: dt.date) -> bool:
+    """:returns: whether the period covers any day from ``first`` to ``last``."""
+    return on_roll_during(period.started_on, period.ended_on, first, last)
 
 
 def roll_start_column() -> ColumnElement[Any]:
     """:returns: the SQL expression of :func:`roll_start`."""
-    return func.coalesce(Member.transferred_in_on, Member.joined_on)
+    return Membership.started_on
 
 
 def on_roll_clause(day: dt.date) -> ColumnElement[bool]:
-    """:returns: the SQL condition of :func:`on_branch_roll` for ``day``."""
-    return and_(roll_start_column() <= day, or_(Member.left_on.is_(None), Member.left_on > day))
+    """:returns: the SQL condition of :func:`on_branch_roll` for ``day`` (on Membership)."""
+    return and_(Membership.started_on <= day, or_(Membership.ended_on.is_(None), Membership.ended_on > day))
 
 
 def on_roll_during_clause(first: dt.date, last: dt.date) -> ColumnElement[bool]:
-    """:returns: the SQL condition of :func:`on_branch_roll_during`."""
-    return and_(roll_start_column() <= last, or_(Member.left_on.is_(None), Member.left_on > first))
+    """:returns: the SQL condition of :func:`on_branch_roll_during` (on Membership)."""
+    return and_(Membership.started_on <= last, or_(Membership.ended_on.is_(None), Membership.ended_on > first))
+
+
+def _period_condition(organization_id: Any, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    condition = on_roll_during_clause(first, last)
+    if organization_id is not None:
+        condition = and_(condition, Membership.organization_id == organization_id)
+    return condition
+
+
+def roll_member_ids(organization_id: Any, first: dt.date, last: dt.date | None = None) -> Select:
+    """:returns: a select of the ids of members on the roll of ``organization_id`` (a branch
+    id or a column; ``None``: any branch) on some day from ``first`` to ``last`` (``first``
+    alone: on that day)."""
+    return select(Membership.member_id).where(_period_condition(organization_id, first, first if last is None else last))
+
+
+def member_on_roll_clause(organization_id: Any, first: dt.date, last: dt.date | None = None) -> ColumnElement[bool]:
+    """:returns: the condition, on a query of :class:`Member`, of :func:`roll_member_ids`."""
+    return Member.id.in_(roll_member_ids(organization_id, first, last))
+
+
+def member_on_roll(member: Member, organization_id: int | None, day: dt.date) -> bool:
+    """:returns: whether a loaded member was on the roll of ``organization_id`` (any branch of
+    their unit when ``None``) on ``day``."""
+    return member.belongs_on(day, organization_id)
+
+
+def member_on_roll_during(member: Member, organization_id: int | None, first: dt.date, last: dt.date) -> bool:
+    """:returns: whether a loaded member was on the roll of ``organization_id`` (any branch when
+    ``None``) on some day from ``first`` to ``last``."""
+    return any(
+        on_branch_roll_during(p, first, last)
+        for p in member.periods
+        if organization_id is None or p.organization_id == organization_id
+    )
 
 
 __all__ = [
     "OnRoll",
+    "member_on_roll",
+    "member_on_roll_clause",
+    "member_on_roll_during",
     "on_branch_roll",
     "on_branch_roll_during",
     "on_roll_clause",
     "on_roll_during_clause",
+    "roll_member_ids",
     "roll_start",
     "roll_start_column",
 ]

@@ -18,14 +18,16 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import deletion
 from core.deletion import Dependent
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, TrainingRecord
 from core.extensions import db
-from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
-from core.members.roll import on_branch_roll_during, roll_start
+from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member, Membership
+from core.members.periods import latest_period
+from core.members.roll import member_on_roll_during
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup
 from core.staffing.models import StaffPost
 from core.standards.periods import add_years
@@ -198,6 +200,9 @@ def update_member(member: Member, **changes: Any) -> Member:
     :raises MemberError: with a Chinese message per bad field.
     """
     errors = validate_member_fields(changes)
+    if changes.get("organization_id", member.organization_id) != member.organization_id:
+        # Overwriting the branch would move the member's past into it: a move keeps the history.
+        errors["organization_id"] = _("调整所在支部请办理单位内调整支部或组织关系转接")
     if not errors:
         errors = _relation_errors(member, changes)
     if errors:
@@ -207,13 +212,22 @@ def update_member(member: Member, **changes: Any) -> Member:
     return member
 
 
-def transfer_member(member: Member, organization: Organization, on: dt.date) -> Member:
-    """Move a member to another branch of the same unit from ``on``.
+def _current_start(member: Member) -> dt.date:
+    period = latest_period(member)
+    return period.started_on if period is not None else (member.transferred_in_on or member.joined_on)
 
-    The member keeps one row (attendance and dues history stay theirs); the branch counts them
-    from ``on``. Their party group and any committee seats in the old branch end.
 
-    :raises MemberError: for a bad branch or date.
+def transfer_member(
+    member: Member, organization: Organization, on: dt.date, *, party_group: PartyGroup | None = None
+) -> Member:
+    """Move a member to another branch of the same unit from ``on`` (单位内调整支部).
+
+    The member keeps one row (attendance and dues history stay theirs). Their period in the old
+    branch ends on ``on`` and a new one begins there, so each branch's roll of a past day, and
+    its past cards, stay as they were. Their committee seats in the old branch end.
+
+    :param party_group: the party group in the new branch, if one is chosen.
+    :raises MemberError: for a bad branch, group or date.
     """
     errors: dict[str, str] = {}
     if not organization.is_branch or organization.dissolved_on is not None:
@@ -226,13 +240,26 @@ def transfer_member(member: Member, organization: Organization, on: dt.date) -> 
         errors["transferred_in_on"] = _("请填写转入日期")
     elif on > local_today():
         errors["transferred_in_on"] = _("日期不能晚于今天")
-    elif on < roll_start(member):
-        errors["transferred_in_on"] = _("转入日期不能早于入党或上次转入日期")
+    elif on <= _current_start(member):
+        errors["transferred_in_on"] = _("调整日期须晚于入党或上次转入日期")
+    if party_group is not None and party_group.organization_id != organization.id:
+        errors["party_group_id"] = _("党小组须属于调入的党支部")
     if errors:
         raise MemberError(errors)
-    _end_seats(member, on)
+    end_seats(member, on)
+    old = latest_period(member)
+    if old is not None:
+        old.ended_on = on
+        old.end_reason = "moved_within"
+    member.periods.append(
+        Membership(
+            tenant_id=member.tenant_id, organization_id=organization.id,
+            party_group_id=party_group.id if party_group is not None else None,
+            started_on=on, start_reason="moved_within",
+        )
+    )
     member.organization_id = organization.id
-    member.party_group_id = None
+    member.party_group_id = party_group.id if party_group is not None else None
     member.transferred_in_on = on
     db.session.flush()
     return member
@@ -250,13 +277,13 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
         errors["left_on"] = _("请填写离开日期")
     elif left_on > local_today():
         errors["left_on"] = _("日期不能晚于今天")
-    elif left_on < roll_start(member):
+    elif left_on < _current_start(member):
         errors["left_on"] = _("离开日期不能早于入党或转入日期")
     if member.left_on is not None:
         errors["left_on"] = _("该党员已于 %(day)s 离开", day=member.left_on.isoformat())
     if errors:
         raise MemberError(errors)
-    _end_seats(member, left_on)
+    end_seats(member, left_on)
     member.left_on = left_on
     member.left_reason = reason
     if note:
@@ -265,7 +292,8 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
     return member
 
 
-def _end_seats(member: Member, on: dt.date) -> None:
+def end_seats(member: Member, on: dt.date) -> None:
+    """End the member's committee seats still held, on ``on`` (a move or leaving)."""
     seats = db.session.scalars(
         select(CommitteeSeat).where(
             CommitteeSeat.member_id == member.id, CommitteeSeat.ended_on.is_(None)
@@ -450,14 +478,18 @@ def set_appraisals(
     ids = list(results)
     members = {
         m.id: m
-        for m in db.session.scalars(select(Member).where(Member.id.in_(ids))).all()
+        for m in db.session.scalars(
+            select(Member).where(Member.id.in_(ids)).options(selectinload(Member.periods))
+        ).all()
     } if ids else {}
     for member_id in ids:
         member = members.get(member_id)
         result = results[member_id] or None
-        if member is None or member.organization_id != organization.id:
+        if member is None or not any(p.organization_id == organization.id for p in member.periods):
             errors[str(member_id)] = _("编号为 %(id)s 的党员不属于本支部", id=member_id)
-        elif "year" not in errors and not on_branch_roll_during(member, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        elif "year" not in errors and not member_on_roll_during(
+            member, organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31)
+        ):
             errors[str(member_id)] = _("%(name)s 在 %(year)d 年不属于本支部", name=member.name, year=year)
         elif result is not None and result not in APPRAISAL_RESULTS:
             errors[str(member_id)] = _("%(name)s 的评议结果无效", name=member.name)

@@ -31,7 +31,7 @@ from core.members.forms import (
     appraisal_form,
 )
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
-from core.members.roll import on_roll_during_clause
+from core.members.roll import member_on_roll_clause
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization, PartyGroup
 from core.organizations.views import (
@@ -39,6 +39,7 @@ from core.organizations.views import (
     PAGE_SIZE,
     Page,
     can_edit_organization,
+    can_edit_unit,
     delete_page,
     organization_or_404,
     page_number,
@@ -292,6 +293,7 @@ def _render_member(tenant: Tenant, member: Member, transfer: TransferForm | None
         "members/show.html", tenant=tenant, member=member, personal=personal, year=year,
         hours=training_hours([member.id], year)[member.id], appraisals=appraisals,
         dues=(paid_months, owed_months), case=case, can_edit=can_edit,
+        can_transfer_out=can_edit_unit(tenant),
         transfer_form=transfer, leave_form=leave or LeaveForm(prefix="leave"),
     ), status
 
@@ -455,8 +457,7 @@ def appraisals(slug: str, code: str):
     members = db.session.scalars(
         select(Member)
         .where(
-            Member.organization_id == organization.id,
-            on_roll_during_clause(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+            member_on_roll_clause(organization.id, dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
         .order_by(Member.name, Member.id)
     ).all()

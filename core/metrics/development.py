@@ -23,7 +23,7 @@ from core.development.timing import (
     probation_ends_on,
 )
 from core.extensions import db
-from core.members.models import DevelopmentCase, DevelopmentStep, Member
+from core.members.models import DevelopmentCase, DevelopmentStep, Member, Membership
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
@@ -135,10 +135,11 @@ def _last_admissions(scope: Scope) -> dict[int, dt.date]:
         found[organization_id] = day
     for organization_id, day in db.session.execute(
         scope.scoped(
-            select(Member.organization_id, func.max(Member.joined_on))
-            .where(Member.transferred_in_on.is_(None), Member.joined_on <= end)
-            .group_by(Member.organization_id),
-            Member,
+            # A member admitted by the branch: their period there began with joining.
+            select(Membership.organization_id, func.max(Membership.started_on))
+            .where(Membership.start_reason == "joined", Membership.started_on <= end)
+            .group_by(Membership.organization_id),
+            Membership,
         )
     ):
         if day is not None and (organization_id not in found or day > found[organization_id]):

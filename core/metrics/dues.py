@@ -14,8 +14,8 @@ from sqlalchemy import and_, case, extract, func, or_, select
 
 from core.dues.models import DuesPayment
 from core.extensions import db
-from core.members.models import Member
-from core.members.roll import roll_start, roll_start_column
+from core.members.models import Membership
+from core.members.roll import roll_start
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
@@ -45,8 +45,8 @@ class DuesWindow:
         self.last = last
 
     def of(self, member: Any) -> tuple[int, int]:
-        """:returns: the first and last month index due from a member on the roll."""
-        start, left = roll_start(member), member.left_on
+        """:returns: the first and last month index due from a member's period on the roll."""
+        start, left = roll_start(member), member.ended_on
         first = max(self.first, month_index(start.year, start.month))
         last = self.last if left is None else min(self.last, month_index(left.year, left.month) - 1)
         return first, last
@@ -54,7 +54,8 @@ class DuesWindow:
 
 @family(catalogue.DUES)
 def dues(scope: Scope) -> dict[int, dict[str, Any]]:
-    """Months due while on the roll, counted in the database member by member."""
+    """Months due while on the roll, counted in the database period by period (a month belongs to
+    the branch whose roll the member was on when it began: no gap and no double month at a move)."""
     window = DuesWindow(scope.period)
     paid_month = DuesPayment.year * 12 + DuesPayment.month - 1
     # Paid within the month it was due, or by the end of the next one.
@@ -63,25 +64,25 @@ def dues(scope: Scope) -> dict[int, dict[str, Any]]:
     due_while_on_roll = and_(
         paid_month >= window.first,
         paid_month <= window.last,
-        paid_month >= _month_index_of(roll_start_column()),
-        or_(Member.left_on.is_(None), paid_month < _month_index_of(Member.left_on)),
+        paid_month >= _month_index_of(Membership.started_on),
+        or_(Membership.ended_on.is_(None), paid_month < _month_index_of(Membership.ended_on)),
     )
     totals: dict[int, tuple[int | None, int, int]] = {}
-    for member_id, last_paid, paid_in_year, on_time_in_year in db.session.execute(
+    for period_id, last_paid, paid_in_year, on_time_in_year in db.session.execute(
         scope.scoped(
             select(
-                DuesPayment.member_id,
+                Membership.id,
                 func.max(paid_month),
                 func.sum(case((in_year, 1), else_=0)),
                 func.sum(case((and_(in_year, on_time), 1), else_=0)),
             )
-            .join(Member, Member.id == DuesPayment.member_id)
+            .join(Membership, Membership.member_id == DuesPayment.member_id)
             .where(DuesPayment.paid_on.is_not(None), due_while_on_roll)
-            .group_by(DuesPayment.member_id),
+            .group_by(Membership.id),
             DuesPayment,
         )
     ):
-        totals[member_id] = (
+        totals[period_id] = (
             None if last_paid is None else int(last_paid), int(paid_in_year or 0), int(on_time_in_year or 0)
         )
     # Which of this year's months each member paid on time: only a card's evidence needs it.
@@ -111,9 +112,10 @@ def dues_facts(
 ) -> dict[str, Any]:
     """The branch's dues metrics from each member's totals.
 
-    :param roster: the branch's members on its roll during the period.
-    :param totals: member id → (last month paid, months paid in the year, of them on time),
-        counting only months due while the member was on the roll.
+    :param roster: the branch's membership periods on its roll during the period
+        (:attr:`Scope.members` rows).
+    :param totals: period id → (last month paid, months paid in the year, of them on time),
+        counting only months due while the period lasted.
     :param timely: (member id, month index) of this year's months paid on time; given, the
         members who were late and their months are listed (the on-time ratio's evidence).
     """
@@ -128,7 +130,7 @@ def dues_facts(
         first, last = window.of(member)
         if last < first:
             continue
-        last_paid, paid, paid_on_time = totals.get(member.id, (None, 0, 0))
+        last_paid, paid, paid_on_time = totals.get(member.period_id, (None, 0, 0))
         due_in_year += last - max(first, window.year_start) + 1 if last >= window.year_start else 0
         paid_in_year += paid
         on_time_in_year += paid_on_time

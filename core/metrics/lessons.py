@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.events.models import Attendance, Event, EventKind
 from core.extensions import db
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.organizations.models import CommitteeSeat
@@ -92,9 +93,11 @@ def lessons(scope: Scope) -> dict[int, dict[str, Any]]:
                     func.count(),
                 )
                 .join(Event, Event.id == Attendance.event_id)
-                .join(Member, and_(Member.id == Attendance.member_id, Member.organization_id == Event.organization_id))
+                .join(Member, Member.id == Attendance.member_id)
                 .where(
                     Member.is_leader.is_(True),
+                    # At their own branch: the one whose roll they were on that day.
+                    member_on_roll_clause(Event.organization_id, Event.held_on),
                     Event.held_on.between(scope.start, scope.end),
                     Event.id.in_(select(EventKind.event_id).where(EventKind.kind.in_(DUAL_LIFE_KINDS))),
                 )

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 
 from core.extensions import db
 from core.host.models import Tenant
-from core.members.models import Member
+from core.members.models import Member, Membership
 from core.members.roll import on_branch_roll, on_roll_during_clause
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.standards.periods import Period
@@ -102,16 +102,22 @@ class Scope:
 
     @cached_property
     def members(self) -> list[Any]:
-        """Rows of every member on a roll of the scope on some day of the period."""
+        """One row per membership period on a roll of the scope on some day of the period: the
+        member's fields with the period's branch (``organization_id``), ``started_on``,
+        ``ended_on`` and ``period_id``. A member who moved in the period has a row per branch."""
         return list(
             db.session.execute(
                 self.scoped(
                     select(
-                        Member.id, Member.tenant_id, Member.organization_id, Member.name,
-                        Member.status, Member.joined_on, Member.transferred_in_on, Member.left_on,
-                        Member.is_leader, Member.full_on,
-                    ).where(on_roll_during_clause(self.start, self.end)),
-                    Member,
+                        Member.id, Member.tenant_id, Membership.organization_id, Member.name,
+                        Member.status, Member.joined_on, Membership.started_on, Membership.ended_on,
+                        Member.is_leader, Member.full_on, Membership.id.label("period_id"),
+                        Membership.start_reason,
+                    )
+                    .join(Member, Member.id == Membership.member_id)
+                    .where(on_roll_during_clause(self.start, self.end))
+                    .order_by(Member.id, Membership.started_on, Membership.id),
+                    Membership,
                 )
             ).all()
         )

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from core.extensions import db
-from core.members.models import Member
-from core.members.roll import on_roll_clause, roll_start_column
+from core.members.models import Member, Membership
+from core.members.roll import on_roll_clause
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.organizations.roles import has_committee
 from core.standards.national import NATIONAL_ORGANIZATION_RULES
@@ -165,9 +165,11 @@ def due_setups(
     for organization_id, status, start, full_on, joined_on in db.session.execute(
         scoped(
             select(
-                Member.organization_id, Member.status, roll_start_column(), Member.full_on, Member.joined_on,
-            ).where(on_roll_clause(on)),
-            Member,
+                Membership.organization_id, Member.status, Membership.started_on, Member.full_on, Member.joined_on,
+            )
+            .join(Member, Member.id == Membership.member_id)
+            .where(on_roll_clause(on)),
+            Membership,
         )
     ):
         members[organization_id].append((start, full_since(status, start, full_on, joined_on)))

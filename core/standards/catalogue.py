@@ -349,7 +349,7 @@ ORGANIZATION = FamilySpec(
     ),
 )
 ROLL = FamilySpec(
-    "roll", "党员名册", ("member",),
+    "roll", "党员名册", ("member", "membership"),
     "Members on the branch's roll (joined or transferred in, not yet left) at the end of the period.",
     (
         _m("members.names", "党员姓名", "member_names", "", "Everyone on the roll on any day of the year, by member id."),
@@ -387,7 +387,7 @@ ATTENDANCE = FamilySpec(
     ),
 )
 TRAINING = FamilySpec(
-    "training", "学习培训", ("event", "attendance", "training_record", "member", "committee_seat"),
+    "training", "学习培训", ("event", "attendance", "training_record", "member", "membership", "committee_seat"),
     "Hours earned in the year by members on the roll at its end: events attended plus training records.",
     (
         _m("training.hours_by_member", "党员学习学时", "member_values", "学时"),
@@ -395,7 +395,7 @@ TRAINING = FamilySpec(
     ),
 )
 DUES = FamilySpec(
-    "dues", "党费交纳", ("dues_payment", "member"),
+    "dues", "党费交纳", ("dues_payment", "member", "membership"),
     "Months due while on the roll, up to the last whole month; runs may begin in the previous year.",
     (
         _m("dues.max_consecutive_unpaid", "连续未交党费月数", "integer", "月", "The longest run still open at the last due month."),
@@ -428,7 +428,7 @@ FISCAL = FamilySpec(
     ),
 )
 STAFFING = FamilySpec(
-    "staffing", "党务工作力量", ("staff_post", "committee_seat", "member", "organization"),
+    "staffing", "党务工作力量", ("staff_post", "committee_seat", "member", "membership", "organization"),
     "Party-affairs posts held at the end of the period, and the unit's size.",
     (
         _m("staffing.full_time", "专职党务工作人员", "integer", "人", level="unit"),
@@ -448,14 +448,14 @@ FACILITIES = FamilySpec(
     ),
 )
 APPRAISAL = FamilySpec(
-    "appraisal", "民主评议党员", ("appraisal", "member"),
+    "appraisal", "民主评议党员", ("appraisal", "member", "membership"),
     "Democratic appraisal results recorded for the year.",
     (
         _m("appraisal.recorded_ratio", "民主评议结果录入比例", "ratio", "", "Full members on the roll with a result, over all of them."),
     ),
 )
 DEVELOPMENT = FamilySpec(
-    "development", "发展党员", ("development_case", "development_step", "development_record", "probation_decision", "member"),
+    "development", "发展党员", ("development_case", "development_step", "development_record", "probation_decision", "member", "membership"),
     "Activists and probationary members under assessment, 预备期 past their end, and the branch's last admission.",
     (
         _m("development.overdue_activist_assessments", "逾期未考察的入党积极分子", "records", "", "[{case_id, name, due_on}]: more than half a year since the last assessment record (or becoming an activist) (发展党员工作细则 第十一条)."),
@@ -475,7 +475,7 @@ COMMITTEE_ROLES = FamilySpec(
     ),
 )
 LESSONS = FamilySpec(
-    "lessons", "党课主讲与双重组织生活", ("event", "event_kind", "member", "committee_seat", "attendance"),
+    "lessons", "党课主讲与双重组织生活", ("event", "event_kind", "member", "membership", "committee_seat", "attendance"),
     "Who presented the year's 党课 (the branch's secretary that day, a leader), and leaders' attendance at their own branch's organisational life (双重组织生活).",
     (
         _m("lessons.by_secretary", "书记讲党课次数", "integer", "次", "党课 of the year presented by the member holding the branch's secretary seat on that day."),
@@ -512,7 +512,7 @@ DOCUMENTS = FamilySpec(
     ),
 )
 SETUP = FamilySpec(
-    "setup", "组织设置", ("organization", "member", "committee_seat", "party_group", "term"),
+    "setup", "组织设置", ("organization", "member", "membership", "committee_seat", "party_group", "term"),
     "Organizations the unit should have set up by the end of the period and has not (thresholds: the unit type's organization rules).",
     (
         _m("organization.setup_due", "应设未设的组织", "records", "", "[{kind, label, organization, due_on, days}]: ≥3 full members outside a branch, ≥7 without a committee, >30 without party groups, a term past its end; due_on is the day it became due.", "unit"),

@@ -1,0 +1,140 @@
+"""The demo's changes of membership (``memberships.yaml``), applied through the record services.
+
+A move within a unit goes through :func:`core.members.services.transfer_member`, a transfer
+between units through :mod:`core.transfers.services` (started by the sender, accepted by the
+receiver), so the demo obeys the same checks as the pages and the API. The generated attendance
+of a member at their old branch's meetings on or after the day they left it is removed: they were
+no longer on that branch's roll.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from core import safe_yaml
+from core.demo.data import DemoDataError
+from core.dues.models import DuesPayment
+from core.events.models import Attendance, Event
+from core.members.models import Member
+from core.members.services import transfer_member
+from core.organizations.models import Organization
+from core.tenancy import use_tenant
+from core.transfers.models import UnitTransfer
+from core.transfers.services import accept_transfer, start_transfer
+from core.validation import RecordError
+
+FILE = "memberships.yaml"
+
+
+def read_memberships(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """:returns: the ``moves`` and ``transfers`` of the folder's file (none when it is absent)."""
+    path = folder / FILE
+    if not path.exists():
+        return {"moves": [], "transfers": []}
+    data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise DemoDataError(FILE, "应为包含 moves 和 transfers 的映射")
+    found = {key: data.get(key) or [] for key in ("moves", "transfers")}
+    for key, entries in found.items():
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise DemoDataError(FILE, "应为条目列表", field=key)
+    return found
+
+
+def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids: dict[tuple[str, str], int],
+                      tenant_ids: dict[str, int]) -> dict[str, int]:
+    """Apply the moves and transfers of ``memberships.yaml``.
+
+    :returns: rows added by table (a transfer adds the receiver's member and the dues months it
+        carries) and ``membership_changes``, the number of moves and transfers.
+
+    :raises DemoDataError: an entry names an unknown member, unit or branch, or a service
+        refuses it (its Chinese message, with the field).
+    """
+    entries = read_memberships(folder)
+    added: Counter[str] = Counter()
+    for index, entry in enumerate(entries["moves"], 1):
+        member, unit = _member(session, entry, member_ids, tenant_ids, f"moves[{index}]")
+        on = _date(entry, "date", f"moves[{index}]")
+        with use_tenant(tenant_ids[unit]):
+            target = session.get(Organization, _org(org_ids, unit, entry.get("to"), f"moves[{index}].to"))
+            old_branch = member.organization_id
+            _run(f"moves[{index}]", transfer_member, member, target, on)
+            added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
+    for index, entry in enumerate(entries["transfers"], 1):
+        where = f"transfers[{index}]"
+        member, unit = _member(session, entry, member_ids, tenant_ids, where)
+        receiver = entry.get("to_unit")
+        if receiver not in tenant_ids:
+            raise DemoDataError(FILE, f"单位 {receiver} 不存在", field=f"{where}.to_unit")
+        branch_id = _org(org_ids, receiver, entry.get("branch"), f"{where}.branch")
+        on = _date(entry, "date", where)
+        with use_tenant(tenant_ids[unit]):
+            old_branch = member.organization_id
+            out = _run(
+                where, start_transfer, member, receiver_id=tenant_ids[receiver], transfer_on=on,
+                letter_no=entry.get("letter_no"), reason=entry.get("reason"),
+            )
+            added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
+        with use_tenant(tenant_ids[receiver]):
+            incoming = session.scalar(
+                select(UnitTransfer).where(UnitTransfer.reference == out.reference, UnitTransfer.direction == "in")
+            )
+            arrived = _run(where, accept_transfer, incoming, organization_id=branch_id)
+            added["member"] += 1
+            added["dues_payment"] += session.scalar(
+                select(func.count()).select_from(DuesPayment).where(DuesPayment.member_id == arrived.id)
+            )
+    added["membership_changes"] = len(entries["moves"]) + len(entries["transfers"])
+    return dict(added)
+
+
+def _member(session, entry: dict, member_ids: dict[str, int], tenant_ids: dict[str, int], where: str):
+    number = entry.get("member")
+    if number not in member_ids:
+        raise DemoDataError(FILE, f"名册中没有编号 {number}", field=f"{where}.member")
+    unit = str(number).rsplit("-", 1)[0]
+    with use_tenant(tenant_ids[unit]):
+        return session.get(Member, member_ids[number]), unit
+
+
+def _org(org_ids: dict[tuple[str, str], int], unit: str, code: Any, field: str) -> int:
+    if (unit, code) not in org_ids:
+        raise DemoDataError(FILE, f"单位 {unit} 没有党组织 {code}", field=field)
+    return org_ids[(unit, code)]
+
+
+def _date(entry: dict, name: str, where: str) -> dt.date:
+    value = entry.get(name)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DemoDataError(FILE, "日期格式应为 YYYY-MM-DD", field=f"{where}.{name}") from None
+
+
+def _run(where: str, service, *args: Any, **kwargs: Any):
+    try:
+        return service(*args, **kwargs)
+    except RecordError as error:
+        field, message = next(iter(error.errors.items()))
+        raise DemoDataError(FILE, message, field=f"{where}.{field}") from None
+
+
+def _drop_attendance_after(session, member_id: int, organization_id: int, day: dt.date) -> int:
+    """Remove the generated attendance at the old branch's meetings from the day the member left
+    it; :returns: how many rows."""
+    return session.execute(
+        delete(Attendance).where(
+            Attendance.member_id == member_id,
+            Attendance.event_id.in_(
+                select(Event.id).where(Event.organization_id == organization_id, Event.held_on >= day)
+            ),
+        )
+    ).rowcount
