@@ -245,6 +245,13 @@ TABLE_NAMES = {
     "mass_organization": _l("群团组织"),
     "mass_activity": _l("群团活动"),
     "publicity_report": _l("宣传报道"),
+    "job_chunk": _l("后台任务分块"),
+    "live_result": _l("当前评分结果"),
+    "live_state": _l("单位评分状态"),
+    "membership": _l("在册记录"),
+    "unit_transfer": _l("组织关系转接"),
+    # Not a table: the demo command's count of moves and transfers it applied.
+    "membership_changes": _l("在册变动（调整支部、组织关系转接）"),
 }
 
 

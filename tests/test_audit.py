@@ -106,3 +106,11 @@ def test_cascaded_deletes_are_logged(db, tenant, make_organization, make_member)
         db.session.commit()
     (entry,) = [e for e in _log(db, "attendance", attendance_id) if e.action == "delete"]
     assert entry.before["status"] == "present"
+
+
+def test_every_table_has_a_chinese_name_for_the_log_and_the_demo_command(app):
+    from core.extensions import db as _db
+    from core.vocabulary import TABLE_NAMES
+
+    unnamed = sorted(set(_db.metadata.tables) - set(TABLE_NAMES))
+    assert not unnamed, f"core.vocabulary.TABLE_NAMES lacks {unnamed}"
