@@ -23,7 +23,7 @@ from core.host.models import Host, Tenant
 from core.ledger.build import SECTION_KEYS, build_ledger
 from core.ledger.workbook import ledger_workbook
 from core.members.models import Appraisal, Member
-from core.members.roll import on_roll_clause
+from core.members.roll import member_on_roll_clause
 from core.organizations.models import Organization
 from core.plugins.manager import get_registry
 from core.reports.render import render
@@ -59,10 +59,7 @@ def branch(demo_app) -> dict:  # noqa: F811 (the fixture imported above)
         organization = _db.session.scalar(select(Organization).where(Organization.code == BRANCH))
         members = list(
             _db.session.scalars(
-                select(Member).where(
-                    Member.organization_id == organization.id,
-                    on_roll_clause(end),
-                )
+                select(Member).where(member_on_roll_clause(organization.id, end))
             )
         )
         events = _db.session.scalar(

@@ -28,14 +28,15 @@ from core.events.models import Attendance, Event, TrainingRecord
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.host.models import Tenant
-from core.members.models import Appraisal, DevelopmentCase, Member
-from core.members.roll import on_branch_roll, on_roll_during_clause, roll_start
+from core.members.models import Appraisal, DevelopmentCase, Member, Membership
+from core.members.roll import on_branch_roll, on_branch_roll_during, on_roll_during_clause
 from core.organizations.models import CommitteeSeat, Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Rectification
 from core.sorting import pinyin_key
 from core.standards.model import ParameterRef
 from core.standards.overrides import resolve_parameters
+from core.standards.periods import month_bounds
 from core.vocabulary import (
     APPRAISAL_RESULTS,
     ATTENDANCE_STATUSES,
@@ -44,15 +45,18 @@ from core.vocabulary import (
     DEVELOPMENT_STEPS,
     EVENT_KINDS,
     GENDERS,
-    LEAVING_REASONS,
     MEMBER_AWAY,
     MEMBER_STATUSES,
+    MEMBERSHIP_END_REASONS,
+    MEMBERSHIP_START_REASONS,
     PROBATION_DECISIONS,
     RECTIFICATION_STATUSES,
     TRAINING_KINDS,
     label,
 )
 
+#: Ends of a period that count as 转出 (the member stays in the Party, on another roll).
+MOVES_OUT = frozenset({"transferred_out", "moved_within"})
 #: The metric the training item of a standard reads; its targets are the ledger's targets.
 TRAINING_METRIC = "training.hours_by_member"
 #: The sections in the order of the paper 台账 (seed 004's 参考目录), by anchor.
@@ -166,20 +170,30 @@ class _Builder:
         return value if self.show_personal else mask_personal(value)
 
     def load_members(self) -> None:
-        """Every member on the branch's roll on some day of the year (through the roll module)."""
-        self.members: list[Member] = list(
+        """Every member with a period on the branch's roll during the year (the roll module's
+        periods: a member who moved mid-year is on both branches' ledgers, each for its months)."""
+        self.periods: list[Membership] = list(
             db.session.scalars(
-                select(Member)
-                .options(selectinload(Member.party_group))
+                select(Membership)
+                .options(selectinload(Membership.member).selectinload(Member.party_group))
                 .where(
-                    Member.organization_id == self.organization.id,
+                    Membership.organization_id == self.organization.id,
                     on_roll_during_clause(self.start, self.end),
                 )
+                .order_by(Membership.started_on, Membership.id)
             )
         )
-        self.members.sort(key=lambda m: (pinyin_key(m.name), m.id))
+        self.periods_of: dict[int, list[Membership]] = defaultdict(list)
+        for period in self.periods:
+            self.periods_of[period.member_id].append(period)
+        self.members: list[Member] = sorted(
+            {p.member_id: p.member for p in self.periods}.values(), key=lambda m: (pinyin_key(m.name), m.id)
+        )
         self.by_id = {m.id: m for m in self.members}
-        self.at_end = [m for m in self.members if on_branch_roll(m, self.end)]
+        self.at_end = [m for m in self.members if self.on_roll(m.id, self.end)]
+
+    def on_roll(self, member_id: int, day: dt.date) -> bool:
+        return any(on_branch_roll(p, day) for p in self.periods_of.get(member_id, ()))
 
     def add(self, key: str, title: str) -> Section:
         section = Section(key=key, number=len(self.sections) + 1, title=title)
@@ -195,26 +209,33 @@ class _Builder:
 
     def roll(self) -> None:
         section = self.add("roll", _("党员花名册"))
-        at_start = [m for m in self.members if on_branch_roll(m, self.start)]
+        at_start = [m for m in self.members if self.on_roll(m.id, self.start)]
         statuses = Counter(self.status_at_end(m) for m in self.at_end)
         changes: list[list[Any]] = []
         joined = moved_in = moved_out = left = 0
-        for member in self.members:
-            start = roll_start(member)
-            if self.start <= start <= self.end:
-                if member.transferred_in_on is not None:
-                    moved_in += 1
-                    changes.append([member.name, _("组织关系转入"), start, ""])
-                else:
+        for period in self.periods:
+            member = period.member
+            if self.start <= period.started_on <= self.end:
+                if period.start_reason == "joined":
                     joined += 1
-                    changes.append([member.name, _("本支部发展入党"), start, ""])
-            if member.left_on is not None and self.start <= member.left_on <= self.end:
-                if member.left_reason == "transferred":
+                    changes.append([member.name, _("本支部发展入党"), period.started_on, ""])
+                else:
+                    moved_in += 1
+                    changes.append(
+                        [member.name, label(MEMBERSHIP_START_REASONS, period.start_reason), period.started_on, period.note]
+                    )
+            if period.ended_on is not None and self.start < period.ended_on <= self.end:
+                if period.end_reason in MOVES_OUT:
                     moved_out += 1
                 else:
                     left += 1
                 changes.append(
-                    [member.name, label(LEAVING_REASONS, member.left_reason) or _("离开"), member.left_on, member.note]
+                    [
+                        member.name,
+                        label(MEMBERSHIP_END_REASONS, period.end_reason) or _("离开"),
+                        period.ended_on,
+                        period.note or member.note,
+                    ]
                 )
         changes.sort(key=lambda row: (row[2], pinyin_key(row[0])))
         section.figures = [
@@ -347,9 +368,18 @@ class _Builder:
             db.session.execute(
                 select(DuesPayment, Member.name)
                 .join(Member, Member.id == DuesPayment.member_id)
-                .where(Member.organization_id == self.organization.id, DuesPayment.year == self.year)
+                .where(DuesPayment.member_id.in_(list(self.by_id) or [0]), DuesPayment.year == self.year)
             )
         )
+        # A member who moved mid-year: each branch's register holds the months it kept them.
+        payments = [
+            (payment, name)
+            for payment, name in payments
+            if any(
+                on_branch_roll_during(p, *month_bounds(self.year, payment.month))
+                for p in self.periods_of[payment.member_id]
+            )
+        ]
         grid: dict[int, dict[int, DuesPayment]] = defaultdict(dict)
         names: dict[int, str] = {}
         for payment, name in payments:
