@@ -52,7 +52,13 @@ from core.plugins.manager import PluginRegistry
 from core.scoring.models import LiveResult, LiveState, Rectification, Scorecard
 from core.scoring.services import BranchScore, UnitScore, score_units
 from core.standards.evaluation import BlockResult, BranchResult
-from core.tenancy import _sync_postgres_settings, current_tenant_id, host_scope, in_host_scope
+from core.tenancy import (
+    _sync_postgres_settings,
+    current_tenant_id,
+    host_scope,
+    in_host_scope,
+    use_tenant,
+)
 from core.timezone import local_today
 
 log = logging.getLogger(__name__)
@@ -212,6 +218,13 @@ def mark_stale(tenant_ids: Iterable[int]) -> None:
 # -- re-scoring ---------------------------------------------------------------------------------
 
 
+def _scope(tenant_ids: Iterable[int]):
+    """One unit: work as that unit (a page of it changes no row-level security setting);
+    several: the explicit county-wide bypass, restricted to them by every statement here."""
+    ids = list(tenant_ids)
+    return use_tenant(ids[0]) if len(ids) == 1 else host_scope()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic collector off for a scoring pass: it builds many objects and frees none."""
@@ -306,7 +319,7 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
     table, state = LiveResult.__table__, LiveState.__table__
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        with host_scope():
+        with _scope(batch):
             generations = dict(
                 db.session.execute(select(state.c.tenant_id, state.c.generation).where(state.c.tenant_id.in_(batch))).all()
             )
@@ -324,7 +337,7 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
                 for branch in outcome.branches:
                     number, overdue = counts.get(branch.organization.id, (0, 0))
                     rows.append(result_row(branch, alerts=number, overdue=overdue, computed_at=now))
-        with host_scope():
+        with _scope(batch):
             db.session.execute(delete(table).where(table.c.tenant_id.in_(batch), table.c.year == today.year))
             if rows:
                 db.session.execute(insert(table), rows)
@@ -333,7 +346,10 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
                 if generation is None:
                     db.session.execute(
                         insert(state),
-                        {"tenant_id": tenant_id, "stale": False, "queued": False, "generation": 0, "computed_at": now},
+                        {
+                            "tenant_id": tenant_id, "stale": False, "queued": False, "generation": 0,
+                            "computed_at": now, "as_of": today,
+                        },
                     )
                 else:
                     # Fresh unless a write came in while it was scored (it raised the generation).
@@ -343,6 +359,7 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
                         .where(state.c.tenant_id == tenant_id)
                         .values(
                             computed_at=now,
+                            as_of=today,
                             stale=case((unchanged, False), else_=state.c.stale),
                             stale_since=case((unchanged, None), else_=state.c.stale_since),
                         )
@@ -389,26 +406,16 @@ class Freshness:
         self.recomputing = recomputing
 
 
-def _states(tenant_ids: list[int], year: int, today: dt.date) -> tuple[set[int], set[int]]:
+def _states(tenant_ids: list[int], today: dt.date) -> tuple[set[int], set[int]]:
     """(units behind their records — stale, or computed for an earlier day —, units never scored)."""
-    table, state = LiveResult.__table__, LiveState.__table__
-    with host_scope():
-        flags = {
-            tenant_id: (stale, computed_at)
-            for tenant_id, stale, computed_at in db.session.execute(
-                select(state.c.tenant_id, state.c.stale, state.c.computed_at).where(state.c.tenant_id.in_(tenant_ids))
-            )
-        }
-        old_day = set(
-            db.session.scalars(
-                select(table.c.tenant_id)
-                .where(table.c.tenant_id.in_(tenant_ids), table.c.year == year, table.c.as_of < today)
-                .distinct()
-            )
-        )
-    stale = {tenant_id for tenant_id, (flag, _) in flags.items() if flag}
-    scored = {tenant_id for tenant_id, (_, computed_at) in flags.items() if computed_at is not None}
-    return stale | old_day, set(tenant_ids) - scored
+    state = LiveState.__table__
+    with _scope(tenant_ids):
+        rows = db.session.execute(
+            select(state.c.tenant_id, state.c.stale, state.c.as_of).where(state.c.tenant_id.in_(tenant_ids))
+        ).all()
+    behind = {tenant_id for tenant_id, stale, as_of in rows if stale or (as_of is not None and as_of < today)}
+    scored = {tenant_id for tenant_id, _, as_of in rows if as_of is not None}
+    return behind, set(tenant_ids) - scored
 
 
 def _commit_keeping_loaded_rows() -> None:
@@ -434,7 +441,7 @@ def stored_outcomes(
 
     today = today or local_today()
     ids = [t.id for t in tenants]
-    stale, never = _states(ids, today.year, today)
+    stale, never = _states(ids, today)
     now_needed = never | (stale if mode() == "sync" else set())
     if now_needed:
         refresh(now_needed, registry, today=today)
@@ -447,7 +454,7 @@ def stored_outcomes(
 
     for outcome in outcomes.values():
         outcome.not_scored_reason = _not_scored_reason(outcome.tenant, registry)
-    with host_scope():
+    with _scope(ids):
         rows = db.session.execute(
             select(LiveResult, Organization)
             .join(Organization, Organization.id == table.c.organization_id)

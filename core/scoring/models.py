@@ -238,3 +238,5 @@ class LiveState(TenantScoped, Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     #: When the unit's results were last stored; None: never (read scores it at once).
     computed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The records' as-of day of those results: before today, the date's passing is not in them.
+    as_of: Mapped[dt.date | None] = mapped_column(Date)

@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('queued', sa.Boolean(), nullable=False),
     sa.Column('generation', sa.Integer(), nullable=False),
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('as_of', sa.Date(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_live_state_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_state')),
