@@ -17,6 +17,9 @@ How a result stays current
     scripts): nothing is queued; the next read of a stale unit re-scores that unit first, in
     the reading request, and stores the result. A read is therefore never behind the records.
 
+  - ``off``: writes mark nothing. Only for work on a schema older than the results tables (the
+    migration tests write rows at an earlier revision); pages then read whatever is stored.
+
   In both modes a unit with no stored result for the year, or one computed for an earlier day,
   is scored on read (the first page after ``db upgrade`` or a new unit) — in ``queue`` mode only
   when nothing at all is stored; a result of an earlier day is shown as stale and the daily job
@@ -73,12 +76,12 @@ BATCH = 200
 
 
 def mode(app=None) -> str:
-    """``queue`` or ``sync`` (see the module docstring)."""
+    """``queue``, ``sync`` or ``off`` (see the module docstring)."""
     app = app or (current_app if has_app_context() else None)
     if app is None:
         return "sync"
     chosen = app.config.get("LIVE_RESULTS_MODE")
-    if chosen in ("queue", "sync"):
+    if chosen in ("queue", "sync", "off"):
         return chosen
     return "queue" if app.config.get("REDIS_URL") else "sync"
 
@@ -118,7 +121,7 @@ def _mark(session: Session, ids: Iterable[int]) -> None:
     the session's row-level security settings put back afterwards.
     """
     ids = sorted(set(ids))
-    if not ids:
+    if not ids or mode() == "off":
         return
     connection = session.connection()
     table = LiveState.__table__
