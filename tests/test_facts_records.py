@@ -25,6 +25,7 @@ from core.publicity import services as publicity
 from core.publicity.models import PublicityReport
 from core.scoring.alerts import unit_alerts
 from core.tenancy import use_tenant
+from core.timezone import local_today
 from core.validation import RecordError
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import audit_count, fresh_request, rows
@@ -147,7 +148,7 @@ def test_the_committee_page_names_each_role_and_its_vacancy(as_user, county, db)
         db.session.commit()
     page = as_user("supervisor").get(f"{UNIT}/organizations/B01").get_data(as_text=True)
     assert "张喆" in page
-    days = (dt.date.today() - dt.date(2025, 2, 1)).days
+    days = (local_today() - dt.date(2025, 2, 1)).days  # the page's day: the configured zone's
     assert re.search(rf"自 2025-02-01 起空缺 {days - 1}|自 2025-02-01 起空缺 {days}", page)
     assert any("组织委员自2025-02-01起空缺" in a for a in _alerts(db, county, dt.date(2025, 6, 1)))
 

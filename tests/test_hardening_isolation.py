@@ -58,6 +58,7 @@ PARAM_TABLES = {
     "exemption_id": "exemption", "task_id": "rectification", "switch_id": "unit_item_switch",
     "scorecard_id": "scorecard", "decision_id": "probation_decision", "document_id": "party_document",
     "report_id": "publicity_report", "mass_id": "mass_organization", "activity_id": "mass_activity",
+    "transfer_id": "unit_transfer",
 }
 #: The table behind ``record_id`` by the path segment before it.
 SEGMENT_TABLES = {

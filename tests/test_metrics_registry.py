@@ -13,13 +13,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from benchmarks.generate import Options, generate_county
 from benchmarks.score import counting_queries
 from core.demo import load_demo
 from core.host.models import Tenant
-from core.members.models import Member
+from core.members.models import Member, Membership
 from core.metrics import Period, compute_metrics
 from core.metrics import registry as registry_module
 from core.metrics.registry import builtin_families, families, metric_catalogue
@@ -168,8 +168,15 @@ def _assert_same_as_reference(db, period: Period, ids: list[int]) -> int:
         new = compute_metrics(period, tenant_ids=ids)
         old = reference_metrics.compute_metrics(reference_metrics.Period(period.year, period.as_of), tenant_ids=ids)
         transferred_in = dict(db.session.execute(select(Member.id, Member.transferred_in_on)).all())
+        # The single function read a member's current branch, so a move within a unit rewrote
+        # both branches' past (issue 11); the periods keep it. Those branches are compared in
+        # tests/test_membership_periods.py (past cards unchanged), not against the old function.
+        moved = select(Membership.member_id).group_by(Membership.member_id).having(func.count() > 1)
+        rewritten = set(db.session.scalars(select(Membership.organization_id).where(Membership.member_id.in_(moved))))
     assert new.keys() == old.keys()
     for branch_id, facts in old.items():
+        if branch_id in rewritten:
+            continue
         # One deliberate change: the single function listed a member transferred in after the
         # period under the new branch's names; the roll (core.members.roll) does not.
         names = facts.pop("members.names")
