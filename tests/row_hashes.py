@@ -11,9 +11,12 @@ from sqlalchemy.engine import Engine
 from core.db import Base
 
 #: Rows a request may touch without changing any record: who logged in when, throttle counters,
-#: a token's last use. Keyed by table; ``None`` ignores the whole table.
+#: a token's last use, the stored live results. Keyed by table; ``None`` ignores the whole table.
 VOLATILE: dict[str, set[str] | None] = {
     "login_throttle": None,
+    # Stored live results: a cache of the present that any read may refresh (sync mode), never a record.
+    "live_result": None,
+    "live_state": None,
     "api_token": {"last_used_at", "updated_at"},
     "user_account": {"last_login_at", "last_seen_at", "updated_at"},
 }

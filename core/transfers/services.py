@@ -124,8 +124,9 @@ def _pending(member_id: int) -> UnitTransfer | None:
     )
 
 
-def _other_side(transfer: UnitTransfer) -> UnitTransfer:
-    """The other unit's row of the same transfer (read inside ``host_scope``)."""
+def _other_side(transfer: UnitTransfer) -> UnitTransfer | None:
+    """The other unit's row of the same transfer (read inside ``host_scope``); ``None`` if that
+    row is gone (a unit's rows removed by hand): the transfer is then closed on this side alone."""
     other = "in" if transfer.direction == "out" else "out"
     return db.session.scalar(
         select(UnitTransfer).where(UnitTransfer.reference == transfer.reference, UnitTransfer.direction == other)
@@ -248,6 +249,8 @@ def _close(transfer: UnitTransfer, status: str, **fields: Any) -> None:
     today = local_today()
     with host_scope():
         for row in (transfer, _other_side(transfer)):
+            if row is None:
+                continue
             row.status, row.decided_on = status, today
             for name, value in fields.items():
                 setattr(row, name, value)
