@@ -76,7 +76,8 @@ def test_every_declared_family_is_computed_once() -> None:
 
 @pytest.mark.parametrize("year", [2025, 2026])
 def test_families_give_what_the_single_function_gave_on_the_demo_county(demo, year) -> None:
-    assert _assert_same_as_reference(demo, Period(year=year, as_of=AS_OF), _county_ids(demo)) > 20
+    # Every branch but those of the unit where a member moved (see _assert_same_as_reference).
+    assert _assert_same_as_reference(demo, Period(year=year, as_of=AS_OF), _county_ids(demo)) >= 19
 
 
 def test_every_metric_computed_is_in_the_catalogue_and_every_one_is_computed(demo) -> None:
