@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from core import safe_yaml
-from core.demo.data import DemoDataError
+from core.demo.data import Checker, DemoDataError, display_path, read_yaml
+from core.demo.records import service_refusal
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event
 from core.members.models import Member
@@ -26,23 +26,21 @@ from core.organizations.models import Organization
 from core.tenancy import use_tenant
 from core.transfers.models import UnitTransfer
 from core.transfers.services import accept_transfer, start_transfer
-from core.validation import RecordError
 
 FILE = "memberships.yaml"
 
 
 def read_memberships(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """:returns: the ``moves`` and ``transfers`` of the folder's file (none when it is absent)."""
+    """:returns: the ``moves`` and ``transfers`` of the folder's file (none when it is absent);
+    each entry remembers its line (:class:`~core.demo.data.LineDict`)."""
     path = folder / FILE
     if not path.exists():
         return {"moves": [], "transfers": []}
-    data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise DemoDataError(FILE, "应为包含 moves 和 transfers 的映射")
+    data = read_yaml(path)
     found = {key: data.get(key) or [] for key in ("moves", "transfers")}
     for key, entries in found.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise DemoDataError(FILE, "应为条目列表", field=key)
+            raise DemoDataError(display_path(path), "应为条目列表", line=data.line_of(key), field=key)
     return found
 
 
@@ -64,7 +62,7 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
         with use_tenant(tenant_ids[unit]):
             target = session.get(Organization, _org(org_ids, unit, entry.get("to"), f"moves[{index}].to"))
             old_branch = member.organization_id
-            _run(f"moves[{index}]", transfer_member, member, target, on)
+            _run(entry, f"moves[{index}]", transfer_member, member, target, on)
             added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
     for index, entry in enumerate(entries["transfers"], 1):
         where = f"transfers[{index}]"
@@ -77,7 +75,7 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
         with use_tenant(tenant_ids[unit]):
             old_branch = member.organization_id
             out = _run(
-                where, start_transfer, member, receiver_id=tenant_ids[receiver], transfer_on=on,
+                entry, where, start_transfer, member, receiver_id=tenant_ids[receiver], transfer_on=on,
                 letter_no=entry.get("letter_no"), reason=entry.get("reason"),
             )
             added["attendance"] -= _drop_attendance_after(session, member.id, old_branch, on)
@@ -85,7 +83,7 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
             incoming = session.scalar(
                 select(UnitTransfer).where(UnitTransfer.reference == out.reference, UnitTransfer.direction == "in")
             )
-            arrived = _run(where, accept_transfer, incoming, organization_id=branch_id)
+            arrived = _run(entry, where, accept_transfer, incoming, organization_id=branch_id)
             added["member"] += 1
             added["dues_payment"] += session.scalar(
                 select(func.count()).select_from(DuesPayment).where(DuesPayment.member_id == arrived.id)
@@ -113,18 +111,12 @@ def _date(entry: dict, name: str, where: str) -> dt.date:
     value = entry.get(name)
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DemoDataError(FILE, "日期格式应为 YYYY-MM-DD", field=f"{where}.{name}") from None
+    return Checker(FILE).parse_date(value, line=getattr(entry, "line", None), field=f"{where}.{name}")
 
 
-def _run(where: str, service, *args: Any, **kwargs: Any):
-    try:
+def _run(entry: dict, where: str, service, *args: Any, **kwargs: Any):
+    with service_refusal(FILE, getattr(entry, "line", None), where):
         return service(*args, **kwargs)
-    except RecordError as error:
-        field, message = next(iter(error.errors.items()))
-        raise DemoDataError(FILE, message, field=f"{where}.{field}") from None
 
 
 def _drop_attendance_after(session, member_id: int, organization_id: int, day: dt.date) -> int:

@@ -28,13 +28,14 @@ MASS_FILE = "mass.yaml"
 
 
 @contextmanager
-def _as_record(file: str, line: int) -> Iterator[None]:
-    """Turn a service's refusal into the demo's error for ``file`` at ``line``."""
+def service_refusal(file: str, line: int, where: str = "") -> Iterator[None]:
+    """Turn a record service's refusal into the demo's error for ``file`` at ``line``; the field
+    is named under ``where`` (e.g. ``moves[1]``) when given."""
     try:
         yield
     except RecordError as error:
         field, message = next(iter(error.errors.items()))
-        raise DemoDataError(file, message, line=line, field=field) from None
+        raise DemoDataError(file, message, line=line, field=f"{where}.{field}" if where else field) from None
 
 
 def _with_dates(check: Checker, node: LineDict, dates: tuple[str, ...], *, skip: str = "") -> dict[str, Any]:
@@ -122,7 +123,7 @@ def load_documents(
                             if kind.results:
                                 chosen = results_node.get(code) or {}
                                 result = chosen.get(f"{unit.slug}/{spec.code}", chosen.get("default"))
-                            with _as_record(file, dated_node.line_of(code)):
+                            with service_refusal(file, dated_node.line_of(code)):
                                 record_document(
                                     branch,
                                     doc_type=code,
@@ -164,7 +165,7 @@ def load_mass_organizations(folder: Path, tenants: dict[str, Tenant], as_of: dt.
                     check.fail("每项应为键值映射", line=units.line_of(slug), field=f"units.{slug}")
                 check.known_keys(node, {"kind", "name", "set_up_on", "dissolved_on", "leader", "note", "activities"})
                 fields = _with_dates(check, node, ("set_up_on", "dissolved_on"), skip="activities")
-                with _as_record(file, node.line):
+                with service_refusal(file, node.line):
                     found = create_mass_organization(**fields)
                 added["mass_organization"] += 1
                 for activity in check.items(node, "activities", required=False):
@@ -173,7 +174,7 @@ def load_mass_organizations(folder: Path, tenants: dict[str, Tenant], as_of: dt.
                     fields = _with_dates(check, activity, ("held_on",))
                     if fields.get("held_on") is not None and fields["held_on"] > as_of:
                         continue
-                    with _as_record(file, activity.line):
+                    with service_refusal(file, activity.line):
                         add_activity(found, **fields)
                     added["mass_activity"] += 1
     return added
