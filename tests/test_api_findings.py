@@ -12,8 +12,7 @@ from tests.pages_fixtures import fresh_request
 
 api_as = test_api_client.api_as
 
-TODAY = local_today()  # the configured zone's date, as the services use
-YEAR = TODAY.year
+YEAR = local_today().year  # the configured zone's year, as the services use
 SAFETY = {"code": "major_safety_incident", "label_zh": "发生重大安全生产事故", "source": "某县国有企业党支部评星定级办法"}
 
 
@@ -37,7 +36,7 @@ def test_api_findings_and_kinds(db, county, api_as, make_user):
     kinds = supervisor.get("/api/v1/finding-kinds")
     assert kinds.status_code == 200 and [k["code"] for k in kinds.get_json()][-1] == "major_safety_incident"
     body = {"organization_id": county.b1, "year": YEAR, "finding": "major_safety_incident",
-            "decided_on": TODAY.isoformat(), "document": "县组〔2026〕2号"}
+            "decided_on": local_today().isoformat(), "document": "县组〔2026〕2号"}
     bad = supervisor.post(f"{U}/findings", {**body, "finding": "nope"})
     assert bad.status_code == 422 and "认定类别须为" in bad.get_json()["errors"]["json"]["finding"][0]
     created = supervisor.post(f"{U}/findings", body)
@@ -71,7 +70,7 @@ def test_api_honours(db, county, api_as):
 
     host = api_as(db.session.scalar(select(User).where(User.username == county.usernames["host"])))
     body = {"organization_id": county.b1, "year": YEAR, "name": "全县先进基层党组织", "level": "county",
-            "awarded_on": TODAY.isoformat(), "awarded_by": "中共某县委", "document": "县委〔2026〕3号"}
+            "awarded_on": local_today().isoformat(), "awarded_by": "中共某县委", "document": "县委〔2026〕3号"}
     bad = host.post(f"{U}/honours", {**body, "level": "galaxy", "name": " "})
     assert bad.status_code == 422 and set(bad.get_json()["errors"]["json"]) >= {"level", "name"}
     created = host.post(f"{U}/honours", body)

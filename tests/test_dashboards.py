@@ -16,8 +16,6 @@ from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
 from core.timezone import local_today
 
-TODAY = local_today()
-
 
 @contextmanager
 def count_queries(db) -> Iterator[list[int]]:
@@ -42,7 +40,7 @@ def add_event(
         tenant_id, organization_id = organization.tenant_id, organization.id
     with use_tenant(tenant_id):
         row = Event(
-            organization_id=organization_id, kind=kind, held_on=TODAY.replace(day=1), topic="学习"
+            organization_id=organization_id, kind=kind, held_on=local_today().replace(day=1), topic="学习"
         )
         db.session.add(row)
         db.session.flush()
@@ -103,7 +101,7 @@ def test_branch_page_shows_due_items_this_years_score_and_every_lost_point(clien
     assert "本月要做" in page and "本月尚未召开支委会" in page
     # each item links to the form that clears it: the committee meeting, prefilled by kind
     assert "/units/caizhengju/branches/B01/events/new?kind=committee_meeting" in page
-    assert f"{TODAY.year} 年度得分" in page
+    assert f"{local_today().year} 年度得分" in page
     assert "需要补齐的失分项" in page
     assert "应每月至少1次" in page  # the committee-meeting item explains itself
     assert "待督导现场检查评分" in page  # on-site items are pending, and said so
@@ -133,13 +131,13 @@ def test_branch_page_shows_last_years_card_and_open_rectifications(
     app, db, client, county, tenant, login
 ):
     outcome = score_unit(
-        tenant, TODAY.year - 1, get_registry(), as_of=dt.date(TODAY.year - 1, 12, 31)
+        tenant, local_today().year - 1, get_registry(), as_of=dt.date(local_today().year - 1, 12, 31)
     )
     store_scorecards(outcome, created_by="tester")
     db.session.commit()
     login(county["admin"])
     page = client.get("/units/caizhengju/branches/B01").get_data(as_text=True)
-    assert f"{TODAY.year - 1} 年度，记录截至 {TODAY.year - 1}-12-31，tester 存档" in page
+    assert f"{local_today().year - 1} 年度，记录截至 {local_today().year - 1}-12-31，tester 存档" in page
     with use_tenant(tenant.id):
         tasks = db.session.scalars(
             select(Rectification).where(
@@ -319,12 +317,12 @@ def test_demo_county_dashboards_show_the_planted_gaps(app, db, client):
     load_demo()
     client.post("/login", data={"username": "cz-b2-sj", "password": "branchmark-demo"})
     page = client.get("/units/caizheng/branches/cz-b2").get_data(as_text=True)
-    if TODAY.year == 2026:
+    if local_today().year == 2026:
         assert "2026年2月未达到" in page  # 主题党日 2026-02 not held
     assert "专职党务工作人员" in page  # 62 members, only 2 full-time staff
     client.post("/logout")
     client.post("/login", data={"username": "tx-admin", "password": "branchmark-demo"})
-    county_page = client.get(f"/county?year={TODAY.year}").get_data(as_text=True)
+    county_page = client.get(f"/county?year={local_today().year}").get_data(as_text=True)
     assert county_page.count("约谈党组织书记") >= 2 + 1  # the rule's text and the bottom two units
 
 

@@ -21,8 +21,7 @@ from core.timezone import local_today
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import fresh_request, rows
 
-TODAY = local_today()  # the configured zone's date, as the services use
-YEAR = TODAY.year
+YEAR = local_today().year  # the configured zone's year, as the services use
 PDF = b"%PDF-1.4\n% test\n"
 SAFETY = {
     "code": "major_safety_incident",
@@ -85,15 +84,15 @@ def test_a_county_kind_becomes_a_flags_metric(db, tenant, make_organization):
     assert finding_codes()[-1] == "major_safety_incident"
     branch = make_organization(tenant, code="B01")
     with use_tenant(tenant.id):
-        facts = compute_metrics(Period(YEAR, TODAY))[branch.id]
+        facts = compute_metrics(Period(YEAR, local_today()))[branch.id]
         assert {f"flags.{code}" for code in finding_codes()} <= set(facts)
         assert facts["flags.major_safety_incident"] is False
         services.record_finding(
-            branch, year=YEAR, finding="major_safety_incident", decided_on=TODAY,
+            branch, year=YEAR, finding="major_safety_incident", decided_on=local_today(),
             document="县组〔2026〕1号", recorded_by="t",
         )
         db.session.commit()
-        assert compute_metrics(Period(YEAR, TODAY))[branch.id]["flags.major_safety_incident"] is True
+        assert compute_metrics(Period(YEAR, local_today()))[branch.id]["flags.major_safety_incident"] is True
 
 
 def test_kind_rules_in_chinese(db, make_organization, tenant):
@@ -119,7 +118,7 @@ def test_kind_rules_in_chinese(db, make_organization, tenant):
     branch = make_organization(tenant, code="B01")
     with use_tenant(tenant.id):
         services.record_finding(
-            branch, year=YEAR, finding=kind.code, decided_on=TODAY, document="县组〔2026〕1号", recorded_by="t"
+            branch, year=YEAR, finding=kind.code, decided_on=local_today(), document="县组〔2026〕1号", recorded_by="t"
         )
         db.session.commit()
     with pytest.raises(RecordError) as found:
@@ -175,7 +174,7 @@ def test_only_the_host_admin_manages_kinds(as_user, who):
 def finding_form(code: str = "weak_and_lax", **fields):
     return {
         "form": "finding", "finding-finding": code, "finding-year": str(YEAR),
-        "finding-decided_on": TODAY.isoformat(), "finding-document": "县组通〔2026〕9号",
+        "finding-decided_on": local_today().isoformat(), "finding-document": "县组通〔2026〕9号",
         "finding-note": "排查整顿认定", **fields,
     }
 
@@ -214,7 +213,7 @@ def test_supervisor_records_a_finding_with_its_document_and_revokes_it(db, as_us
     done = client.post(f"/units/caizhengju/findings/{finding.id}/revoke", data={"reason": "复核后撤销"})
     assert done.status_code == 302
     [finding] = rows(db, county.tenant_id, Finding)
-    assert finding.revoked_reason == "复核后撤销" and finding.revoked_on == TODAY
+    assert finding.revoked_reason == "复核后撤销" and finding.revoked_on == local_today()
     with host_scope():
         actions = db.session.scalars(
             select(AuditLog.action).where(AuditLog.table_name == "finding").order_by(AuditLog.id)
@@ -228,14 +227,14 @@ def test_a_revoked_finding_no_longer_counts(db, as_user, county):
     fresh_request()
     with use_tenant(county.tenant_id):
         tenant = db.session.get(__import__("core.host.models", fromlist=["Tenant"]).Tenant, county.tenant_id)
-        before = score_unit(tenant, YEAR, get_registry(), as_of=TODAY, branch_code="B01").to_dict()
+        before = score_unit(tenant, YEAR, get_registry(), as_of=local_today(), branch_code="B01").to_dict()
     assert [v["id"] for v in before["branches"][0]["vetoes"]] == ["veto.weak_and_lax"]
     [finding] = rows(db, county.tenant_id, Finding)
     client.post(f"/units/caizhengju/findings/{finding.id}/revoke", data={"reason": "认定有误"})
     fresh_request()
     with use_tenant(county.tenant_id):
         tenant = db.session.get(__import__("core.host.models", fromlist=["Tenant"]).Tenant, county.tenant_id)
-        after = score_unit(tenant, YEAR, get_registry(), as_of=TODAY, branch_code="B01").to_dict()
+        after = score_unit(tenant, YEAR, get_registry(), as_of=local_today(), branch_code="B01").to_dict()
     assert after["branches"][0]["vetoes"] == []
 
 
@@ -243,12 +242,12 @@ def test_honours_are_recorded_with_a_file_and_revoked(db, as_user, county):
     client = as_user("supervisor")
     bad = client.post("/units/caizhengju/branches/B01/findings", data={
         "form": "honour", "honour-name": "", "honour-level": "county", "honour-year": str(YEAR),
-        "honour-awarded_on": TODAY.isoformat(), "honour-awarded_by": "",
+        "honour-awarded_on": local_today().isoformat(), "honour-awarded_by": "",
     })
     assert bad.status_code == 400 and "请填写表彰名称" in bad.get_data(as_text=True)
     ok = client.post("/units/caizhengju/branches/B01/findings", data={
         "form": "honour", "honour-name": "全县先进基层党组织", "honour-level": "county",
-        "honour-year": str(YEAR), "honour-awarded_on": TODAY.isoformat(), "honour-awarded_by": "中共某县委",
+        "honour-year": str(YEAR), "honour-awarded_on": local_today().isoformat(), "honour-awarded_by": "中共某县委",
         "honour-document": "县委〔2026〕3号", "honour-evidence": (io.BytesIO(PDF), "a.pdf"),
     }, content_type="multipart/form-data")
     assert ok.status_code == 302
@@ -326,7 +325,7 @@ def test_a_county_kind_in_a_veto_caps_the_grade(db, as_user, county, county_veto
 
         tenant = db.session.get(Tenant, county.tenant_id)
         with use_tenant(county.tenant_id):
-            return score_unit(tenant, YEAR, get_registry(), as_of=TODAY, branch_code="B01").to_dict()["branches"][0]
+            return score_unit(tenant, YEAR, get_registry(), as_of=local_today(), branch_code="B01").to_dict()["branches"][0]
 
     before = card()
     assert before["grade"] == "五星" and before["vetoes"] == []
@@ -365,7 +364,7 @@ def test_cli_finding_add_checks_the_kind_against_the_database(db, runner, tenant
 
     make_organization(tenant, code="B01")
     args = ["finding", "add", "--tenant", tenant.slug, "--branch", "B01", "--year", str(YEAR),
-            "--decided-on", TODAY.isoformat(), "--document", "县组〔2026〕5号"]
+            "--decided-on", local_today().isoformat(), "--document", "县组〔2026〕5号"]
     unknown = runner.invoke(main, [*args, "--finding", "major_safety_incident"])
     assert unknown.exit_code != 0 and "认定类别须为" in unknown.output and "weak_and_lax" in unknown.output
     add_kind(db)

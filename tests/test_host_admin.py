@@ -18,7 +18,6 @@ from core.scoring.models import Rectification, Scorecard
 from core.tenancy import host_scope
 from core.timezone import local_today
 
-TODAY = local_today()
 HOST_PAGES = ["/host/units", "/host/users", "/host/parameters", "/host/assessment", "/host/audit"]
 
 
@@ -305,7 +304,7 @@ def test_yearly_assessment_stores_every_units_cards_with_who_and_when(
 ):
     make_member(make_organization(other_tenant, code="B01"))
     login(host)
-    year = TODAY.year - 1
+    year = local_today().year - 1
     response = client.post("/host/assessment", data={"year": str(year)})
     # Run on the job queue: the page that follows shows its progress bar.
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
@@ -334,20 +333,20 @@ def test_yearly_assessment_stores_every_units_cards_with_who_and_when(
 
 def test_assessment_of_a_year_not_over_asks_first(db, client, host, unit, login):
     login(host)
-    response = client.post("/host/assessment", data={"year": str(TODAY.year)})
+    response = client.post("/host/assessment", data={"year": str(local_today().year)})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"{TODAY.year} 年度尚未结束" in page and "确定要现在执行吗" in page
-    assert f"截至今天（{TODAY.isoformat()}）" in page
+    assert f"{local_today().year} 年度尚未结束" in page and "确定要现在执行吗" in page
+    assert f"截至今天（{local_today().isoformat()}）" in page
     with host_scope():
         assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
         assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 
-    response = client.post("/host/assessment", data={"year": str(TODAY.year), "confirm": "1"})
+    response = client.post("/host/assessment", data={"year": str(local_today().year), "confirm": "1"})
     assert response.status_code == 302
     with host_scope():
         cards = db.session.scalars(select(Scorecard)).all()
-    assert len(cards) == 1 and cards[0].as_of == TODAY
+    assert len(cards) == 1 and cards[0].as_of == local_today()
 
 
 def test_an_interrupted_assessment_stores_each_unit_once(
@@ -358,7 +357,7 @@ def test_an_interrupted_assessment_stores_each_unit_once(
     from core.jobs.services import resume_interrupted_jobs
 
     make_member(make_organization(other_tenant, code="B01"))
-    year = TODAY.year - 1
+    year = local_today().year - 1
     # A worker stored the first unit's cards, then died before the second: its lease ran out.
     job = Job(
         kind="yearly_assessment",
@@ -409,16 +408,16 @@ def _scorecards_by_unit(db) -> dict[int, int]:
 def test_score_save_asks_before_storing_a_year_not_over(db, runner, unit):
     from core.cli import main
 
-    args = ["score", "--tenant", unit.slug, "--year", str(TODAY.year), "--save"]
+    args = ["score", "--tenant", unit.slug, "--year", str(local_today().year), "--save"]
     refused = runner.invoke(main, args, input="n\n")
     assert refused.exit_code != 0
-    assert f"{TODAY.year} 年度尚未结束" in refused.output and "确定要现在存档吗" in refused.output
+    assert f"{local_today().year} 年度尚未结束" in refused.output and "确定要现在存档吗" in refused.output
     with host_scope():
         assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
     confirmed = runner.invoke(main, args, input="y\n")
     assert confirmed.exit_code == 0, confirmed.output
     assert runner.invoke(main, [*args, "--yes"]).exit_code == 0
-    past = runner.invoke(main, ["score", "--tenant", unit.slug, "--year", str(TODAY.year - 1), "--save"])
+    past = runner.invoke(main, ["score", "--tenant", unit.slug, "--year", str(local_today().year - 1), "--save"])
     assert past.exit_code == 0 and "尚未结束" not in past.output
     with host_scope():
         assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 3
@@ -428,12 +427,12 @@ def test_unit_with_plugin_off_gets_no_cards(db, client, host, unit, login):
     unit.plugin_enabled = False
     db.session.commit()
     login(host)
-    client.post("/host/assessment", data={"year": str(TODAY.year - 1)})
+    client.post("/host/assessment", data={"year": str(local_today().year - 1)})
     with host_scope():
         assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
 
 
-@pytest.mark.parametrize("year", ["", str(TODAY.year + 1), "1999"])
+@pytest.mark.parametrize("year", ["", str(local_today().year + 1), "1999"])
 def test_bad_assessment_year_is_refused(db, client, host, unit, login, year):
     login(host)
     response = client.post("/host/assessment", data={"year": year})
@@ -454,7 +453,7 @@ def test_audit_log_filters_and_masks_personal_data(db, client, host, unit, other
     assert "水务集团" not in page.split("<tbody>", 1)[1]
     by_actor = client.get("/host/audit?actor=nobody-like-this").get_data(as_text=True)
     assert "共 0 条" in by_actor
-    tomorrow = (TODAY + dt.timedelta(days=2)).isoformat()
+    tomorrow = (local_today() + dt.timedelta(days=2)).isoformat()
     assert "共 0 条" in client.get(f"/host/audit?start={tomorrow}").get_data(as_text=True)
     bad = client.get("/host/audit?start=昨天").get_data(as_text=True)
     assert "开始日期须为日期" in bad

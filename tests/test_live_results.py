@@ -22,7 +22,6 @@ from tests import test_api_client
 #: The shared fixture (a client with a token of the given user).
 api_as = test_api_client.api_as
 
-TODAY = local_today()
 
 
 def _state(tenant_id: int) -> LiveState | None:
@@ -32,28 +31,28 @@ def _state(tenant_id: int) -> LiveState | None:
 
 
 def _stored_totals(tenant) -> dict[str, str]:
-    outcomes, _ = live.stored_outcomes([tenant], get_registry(), today=TODAY)
+    outcomes, _ = live.stored_outcomes([tenant], get_registry(), today=local_today())
     return {b.organization.code: str(b.result.total) for b in outcomes[0].branches}
 
 
 def _live_totals(tenant) -> dict[str, str]:
-    outcome = score_unit(tenant, TODAY.year, get_registry(), as_of=TODAY)
+    outcome = score_unit(tenant, local_today().year, get_registry(), as_of=local_today())
     return {b.organization.code: str(b.result.total) for b in outcome.branches}
 
 
 def _hold_meetings(tenant_id: int, organization_id: int, kinds: tuple[str, ...]) -> None:
     """Meetings of every month so far and an honour, one commit each (a burst of writes)."""
     with use_tenant(tenant_id):
-        for month in range(1, TODAY.month + 1):
+        for month in range(1, local_today().month + 1):
             for kind in kinds:
                 _db.session.add(
-                    Event(organization_id=organization_id, kind=kind, held_on=dt.date(TODAY.year, month, 1), topic="学习")
+                    Event(organization_id=organization_id, kind=kind, held_on=dt.date(local_today().year, month, 1), topic="学习")
                 )
                 _db.session.commit()
         # A county honour: bonus points, so the burst certainly changes the score.
         _db.session.add(
-            Honour(organization_id=organization_id, year=TODAY.year, name="先进基层党组织", level="county",
-                   awarded_on=TODAY, awarded_by="县委")
+            Honour(organization_id=organization_id, year=local_today().year, name="先进基层党组织", level="county",
+                   awarded_on=local_today(), awarded_by="县委")
         )
         _db.session.commit()
 
@@ -77,7 +76,7 @@ def queued(app, tmp_path):
 
 def test_a_write_marks_the_unit_stale_in_its_transaction_and_one_job_brings_it_up_to_date(db, unit, queued):
     tenant, branch_id = unit
-    live.refresh([tenant.id], get_registry(), today=TODAY)
+    live.refresh([tenant.id], get_registry(), today=local_today())
     db.session.commit()
     before = _stored_totals(tenant)
     assert before == _live_totals(tenant)
@@ -88,24 +87,24 @@ def test_a_write_marks_the_unit_stale_in_its_transaction_and_one_job_brings_it_u
     assert state.stale and state.queued and state.stale_since is not None
     assert queued.pending_count() == 1  # many writes, one job
     assert _live_totals(tenant) != before  # the meetings do change the score …
-    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=TODAY)
+    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=local_today())
     assert {b.organization.code: str(b.result.total) for b in outcomes[0].branches} == before  # … not yet read
     assert freshness.recomputing
 
     queued.execute(queued.dequeue())  # the worker runs the job
     assert queued.pending_count() == 0
     assert not _state(tenant.id).stale
-    after, freshness = live.stored_outcomes([tenant], get_registry(), today=TODAY)
+    after, freshness = live.stored_outcomes([tenant], get_registry(), today=local_today())
     assert {b.organization.code: str(b.result.total) for b in after[0].branches} == _live_totals(tenant)
     assert not freshness.recomputing and freshness.computed_at is not None
 
 
 def test_a_write_that_fails_queues_nothing_and_marks_nothing(db, unit, queued):
     tenant, branch_id = unit
-    live.refresh([tenant.id], get_registry(), today=TODAY)
+    live.refresh([tenant.id], get_registry(), today=local_today())
     db.session.commit()
     with use_tenant(tenant.id):
-        db.session.add(Event(organization_id=branch_id, kind="theme_day", held_on=TODAY, topic="学习"))
+        db.session.add(Event(organization_id=branch_id, kind="theme_day", held_on=local_today(), topic="学习"))
         db.session.flush()
         db.session.rollback()
     assert not _state(tenant.id).stale
@@ -128,7 +127,7 @@ def test_a_unit_parameter_change_marks_the_unit_stale_and_queues_its_rescore(db,
 
     tenant, _ = unit
     registry = get_registry()
-    live.refresh([tenant.id], registry, today=TODAY)
+    live.refresh([tenant.id], registry, today=local_today())
     db.session.commit()
     set_unit_parameter(tenant, registry.unit_type("organ").parameter("training_hours_member"), "40")
     db.session.commit()
@@ -143,8 +142,8 @@ def test_the_stored_ranking_is_the_live_ranking(db, unit, other_tenant, make_org
     theirs = make_organization(other_tenant, code="B01", name="水务集团第一党支部")
     make_member(theirs)
     _hold_meetings(tenant.id, branch_id, ("theme_day",))
-    stored, freshness = rank_stored(get_registry(), today=TODAY)
-    scored = rank_county(TODAY.year, get_registry(), as_of=TODAY)
+    stored, freshness = rank_stored(get_registry(), today=local_today())
+    scored = rank_county(local_today().year, get_registry(), as_of=local_today())
     assert stored.to_dict() == scored.to_dict()
     assert not freshness.recomputing
     with host_scope():
@@ -159,7 +158,7 @@ def test_the_api_lists_the_stored_results_and_says_when_they_were_computed(
     response = admin.get("/api/v1/units/caizhengju/scorecards/current")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["year"] == TODAY.year and not body["recomputing"] and body["computed_at"]
+    assert body["year"] == local_today().year and not body["recomputing"] and body["computed_at"]
     [row] = body["branches"]
     assert row["code"] == "B01" and row["total"] == _live_totals(tenant)["B01"]
     assert row["lost"] and {"id", "title", "score", "max", "status"} <= set(row["lost"][0])
@@ -217,10 +216,10 @@ def test_the_ranking_pass_and_the_full_pass_agree_on_a_generated_county(app, db)
 
 def test_results_of_an_earlier_day_show_as_recomputing_until_the_daily_pass(db, unit, queued):
     tenant, _ = unit
-    live.refresh([tenant.id], get_registry(), today=TODAY - dt.timedelta(days=1))
+    live.refresh([tenant.id], get_registry(), today=local_today() - dt.timedelta(days=1))
     db.session.commit()
-    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=TODAY)
-    assert freshness.recomputing and outcomes[0].branches[0].result.on == TODAY - dt.timedelta(days=1)
+    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=local_today())
+    assert freshness.recomputing and outcomes[0].branches[0].result.on == local_today() - dt.timedelta(days=1)
     assert live.daily_pass(get_registry()) == 1
-    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=TODAY)
-    assert not freshness.recomputing and outcomes[0].branches[0].result.on == TODAY
+    outcomes, freshness = live.stored_outcomes([tenant], get_registry(), today=local_today())
+    assert not freshness.recomputing and outcomes[0].branches[0].result.on == local_today()

@@ -17,7 +17,6 @@ from core.scoring.services import score_unit, store_scorecards
 from core.tenancy import host_scope, use_tenant
 from core.timezone import local_today
 
-TODAY = local_today()
 #: 台账资料, an on-site item of every built-in standard (5 points).
 RECORDS_ITEM = "inspect.records"
 
@@ -69,7 +68,7 @@ def _audit_rows(db, table: str) -> int:
 
 
 def _item(tenant: Tenant, branch_code: str, item_id: str):
-    outcome = score_unit(tenant, TODAY.year, get_registry(), as_of=TODAY, branch_code=branch_code)
+    outcome = score_unit(tenant, local_today().year, get_registry(), as_of=local_today(), branch_code=branch_code)
     return outcome.branches[0].result.item(item_id)
 
 
@@ -90,7 +89,7 @@ def test_onsite_score_is_saved_audited_and_changes_the_next_score(
     assert response.status_code == 302
     with use_tenant(tenant.id):
         row = db.session.scalar(select(ManualScore))
-    assert row.points == Decimal("4") and row.entered_by == "机关督导" and row.year == TODAY.year
+    assert row.points == Decimal("4") and row.entered_by == "机关督导" and row.year == local_today().year
     assert _audit_rows(db, "manual_score") == 1
     item = _item(tenant, "B01", RECORDS_ITEM)
     assert item.score == Decimal("4") and "现场检查得4分" in item.explanation
@@ -169,14 +168,14 @@ def _request(client, **changes):
         "branch": "B01",
         "item_id": RECORDS_ITEM,
         "reason": "支部书记长期外派援疆",
-        "until": f"{TODAY.year}-12-31",
+        "until": f"{local_today().year}-12-31",
     }
     data.update(changes)
     return client.post("/units/caizhengju/exemptions", data=data)
 
 
 def _committee_item_id(tenant: Tenant) -> str:
-    outcome = score_unit(tenant, TODAY.year, get_registry(), as_of=TODAY, branch_code="B01")
+    outcome = score_unit(tenant, local_today().year, get_registry(), as_of=local_today(), branch_code="B01")
     return next(
         i.id for i in outcome.branches[0].result.items() if i.status in ("failed", "partial")
     )
@@ -270,7 +269,7 @@ class Task(NamedTuple):
 def tasks(db, tenant, county):
     """Last year's cards stored, which opens a rectification task per lost item."""
     outcome = score_unit(
-        tenant, TODAY.year - 1, get_registry(), as_of=dt.date(TODAY.year - 1, 12, 31)
+        tenant, local_today().year - 1, get_registry(), as_of=dt.date(local_today().year - 1, 12, 31)
     )
     store_scorecards(outcome, created_by="县委组织部")
     db.session.commit()
@@ -348,7 +347,7 @@ def test_unit_admin_switches_the_plugin_off_and_the_unit_is_not_scored(
     db.session.refresh(tenant)
     assert tenant.plugin_enabled is False
     assert _audit_rows(db, "tenant") >= 2  # created, then switched off
-    outcome = score_unit(tenant, TODAY.year, get_registry(), as_of=TODAY)
+    outcome = score_unit(tenant, local_today().year, get_registry(), as_of=local_today())
     assert outcome.branches == [] and "未启用单位类型插件" in outcome.not_scored_reason
     page = client.get("/units/caizhengju").get_data(as_text=True)
     assert "未启用，未评分" in page and "启用插件" in page
