@@ -25,7 +25,7 @@ from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
 from core.authoring.services import effective_standard
-from core.demo.data import DemoData, DemoDataError, UnitSpec, read_demo
+from core.demo.data import MEMBERS_FILE, DemoData, DemoDataError, UnitSpec, display_path, read_demo
 from core.demo.expand import (
     BranchContext,
     Person,
@@ -35,6 +35,7 @@ from core.demo.expand import (
     plan_training,
 )
 from core.demo.memberships import apply_memberships
+from core.demo.records import refusal
 from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
@@ -46,6 +47,7 @@ from core.host.services import known_unit_types
 from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.members.periods import open_missing_periods
+from core.members.services import new_member_errors
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
@@ -589,6 +591,12 @@ class _Load:
             }
             for m in members
         ]
+        # Each row through the member service's own checks (as a form or an Excel row would be).
+        file = display_path(self.data.folder / MEMBERS_FILE)
+        for m, row in zip(members, rows, strict=True):
+            errors = new_member_errors({k: v for k, v in row.items() if k != "tenant_id"})
+            if errors:
+                raise refusal(file, m.line, errors)
         for m, new_id in zip(members, self._insert(Member, rows, ids=True), strict=True):
             self.member_ids[m.no] = new_id
         open_missing_periods(self.session)  # each member's period on their branch's roll

@@ -1,0 +1,68 @@
+"""The demo's records go through the record services' own checks (issue 11, point 5): a row a
+service refuses stops the load with the service's Chinese message, naming the demo file, the
+line and the field, and nothing is written.
+
+One broken row per record kind, each in a copy of tenants/demo.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.demo import DEMO_DIR, DemoDataError, load_demo
+from core.host.models import Host, Tenant
+from core.members.models import Member
+from core.tenancy import host_scope
+
+
+def _member_cell(number: str, column: str, value: str) -> Callable[[Path], int]:
+    """Set one cell of a member's row in members.csv; returns the row's line number."""
+
+    def edit(folder: Path) -> int:
+        path = folder / "members.csv"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = next(line for line in lines if line.startswith("no,")).rstrip("\n").split(",")
+        row = next(i for i, line in enumerate(lines) if line.startswith(f"{number},"))
+        cells = lines[row].rstrip("\n").split(",")
+        cells[header.index(column)] = value
+        lines[row] = ",".join(cells) + "\n"
+        path.write_text("".join(lines), encoding="utf-8")
+        return row + 1
+
+    return edit
+
+
+#: (record kind, edit of the copy returning the line, file, field, a piece of the service's message)
+CASES = [
+    ("member: 转正早于入党", _member_cell("jikong-005", "full_on", "2016-07-25"), "members.csv", "full_on",
+     "转正时间不能早于入党时间"),
+    ("member: 手机号", _member_cell("jikong-005", "phone", "2580000571"), "members.csv", "phone",
+     "手机号码须为 11 位数字"),
+    ("member: 未满十八岁入党", _member_cell("jikong-005", "joined_on", "1998-07-10"), "members.csv", "joined_on",
+     "年满十八岁"),
+    ("member: 身份证校验位", _member_cell("jikong-005", "id_number", "379901198101160324"), "members.csv",
+     "id_number", "校验位"),
+]
+
+
+@pytest.mark.parametrize(("edit", "file", "field", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_row_the_service_refuses_names_file_line_and_field_and_loads_nothing(
+    app, db, tmp_path, edit, file, field, message
+):
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO_DIR, folder)
+    line = edit(folder)
+
+    with pytest.raises(DemoDataError) as caught:
+        load_demo(folder)
+    error = caught.value
+    assert (Path(error.file).name, error.line, error.field) == (file, line, field)
+    assert message in error.message and f"{file} 第 {line} 行" in str(error)
+    db.session.rollback()
+    with host_scope():
+        assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Host, Tenant, Member)] == [0, 0, 0]
