@@ -37,6 +37,19 @@ def _member_cell(number: str, column: str, value: str) -> Callable[[Path], int]:
     return edit
 
 
+def _replace(file: str, old: str, new: str) -> Callable[[Path], int]:
+    """Replace the first ``old`` in a data file; returns the line it is on."""
+
+    def edit(folder: Path) -> int:
+        path = folder / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return text[: text.index(old)].count("\n") + 1
+
+    return edit
+
+
 #: (record kind, edit of the copy returning the line, file, field, a piece of the service's message)
 CASES = [
     ("member: 转正早于入党", _member_cell("jikong-005", "full_on", "2016-07-25"), "members.csv", "full_on",
@@ -47,6 +60,14 @@ CASES = [
      "年满十八岁"),
     ("member: 身份证校验位", _member_cell("jikong-005", "id_number", "379901198101160324"), "members.csv",
      "id_number", "校验位"),
+    ("staff post: 岗位类别", _replace("units.yaml", "kind: full_time, title: 机关党总支专职党务干事",
+                                      "kind: fulltime, title: 机关党总支专职党务干事"), "units.yaml", "staff.kind",
+     "请选择岗位类别"),
+    ("staff post: 离任早于任职", _replace("units.yaml", "started_on: 2021-03-01, organization: cz-zz}",
+                                     "started_on: 2021-03-01, ended_on: 2020-01-01, organization: cz-zz}"),
+     "units.yaml", "staff.ended_on", "离任日期不能早于任职日期"),
+    ("funding: 来源", _replace("units.yaml", "source: fiscal_budget", "source: fiscal"), "units.yaml",
+     "funding.2025.source", "请选择经费来源"),
 ]
 
 

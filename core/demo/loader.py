@@ -25,7 +25,15 @@ from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
 from core.authoring.services import effective_standard
-from core.demo.data import MEMBERS_FILE, DemoData, DemoDataError, UnitSpec, display_path, read_demo
+from core.demo.data import (
+    MEMBERS_FILE,
+    UNITS_FILE,
+    DemoData,
+    DemoDataError,
+    UnitSpec,
+    display_path,
+    read_demo,
+)
 from core.demo.expand import (
     BranchContext,
     Person,
@@ -42,6 +50,7 @@ from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.facilities.models import FacilityCheck
 from core.funding.models import FundingRecord
+from core.funding.services import funding_record_errors
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.host.services import known_unit_types
 from core.mass.models import MassActivity, MassOrganization
@@ -51,6 +60,7 @@ from core.members.services import new_member_errors
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
+from core.staffing.services import staff_post_errors
 from core.standards.periods import add_years
 from core.tenancy import host_scope
 from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
@@ -479,9 +489,12 @@ class _Load:
                 )
             for year, lines in sorted(unit.funding.items()):
                 for line in lines:
-                    funding.append(
-                        {"tenant_id": tenant_id, "organization_id": None, "year": year, **line}
-                    )
+                    row = {k: v for k, v in line.items() if k != "line"}
+                    row.update(organization_id=None, year=year)
+                    errors, _ = funding_record_errors(None, row)
+                    if errors:
+                        raise refusal(display_path(self.data.folder / UNITS_FILE), line["line"], errors, f"funding.{year}")
+                    funding.append({"tenant_id": tenant_id, **row})
         self._insert(FiscalBasis, fiscal)
         self._insert(FundingRecord, funding)
 
@@ -671,20 +684,21 @@ class _Load:
         rows = []
         for unit in units:
             for post in unit.staff:
-                rows.append(
-                    {
-                        "tenant_id": self._tenant_of(unit),
-                        "organization_id": self.org_ids[(unit.slug, post.organization)]
-                        if post.organization
-                        else None,
-                        "member_id": self.member_ids[post.member_no] if post.member_no else None,
-                        "person_name": by_no[post.member_no].name if post.member_no else post.name,
-                        "kind": post.kind,
-                        "title": post.title,
-                        "started_on": post.started_on,
-                        "ended_on": post.ended_on,
-                    }
-                )
+                row = {
+                    "organization_id": self.org_ids[(unit.slug, post.organization)]
+                    if post.organization
+                    else None,
+                    "member_id": self.member_ids[post.member_no] if post.member_no else None,
+                    "person_name": by_no[post.member_no].name if post.member_no else post.name,
+                    "kind": post.kind,
+                    "title": post.title,
+                    "started_on": post.started_on,
+                    "ended_on": post.ended_on,
+                }
+                errors, _ = staff_post_errors(None, row)
+                if errors:
+                    raise refusal(display_path(self.data.folder / UNITS_FILE), post.line, errors, "staff")
+                rows.append({"tenant_id": self._tenant_of(unit), **row})
         self._insert(StaffPost, rows)
 
     def _facilities(self, units: list[UnitSpec]) -> None:
