@@ -68,6 +68,11 @@ CASES = [
      "units.yaml", "staff.ended_on", "离任日期不能早于任职日期"),
     ("funding: 来源", _replace("units.yaml", "source: fiscal_budget", "source: fiscal"), "units.yaml",
      "funding.2025.source", "请选择经费来源"),
+    ("development step: 早于前一步", _replace("development.yaml", "3: 2025-09-10, 4: 2025-09-18",
+                                         "3: 2025-09-10, 4: 2025-09-01"), "development.yaml", "steps.4.done_on",
+     "不能早于第 3 步"),
+    ("development step: 缺少前一步", _replace("development.yaml", "2: 2025-03-24, 3: 2025-09-10,", "3: 2025-09-10,"),
+     "development.yaml", "steps.3.step", "请先记录第 2 步"),
 ]
 
 

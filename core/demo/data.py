@@ -25,7 +25,6 @@ from core.vocabulary import (
     APPRAISAL_RESULTS,
     COMMITTEE_ROLES,
     DEVELOPMENT_STAGES,
-    DEVELOPMENT_STEPS,
     DUES_CATEGORIES,
     EVENT_KINDS,
     ORGANIZATION_KINDS,
@@ -557,6 +556,9 @@ class CaseSpec:
     note: str | None
     steps: dict[int, dt.date]
     step_notes: dict[int, str]
+    line: int = 0
+    #: step → the line its date is on
+    step_lines: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -1578,14 +1580,15 @@ def read_cases(
         elif stage in ("probationary", "full"):
             check.fail("已接收为党员的须填写 member（党员编号）", line=node.line, field="member")
         else:
-            check.text(node, "name", max_len=50)
+            check.text(node, "name")
         gender = node.get("gender")
         if gender is not None and gender not in GENDER_WORDS:
             check.fail("性别应为 男 或 女", line=node.line_of("gender"), field="gender")
         steps: dict[int, dt.date] = {}
         raw_steps = check.mapping(node, "steps")
+        # Which steps exist and their order are the development service's rules (the loader asks it).
         for step, day in raw_steps.items():
-            if not isinstance(step, int) or step not in DEVELOPMENT_STEPS:
+            if not isinstance(step, int):
                 check.fail(
                     f"步骤编号应为 1–25（得到 {step}）", line=raw_steps.line_of(step), field="steps"
                 )
@@ -1615,7 +1618,7 @@ def read_cases(
                 unit=slug,
                 branch=code,
                 member_no=member_no,
-                name=member.name if member else check.text(node, "name", max_len=50),
+                name=member.name if member else check.text(node, "name"),
                 gender=member.gender if member else (GENDER_WORDS[gender] if gender else None),
                 birth_date=member.birth_date
                 if member
@@ -1624,6 +1627,8 @@ def read_cases(
                 note=check.text(node, "note", required=False, max_len=2000),
                 steps=steps,
                 step_notes={int(k): str(v) for k, v in notes.items()},
+                line=node.line,
+                step_lines={step: raw_steps.line_of(step) for step in steps},
             )
         )
     return cases

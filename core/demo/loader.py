@@ -26,6 +26,7 @@ from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
 from core.authoring.services import effective_standard
 from core.demo.data import (
+    DEVELOPMENT_FILE,
     MEMBERS_FILE,
     UNITS_FILE,
     DemoData,
@@ -56,7 +57,11 @@ from core.host.services import known_unit_types
 from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.members.periods import open_missing_periods
-from core.members.services import new_member_errors
+from core.members.services import (
+    development_case_errors,
+    development_step_errors,
+    new_member_errors,
+)
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
@@ -861,6 +866,19 @@ class _Load:
             }
             for c in cases
         ]
+        # Each case and each of its steps, in order, through the development service's own checks.
+        file = display_path(self.data.folder / DEVELOPMENT_FILE)
+        for case, row in zip(cases, rows, strict=True):
+            person = {k: row[k] for k in ("name", "gender", "birth_date")}
+            errors = development_case_errors(self.session.get(Organization, row["organization_id"]), person)
+            if errors:
+                raise refusal(file, case.line, errors)
+            done: dict[int, dt.date] = {}
+            for step, done_on in sorted(case.steps.items()):
+                errors = development_step_errors(done, step, done_on)
+                if errors:
+                    raise refusal(file, case.step_lines[step], errors, f"steps.{step}")
+                done[step] = done_on
         steps = []
         for case, case_id in zip(cases, self._insert(DevelopmentCase, rows, ids=True), strict=True):
             for step, done_on in sorted(case.steps.items()):
