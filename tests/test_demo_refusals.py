@@ -73,6 +73,8 @@ CASES = [
      "不能早于第 3 步"),
     ("development step: 缺少前一步", _replace("development.yaml", "2: 2025-03-24, 3: 2025-09-10,", "3: 2025-09-10,"),
      "development.yaml", "steps.3.step", "请先记录第 2 步"),
+    ("facility check: 清单外项目", _replace("units.yaml", "equipment: 活动室电教设备损坏", "lawn: 未设草坪\n                equipment: 活动室电教设备损坏"), "units.yaml",
+     "facilities.unmet.lawn.item", "请选择清单中的项目"),
 ]
 
 

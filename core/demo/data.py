@@ -47,9 +47,6 @@ HALF = re.compile(r"^(\d{4})-H([12])$")
 
 BRANCH_KINDS = ("branch", "joint_branch")
 
-#: The 六有 items, as the vocabulary and the plugins' checklists key them.
-FACILITY_ITEMS = ("site", "equipment", "signage", "flag", "reading", "rules")
-
 # Chinese spellings accepted in members.csv and development.yaml, besides the codes.
 GENDER_WORDS = {"男": "male", "女": "female", "male": "male", "female": "female"}
 STATUS_WORDS = {
@@ -390,6 +387,8 @@ class OrgSpec:
     checked_on: dt.date
     checked_by: str
     line: int
+    #: unmet item → the line it is on
+    unmet_lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_branch(self) -> bool:
@@ -856,15 +855,8 @@ def _read_org(
     check.known_keys(facilities, {"unmet", "checked_on", "checked_by"})
     unmet_map = check.mapping(facilities, "unmet", required=False)
     unmet: dict[str, str] = {}
-    for key, note in unmet_map.items():
-        item = key
-        if item not in FACILITY_ITEMS:
-            check.fail(
-                f"未知的“六有”项目 {key}，可选：{', '.join(FACILITY_ITEMS)}",
-                line=unmet_map.line_of(key),
-                field=f"facilities.unmet.{key}",
-            )
-        unmet[item] = str(note or "未达标")
+    for item, note in unmet_map.items():  # the unit type's checklist is the facilities service's to know
+        unmet[str(item)] = str(note or "未达标")
     established = check.date(node, "established_on")
     for term in terms:
         if term.elected_on < established:
@@ -884,6 +876,7 @@ def _read_org(
         vacated=vacated,
         secretary_login=check.text(node, "secretary_login", required=False, max_len=64),
         unmet=unmet,
+        unmet_lines={str(item): unmet_map.line_of(item) for item in unmet_map},
         checked_on=check.date(facilities, "checked_on", required=False) or checked_on,
         checked_by=check.text(facilities, "checked_by", required=False, max_len=50) or checked_by,
         line=node.line,

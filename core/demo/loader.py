@@ -50,6 +50,7 @@ from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.facilities.models import FacilityCheck
+from core.facilities.services import checklist, facility_check_errors
 from core.funding.models import FundingRecord
 from core.funding.services import funding_record_errors
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
@@ -68,7 +69,6 @@ from core.staffing.models import StaffPost
 from core.staffing.services import staff_post_errors
 from core.standards.periods import add_years
 from core.tenancy import host_scope
-from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
 
 DEMO_DIR = TENANTS_DIR / "demo"
 ACTOR = "cli:demo"
@@ -200,18 +200,6 @@ def _require_schema() -> None:
             "请先运行 `branchmark db upgrade`。"
             " / The database has no schema yet: run `branchmark db upgrade` first."
         )
-
-
-def _facility_items(unit_type: str) -> tuple[str, ...]:
-    """The checklist keys the unit type's plugin uses, else the vocabulary's six items."""
-    from flask import current_app
-
-    registry = current_app.extensions.get("branchmark_plugins")
-    if registry is not None:
-        for candidate in registry.unit_types():
-            if candidate.key == unit_type and candidate.facility_checklist:
-                return tuple(item.key for item in candidate.facility_checklist)
-    return tuple(VOCABULARY_FACILITY_ITEMS)
 
 
 class _Load:
@@ -708,26 +696,40 @@ class _Load:
 
     def _facilities(self, units: list[UnitSpec]) -> None:
         rows = []
+        file = display_path(self.data.folder / UNITS_FILE)
         for unit in units:
-            items = _facility_items(unit.unit_type)
+            tenant = self.session.get(Tenant, self._tenant_of(unit))
+            items = [item.key for item in checklist(tenant)]
             for org in unit.organizations:
                 if not org.is_branch:
                     continue
+                for item in org.unmet:  # an item the unit type's checklist lacks is refused
+                    errors, _, _ = facility_check_errors(
+                        tenant, item=item, met=False, checked_on=org.checked_on, checked_by=org.checked_by
+                    )
+                    if errors:
+                        raise refusal(file, org.unmet_lines[item], errors, f"facilities.unmet.{item}")
                 # The county inspects every year: the same findings a year earlier, and now.
                 for checked_on in (add_years(org.checked_on, -1), org.checked_on):
                     if checked_on < org.established_on or checked_on > self.as_of:
                         continue
                     for item in items:
                         note = org.unmet.get(item)
+                        errors, who, note = facility_check_errors(
+                            tenant, item=item, met=note is None, checked_on=checked_on,
+                            checked_by=org.checked_by, evidence_note=note or "现场查看，符合要求",
+                        )
+                        if errors:
+                            raise refusal(file, org.line, errors, "facilities")
                         rows.append(
                             {
                                 "tenant_id": self._tenant_of(unit),
                                 "organization_id": self.org_ids[(unit.slug, org.code)],
                                 "item": item,
-                                "met": note is None,
-                                "evidence_note": note or "现场查看，符合要求",
+                                "met": item not in org.unmet,
+                                "evidence_note": note,
                                 "evidence_file": None,
-                                "checked_by": org.checked_by,
+                                "checked_by": who,
                                 "checked_on": checked_on,
                             }
                         )
