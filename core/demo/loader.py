@@ -219,6 +219,8 @@ class _Load:
         self.group_ids: dict[tuple[str, str, str], int] = {}
         self.member_ids: dict[str, int] = {}
         self.seat_holders: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        #: Rows the services' checks look up, kept loaded for the whole load (see ``_members``).
+        self.held: list[Any] = []
 
     # ------------------------------------------------------------------------------ run
 
@@ -598,6 +600,12 @@ class _Load:
             for m in members
         ]
         # Each row through the member service's own checks (as a form or an Excel row would be).
+        # The service looks branches and groups up by id: held here, each look-up is the session's
+        # identity map, not a query (the map keeps only rows something refers to).
+        self.held = [
+            *self.session.scalars(select(Organization).where(Organization.id.in_(self.org_ids.values()))),
+            *self.session.scalars(select(PartyGroup).where(PartyGroup.id.in_(self.group_ids.values()))),
+        ]
         file = display_path(self.data.folder / MEMBERS_FILE)
         for m, row in zip(members, rows, strict=True):
             errors = new_member_errors({k: v for k, v in row.items() if k != "tenant_id"})
