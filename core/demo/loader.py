@@ -25,7 +25,16 @@ from core.accounts.services import hash_password
 from core.audit.models import AuditLog
 from core.audit.recorder import acting_as
 from core.authoring.services import effective_standard
-from core.demo.data import DemoData, DemoDataError, UnitSpec, read_demo
+from core.demo.data import (
+    DEVELOPMENT_FILE,
+    MEMBERS_FILE,
+    UNITS_FILE,
+    DemoData,
+    DemoDataError,
+    UnitSpec,
+    display_path,
+    read_demo,
+)
 from core.demo.expand import (
     BranchContext,
     Person,
@@ -35,23 +44,31 @@ from core.demo.expand import (
     plan_training,
 )
 from core.demo.memberships import apply_memberships
+from core.demo.records import refusal
 from core.documents.models import PartyDocument
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event, EventKind, TrainingRecord
 from core.extensions import db
 from core.facilities.models import FacilityCheck
+from core.facilities.services import checklist, facility_check_errors
 from core.funding.models import FundingRecord
+from core.funding.services import funding_record_errors
 from core.host.models import FiscalBasis, Host, HostParameter, Tenant
 from core.host.services import known_unit_types
 from core.mass.models import MassActivity, MassOrganization
 from core.members.models import Appraisal, DevelopmentCase, DevelopmentStep, Member
 from core.members.periods import open_missing_periods
+from core.members.services import (
+    development_case_errors,
+    development_step_errors,
+    new_member_errors,
+)
 from core.organizations.models import CommitteeSeat, Organization, PartyGroup, Term
 from core.paths import TENANTS_DIR
 from core.staffing.models import StaffPost
+from core.staffing.services import staff_post_errors
 from core.standards.periods import add_years
 from core.tenancy import host_scope
-from core.vocabulary import FACILITY_ITEMS as VOCABULARY_FACILITY_ITEMS
 
 DEMO_DIR = TENANTS_DIR / "demo"
 ACTOR = "cli:demo"
@@ -185,18 +202,6 @@ def _require_schema() -> None:
         )
 
 
-def _facility_items(unit_type: str) -> tuple[str, ...]:
-    """The checklist keys the unit type's plugin uses, else the vocabulary's six items."""
-    from flask import current_app
-
-    registry = current_app.extensions.get("branchmark_plugins")
-    if registry is not None:
-        for candidate in registry.unit_types():
-            if candidate.key == unit_type and candidate.facility_checklist:
-                return tuple(item.key for item in candidate.facility_checklist)
-    return tuple(VOCABULARY_FACILITY_ITEMS)
-
-
 class _Load:
     """One load: the session, the checked data and the ids assigned so far."""
 
@@ -214,6 +219,8 @@ class _Load:
         self.group_ids: dict[tuple[str, str, str], int] = {}
         self.member_ids: dict[str, int] = {}
         self.seat_holders: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        #: Rows the services' checks look up, kept loaded for the whole load (see ``_members``).
+        self.held: list[Any] = []
 
     # ------------------------------------------------------------------------------ run
 
@@ -477,9 +484,12 @@ class _Load:
                 )
             for year, lines in sorted(unit.funding.items()):
                 for line in lines:
-                    funding.append(
-                        {"tenant_id": tenant_id, "organization_id": None, "year": year, **line}
-                    )
+                    row = {k: v for k, v in line.items() if k != "line"}
+                    row.update(organization_id=None, year=year)
+                    errors, _ = funding_record_errors(None, row)
+                    if errors:
+                        raise refusal(display_path(self.data.folder / UNITS_FILE), line["line"], errors, f"funding.{year}")
+                    funding.append({"tenant_id": tenant_id, **row})
         self._insert(FiscalBasis, fiscal)
         self._insert(FundingRecord, funding)
 
@@ -589,6 +599,18 @@ class _Load:
             }
             for m in members
         ]
+        # Each row through the member service's own checks (as a form or an Excel row would be).
+        # The service looks branches and groups up by id: held here, each look-up is the session's
+        # identity map, not a query (the map keeps only rows something refers to).
+        self.held = [
+            *self.session.scalars(select(Organization).where(Organization.id.in_(self.org_ids.values()))),
+            *self.session.scalars(select(PartyGroup).where(PartyGroup.id.in_(self.group_ids.values()))),
+        ]
+        file = display_path(self.data.folder / MEMBERS_FILE)
+        for m, row in zip(members, rows, strict=True):
+            errors = new_member_errors({k: v for k, v in row.items() if k != "tenant_id"})
+            if errors:
+                raise refusal(file, m.line, errors)
         for m, new_id in zip(members, self._insert(Member, rows, ids=True), strict=True):
             self.member_ids[m.no] = new_id
         open_missing_periods(self.session)  # each member's period on their branch's roll
@@ -663,44 +685,59 @@ class _Load:
         rows = []
         for unit in units:
             for post in unit.staff:
-                rows.append(
-                    {
-                        "tenant_id": self._tenant_of(unit),
-                        "organization_id": self.org_ids[(unit.slug, post.organization)]
-                        if post.organization
-                        else None,
-                        "member_id": self.member_ids[post.member_no] if post.member_no else None,
-                        "person_name": by_no[post.member_no].name if post.member_no else post.name,
-                        "kind": post.kind,
-                        "title": post.title,
-                        "started_on": post.started_on,
-                        "ended_on": post.ended_on,
-                    }
-                )
+                row = {
+                    "organization_id": self.org_ids[(unit.slug, post.organization)]
+                    if post.organization
+                    else None,
+                    "member_id": self.member_ids[post.member_no] if post.member_no else None,
+                    "person_name": by_no[post.member_no].name if post.member_no else post.name,
+                    "kind": post.kind,
+                    "title": post.title,
+                    "started_on": post.started_on,
+                    "ended_on": post.ended_on,
+                }
+                errors, _ = staff_post_errors(None, row)
+                if errors:
+                    raise refusal(display_path(self.data.folder / UNITS_FILE), post.line, errors, "staff")
+                rows.append({"tenant_id": self._tenant_of(unit), **row})
         self._insert(StaffPost, rows)
 
     def _facilities(self, units: list[UnitSpec]) -> None:
         rows = []
+        file = display_path(self.data.folder / UNITS_FILE)
         for unit in units:
-            items = _facility_items(unit.unit_type)
+            tenant = self.session.get(Tenant, self._tenant_of(unit))
+            items = [item.key for item in checklist(tenant)]
             for org in unit.organizations:
                 if not org.is_branch:
                     continue
+                for item in org.unmet:  # an item the unit type's checklist lacks is refused
+                    errors, _, _ = facility_check_errors(
+                        tenant, item=item, met=False, checked_on=org.checked_on, checked_by=org.checked_by
+                    )
+                    if errors:
+                        raise refusal(file, org.unmet_lines[item], errors, f"facilities.unmet.{item}")
                 # The county inspects every year: the same findings a year earlier, and now.
                 for checked_on in (add_years(org.checked_on, -1), org.checked_on):
                     if checked_on < org.established_on or checked_on > self.as_of:
                         continue
                     for item in items:
                         note = org.unmet.get(item)
+                        errors, who, note = facility_check_errors(
+                            tenant, item=item, met=note is None, checked_on=checked_on,
+                            checked_by=org.checked_by, evidence_note=note or "现场查看，符合要求",
+                        )
+                        if errors:
+                            raise refusal(file, org.line, errors, "facilities")
                         rows.append(
                             {
                                 "tenant_id": self._tenant_of(unit),
                                 "organization_id": self.org_ids[(unit.slug, org.code)],
                                 "item": item,
-                                "met": note is None,
-                                "evidence_note": note or "现场查看，符合要求",
+                                "met": item not in org.unmet,
+                                "evidence_note": note,
                                 "evidence_file": None,
-                                "checked_by": org.checked_by,
+                                "checked_by": who,
                                 "checked_on": checked_on,
                             }
                         )
@@ -839,6 +876,19 @@ class _Load:
             }
             for c in cases
         ]
+        # Each case and each of its steps, in order, through the development service's own checks.
+        file = display_path(self.data.folder / DEVELOPMENT_FILE)
+        for case, row in zip(cases, rows, strict=True):
+            person = {k: row[k] for k in ("name", "gender", "birth_date")}
+            errors = development_case_errors(self.session.get(Organization, row["organization_id"]), person)
+            if errors:
+                raise refusal(file, case.line, errors)
+            done: dict[int, dt.date] = {}
+            for step, done_on in sorted(case.steps.items()):
+                errors = development_step_errors(done, step, done_on)
+                if errors:
+                    raise refusal(file, case.step_lines[step], errors, f"steps.{step}")
+                done[step] = done_on
         steps = []
         for case, case_id in zip(cases, self._insert(DevelopmentCase, rows, ids=True), strict=True):
             for step, done_on in sorted(case.steps.items()):

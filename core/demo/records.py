@@ -27,15 +27,20 @@ DOCUMENTS_FILE = "documents.yaml"
 MASS_FILE = "mass.yaml"
 
 
+def refusal(file: str, line: int, errors: dict[str, str], where: str = "") -> DemoDataError:
+    """The demo's error for a service's ``errors`` (field → message) about ``file`` at ``line``;
+    the field is named under ``where`` (e.g. ``moves[1]``) when given."""
+    field, message = next(iter(errors.items()))
+    return DemoDataError(file, message, line=line, field=f"{where}.{field}" if where else field)
+
+
 @contextmanager
 def service_refusal(file: str, line: int, where: str = "") -> Iterator[None]:
-    """Turn a record service's refusal into the demo's error for ``file`` at ``line``; the field
-    is named under ``where`` (e.g. ``moves[1]``) when given."""
+    """Turn a record service's refusal into the demo's error for ``file`` at ``line``."""
     try:
         yield
     except RecordError as error:
-        field, message = next(iter(error.errors.items()))
-        raise DemoDataError(file, message, line=line, field=f"{where}.{field}" if where else field) from None
+        raise refusal(file, line, error.errors, where) from None
 
 
 def _with_dates(check: Checker, node: LineDict, dates: tuple[str, ...], *, skip: str = "") -> dict[str, Any]:

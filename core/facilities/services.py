@@ -146,6 +146,21 @@ def store_upload(content: tuple[bytes, str], *, tenant_id: int, folder: str, pre
     return (relative / name).as_posix()
 
 
+def facility_check_errors(
+    tenant: Tenant | None, *, item: str, met: bool, checked_on: dt.date, checked_by: str,
+    evidence_note: str | None = None,
+) -> tuple[dict[str, str], str, str | None]:
+    """Every bad field of a new check of ``item`` in ``tenant``'s checklist, and the checker and
+    note as they would be stored. :func:`record_facility_check` checks with it; so does the
+    demo's bulk load."""
+    errors: dict[str, str] = {}
+    keys = {i.key for i in checklist(tenant)} if tenant is not None else set()
+    if item not in keys:
+        errors["item"] = _("请选择清单中的项目")
+    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
+    return errors, who, note
+
+
 def record_facility_check(
     organization: Organization,
     *,
@@ -163,12 +178,10 @@ def record_facility_check(
         instance folder with a generated name (the uploaded name is never used as a path).
     :raises RecordError: every bad field.
     """
-    errors: dict[str, str] = {}
-    tenant = db.session.get(Tenant, organization.tenant_id)
-    keys = {i.key for i in checklist(tenant)} if tenant is not None else set()
-    if item not in keys:
-        errors["item"] = _("请选择清单中的项目")
-    who, note = _check_result(met, checked_on, checked_by, evidence_note, errors)
+    errors, who, note = facility_check_errors(
+        db.session.get(Tenant, organization.tenant_id), item=item, met=met, checked_on=checked_on,
+        checked_by=checked_by, evidence_note=evidence_note,
+    )
     content = None
     if evidence is not None and (evidence.filename or "").strip():
         content = read_upload(evidence, errors)

@@ -163,6 +163,22 @@ def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str,
     return errors
 
 
+def new_member_errors(fields: dict[str, Any]) -> dict[str, str]:
+    """Chinese messages for every reason a new member with ``fields`` (``organization_id``
+    included) would be refused: each field, the required ones, dates in order, branch and group.
+    :func:`create_member` checks with it; so does the demo's bulk load."""
+    errors = validate_member_fields(fields)
+    for name in REQUIRED:
+        if fields.get(name) in (None, "") and name not in errors:
+            errors[name] = {
+                "name": _("请填写姓名"),
+                "status": _("请选择党员类别"),
+                "joined_on": _("请填写入党时间"),
+            }[name]
+    errors.update({k: v for k, v in _relation_errors(None, fields).items() if k not in errors})
+    return errors
+
+
 def create_member(organization: Organization, **fields: Any) -> Member:
     """Add a member to a branch of the current unit.
 
@@ -175,15 +191,7 @@ def create_member(organization: Organization, **fields: Any) -> Member:
     fields["organization_id"] = organization.id
     if isinstance(fields.get("id_number"), str):
         fields["id_number"] = fields["id_number"].upper()
-    errors = validate_member_fields(fields)
-    for name in REQUIRED:
-        if fields.get(name) in (None, "") and name not in errors:
-            errors[name] = {
-                "name": _("请填写姓名"),
-                "status": _("请选择党员类别"),
-                "joined_on": _("请填写入党时间"),
-            }[name]
-    errors.update({k: v for k, v in _relation_errors(None, fields).items() if k not in errors})
+    errors = new_member_errors(fields)
     if errors:
         raise MemberError(errors)
     fields.setdefault("dues_category", "employed")
@@ -331,6 +339,25 @@ def _predecessor(step: int) -> int:
     return PREDECESSOR.get(step, step - 1)
 
 
+def development_case_errors(
+    organization: Organization, fields: dict[str, Any], applied_on: Any = None
+) -> dict[str, str]:
+    """Chinese messages for every reason a new development case in ``organization`` with the
+    person's ``fields`` (``name``, ``gender``, ``birth_date``, ``id_number``) and ``applied_on``
+    would be refused. :func:`create_development_case` checks with it; so does the demo's load."""
+    errors = validate_member_fields(fields)
+    if not fields.get("name"):
+        errors["name"] = _("请填写姓名")
+    if not organization.is_branch:
+        errors["organization_id"] = _("发展党员须在党支部进行")
+    if applied_on is not None:
+        if not isinstance(applied_on, dt.date):
+            errors["applied_on"] = _("日期格式应为 YYYY-MM-DD")
+        elif applied_on > local_today():
+            errors["applied_on"] = _("日期不能晚于今天")
+    return errors
+
+
 def create_development_case(
     organization: Organization,
     *,
@@ -349,16 +376,7 @@ def create_development_case(
     fields: dict[str, Any] = {"name": name, "gender": gender, "birth_date": birth_date}
     if id_number:
         fields["id_number"] = id_number.strip().upper()
-    errors = validate_member_fields(fields)
-    if not name:
-        errors["name"] = _("请填写姓名")
-    if not organization.is_branch:
-        errors["organization_id"] = _("发展党员须在党支部进行")
-    if applied_on is not None:
-        if not isinstance(applied_on, dt.date):
-            errors["applied_on"] = _("日期格式应为 YYYY-MM-DD")
-        elif applied_on > local_today():
-            errors["applied_on"] = _("日期不能晚于今天")
+    errors = development_case_errors(organization, fields, applied_on)
     if errors:
         raise MemberError(errors)
     case = DevelopmentCase(
@@ -377,19 +395,14 @@ def create_development_case(
     return case
 
 
-def record_development_step(
-    case: DevelopmentCase, step: int, done_on: dt.date, note: str | None = None
-) -> DevelopmentStep:
-    """Record (or correct) the date a step was completed; the case's stage follows.
-
-    Steps go in order: a step needs the step before it recorded and cannot be dated before it,
-    and a correction cannot move a step after the step that follows it.
-
-    :raises MemberError: under ``step`` or ``done_on``.
-    """
+def development_step_errors(
+    dates: Mapping[int, dt.date], step: Any, done_on: Any, *, closed: bool = False
+) -> dict[str, str]:
+    """Chinese messages for every reason recording ``step`` done on ``done_on`` would be refused,
+    given the steps already recorded (``dates``: step → date) and whether the case is closed.
+    :func:`record_development_step` checks with it; so does the demo's load, step by step."""
     errors: dict[str, str] = {}
-    dates = {s.step: s.done_on for s in case.steps}
-    if case.stage == "closed":
+    if closed:
         errors["step"] = _("该发展案例已终止")
     if not isinstance(step, int) or step not in DEVELOPMENT_STEPS:
         errors["step"] = _("步骤编号应为 1–25")
@@ -420,6 +433,21 @@ def record_development_step(
                     day=day.isoformat(),
                 )
                 break
+    return errors
+
+
+def record_development_step(
+    case: DevelopmentCase, step: int, done_on: dt.date, note: str | None = None
+) -> DevelopmentStep:
+    """Record (or correct) the date a step was completed; the case's stage follows.
+
+    Steps go in order: a step needs the step before it recorded and cannot be dated before it,
+    and a correction cannot move a step after the step that follows it.
+
+    :raises MemberError: under ``step`` or ``done_on``.
+    """
+    dates = {s.step: s.done_on for s in case.steps}
+    errors = development_step_errors(dates, step, done_on, closed=case.stage == "closed")
     if errors:
         raise MemberError(errors)
     existing = next((s for s in case.steps if s.step == step), None)

@@ -26,7 +26,9 @@ from core.vocabulary import STAFF_KINDS
 FIELDS = {"person_name", "kind", "title", "started_on", "ended_on", "organization_id", "member_id"}
 
 
-def _check(post: StaffPost | None, fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+def staff_post_errors(post: StaffPost | None, fields: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Every bad field of ``post`` (``None``: a new post) with ``fields`` applied, and the values
+    it would then hold; the write paths and the demo's bulk load check with it."""
     errors: dict[str, str] = {}
     for name in sorted(set(fields) - FIELDS):
         errors[name] = _("不能修改此项")
@@ -78,7 +80,7 @@ def create_staff_post(**fields: Any) -> StaffPost:
 
     :raises RecordError: every bad field.
     """
-    errors, values = _check(None, fields)
+    errors, values = staff_post_errors(None, fields)
     if errors:
         raise RecordError(errors)
     post = StaffPost(**values)
@@ -92,7 +94,7 @@ def update_staff_post(post: StaffPost, **changes: Any) -> StaffPost:
 
     :raises RecordError: every bad field.
     """
-    errors, values = _check(post, changes)
+    errors, values = staff_post_errors(post, changes)
     if errors:
         raise RecordError(errors)
     for name, value in values.items():
