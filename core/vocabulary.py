@@ -37,30 +37,31 @@ DUES_CATEGORIES = {
     "subsistence": _l("低保"),
 }
 
-LEAVING_REASONS = {
-    "transferred": _l("组织关系转出"),
-    "deceased": _l("去世"),
-    "removed": _l("除名"),
-    "expelled": _l("开除党籍"),
-    "withdrew": _l("退党"),
+#: Why a membership of a branch (a period on its roll) began. An absence (流动党员外出, 出国出境)
+#: keeps the member on the branch's roll: it ends one period and begins another in the same branch,
+#: begun by the absence (:data:`ABSENCES`); the return ends that one and begins the next.
+#: The boundaries an absence gives a period: the one it ends begins the next.
+_ABSENCE_BOUNDARIES = {
+    "outflow": _l("流动党员外出"),
+    "abroad": _l("出国出境保留组织关系"),
+    "inflow": _l("流动党员返回"),
+    "returned": _l("出国出境回国恢复组织生活"),
 }
+_MOVED_WITHIN = {"moved_within": _l("单位内调整支部")}
 
-#: Why a membership of a branch (a period on its roll) began.
 MEMBERSHIP_START_REASONS = {
     "joined": _l("入党"),
     "transferred_in": _l("组织关系转入"),
-    "moved_within": _l("单位内调整支部"),
-    "inflow": _l("流动党员流入"),
-    "returned": _l("出国出境回国恢复组织生活"),
+    **_MOVED_WITHIN,
+    **_ABSENCE_BOUNDARIES,
 }
 
-#: Why a membership of a branch ended: a move, an absence that keeps the membership elsewhere,
-#: or leaving the Party (去世、出党、停止党籍、自行脱党、退党).
+#: Why a membership of a branch ended: a move, the start or end of an absence, or leaving the
+#: Party (去世；出党 = 开除党籍、除名；停止党籍；自行脱党；退党).
 MEMBERSHIP_END_REASONS = {
     "transferred_out": _l("组织关系转出"),
-    "moved_within": _l("单位内调整支部"),
-    "outflow": _l("流动党员外出"),
-    "abroad": _l("出国出境保留组织关系"),
+    **_MOVED_WITHIN,
+    **_ABSENCE_BOUNDARIES,
     "deceased": _l("去世"),
     "expelled": _l("开除党籍"),
     "removed": _l("除名"),
@@ -69,14 +70,35 @@ MEMBERSHIP_END_REASONS = {
     "withdrew": _l("退党"),
 }
 
-#: A member's leaving reason (:data:`LEAVING_REASONS`) as the end of their membership period.
+#: Absences that keep the member on the branch's roll (the start reason of their period): the
+#: reason their return gives, the roster's mark (:data:`MEMBER_AWAY`), and what they count for.
+#: 流动党员 (教管条例 第三十二条) are away without transferring, so the organization relationship
+#: stays with the branch; 出国出境 keeps it too (保留组织关系, 第三十四条). Dues: a 流动党员 pays
+#: the branch holding the relationship (党费规定 第九条; when paid at the 流入地 with the 活动证
+#: the branch records it), so their months stay due; rules.md is silent on members abroad, and a
+#: county supervisor expects neither dues nor a lapse from them while abroad (补交 on return).
+#: Meetings: neither is expected at the branch's (a 流动党员 takes part where they are; a member
+#: abroad keeps in touch twice a year, 第三十四条), so their rows leave the attendance ratios.
+ABSENCES = {
+    "outflow": {"returns_as": "inflow", "away": "mobile", "meetings": False, "dues": True},
+    "abroad": {"returns_as": "returned", "away": "abroad", "meetings": False, "dues": False},
+}
+
+#: The absences a member's page and the API offer, by their label.
+ABSENCE_KINDS = {code: MEMBERSHIP_START_REASONS[code] for code in ABSENCES}
+
+#: A member's leaving (:attr:`Member.left_reason`) as the end of their last membership period:
+#: the codes of the member's field, each the end reason it means (one vocabulary, one label).
 LEAVING_TO_END_REASON = {
     "transferred": "transferred_out",
     "deceased": "deceased",
-    "removed": "removed",
     "expelled": "expelled",
+    "removed": "removed",
+    "suspended": "suspended",
+    "lapsed": "lapsed",
     "withdrew": "withdrew",
 }
+LEAVING_REASONS = {code: MEMBERSHIP_END_REASONS[end] for code, end in LEAVING_TO_END_REASON.items()}
 
 TRANSFER_DIRECTIONS = {"out": _l("转出"), "in": _l("转入")}
 TRANSFER_STATUSES = {
@@ -103,7 +125,7 @@ EVENT_KINDS = {
 ATTENDANCE_STATUSES = {"present": _l("出席"), "excused": _l("请假"), "absent": _l("缺席")}
 
 #: A member away for a long time: the meeting form marks them and prefills 请假 with this reason.
-MEMBER_AWAY = {"on_leave": _l("长期请假"), "mobile": _l("流动党员（外出）")}
+MEMBER_AWAY = {"on_leave": _l("长期请假"), "mobile": _l("流动党员（外出）"), "abroad": _l("出国出境")}
 
 #: Reasons offered beside every excused or absent member (a tap, not typing).
 ABSENCE_REASONS = (

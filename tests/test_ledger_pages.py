@@ -153,6 +153,7 @@ def test_pdf_and_workbook_download(as_user, county, db):
 
 
 def test_a_unit_admin_gets_every_branchs_ledger_in_one_zip(as_user, county, db):
+    _grow(db, county, 1, 1)  # B01: one more member, a 主题党日, dues, appraisal … ; B02: its roll only
     client = as_user("admin")
     response = client.post(f"{U}/ledgers", data={"year": "2025"})
     assert response.status_code == 302
@@ -169,6 +170,24 @@ def test_a_unit_admin_gets_every_branchs_ledger_in_one_zip(as_user, county, db):
     assert [n.rsplit("/", 1)[-1] for n in pdfs] == ["B01_机关第一党支部.pdf", "B02_机关第二党支部.pdf"]
     for name in pdfs:
         assert archive.read(name).startswith(b"%PDF")
+    # The index is the ledger's own: what each ledger holds, not a score.
+    sheet = load_workbook(io.BytesIO(archive.read("index.xlsx"))).active
+    header, *lines = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert header == [
+        "单位", "单位类型", "支部代码", "支部名称", "年度", "年末在册党员数", "已记录会议和活动数",
+        "有记录的部分", "无记录的部分", "状态", "文件名",
+    ]
+    assert "得分" not in header and "等级" not in header
+    by_code = {line[2]: dict(zip(header, line, strict=True)) for line in lines}
+    assert set(by_code) == {"B01", "B02"}
+    first, second = by_code["B01"], by_code["B02"]
+    assert (first["年度"], first["年末在册党员数"], first["已记录会议和活动数"]) == (2025, 3, 1)
+    assert (second["年度"], second["年末在册党员数"], second["已记录会议和活动数"]) == (2025, 1, 0)
+    for part in ("党员花名册", "三会一课及主题党日记录", "党费收缴登记", "发展党员"):
+        assert part in first["有记录的部分"], part
+    assert "三会一课及主题党日记录" not in first["无记录的部分"]
+    assert "党员花名册" in second["有记录的部分"] and "三会一课及主题党日记录" in second["无记录的部分"]
+    assert first["文件名"].endswith("B01_机关第一党支部.pdf") and first["状态"] == "工作台账"
 
 
 @pytest.mark.parametrize("role", ["secretary", "their_secretary", "other_supervisor"])

@@ -150,3 +150,26 @@ def test_the_demo_plants_a_move_and_a_transfer(demo):
             select(DuesPayment.month).where(DuesPayment.member_id == arrived.id).order_by(DuesPayment.month)
         ).all()
         assert months == [9, 10]  # paid at the former unit, carried by the letter
+
+
+def test_the_demo_plants_an_outflow_and_a_stay_abroad(demo):
+    db = demo
+    yizhong = db.session.scalar(select(Tenant).where(Tenant.slug == "yizhong"))
+    with use_tenant(yizhong.id):
+        codes = dict(db.session.execute(select(Organization.id, Organization.code)).all())
+        mobile = db.session.scalar(select(Member).where(Member.name == "范晓东"))
+        assert [(codes[p.organization_id], p.started_on, p.start_reason, p.end_reason) for p in mobile.periods] == [
+            ("yz-b1", D(2021, 10, 30), "joined", "outflow"), ("yz-b1", D(2026, 3, 1), "outflow", None),
+        ]
+        assert mobile.away == "mobile" and "援疆支教" in mobile.periods[-1].note
+        abroad = db.session.scalar(select(Member).where(Member.name == "吴晓东"))
+        assert [(p.started_on, p.start_reason, p.end_reason) for p in abroad.periods] == [
+            (D(2005, 6, 24), "joined", "abroad"), (D(2026, 2, 15), "abroad", "returned"),
+            (D(2026, 8, 20), "returned", None),
+        ]
+        assert abroad.away is None
+        # Both stay on yz-b1's roll throughout the year.
+        b1 = next(i for i, c in codes.items() if c == "yz-b1")
+        for day in (D(2026, 1, 1), D(2026, 5, 1), D(2026, 11, 20)):
+            on_roll = set(db.session.scalars(select(Member.id).where(member_on_roll_clause(b1, day))))
+            assert {mobile.id, abroad.id} <= on_roll, day

@@ -17,6 +17,8 @@ from core.api.crud import (
 from core.api.schemas import Personal, QueryArgsSchema, Schema, money, one_of, text
 from core.members import services
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause
+from core.timezone import local_today
 from core.vocabulary import DUES_CATEGORIES, GENDERS, LEAVING_REASONS, MEMBER_STATUSES
 
 blp = Blueprint("members", __name__, description="党员 / Members")
@@ -65,14 +67,17 @@ class MemberQueryArgsSchema(QueryArgsSchema):
 
 
 def _filters(query: Select, args: dict[str, Any]) -> Select:
-    if args.get("organization_id") is not None:
-        query = query.where(Member.organization_id == args["organization_id"])
+    branch = args.get("organization_id")
+    if args.get("include_left"):
+        if branch is not None:
+            query = query.where(Member.organization_id == branch)  # their current or last branch
+    else:
+        # On the roll today (core.members.roll): of the branch asked for, else of any branch.
+        query = query.where(member_on_roll_clause(branch, local_today()))
     if args.get("status"):
         query = query.where(Member.status == args["status"])
     if args.get("name"):
         query = query.where(Member.name.like(f"%{args['name']}%"))
-    if not args.get("include_left"):
-        query = query.where(Member.left_on.is_(None))
     return query
 
 

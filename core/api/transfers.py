@@ -31,6 +31,7 @@ from core.organizations.models import PartyGroup
 from core.transfers import services
 from core.transfers.models import UnitTransfer
 from core.vocabulary import (
+    ABSENCE_KINDS,
     MEMBER_STATUSES,
     MEMBERSHIP_END_REASONS,
     MEMBERSHIP_START_REASONS,
@@ -169,6 +170,19 @@ class PeriodSchema(Schema):
     ended_on = fields.Date(dump_only=True, allow_none=True)
     start_reason = one_of(MEMBERSHIP_START_REASONS, dump_only=True)
     end_reason = one_of(MEMBERSHIP_END_REASONS, dump_only=True, allow_none=True)
+    note = fields.String(dump_only=True, allow_none=True, metadata={"description": "外出去向等说明"})
+
+
+class AbsenceSchema(Schema):
+    kind = one_of(ABSENCE_KINDS, required=True, metadata={"description": "流动党员外出 / 出国出境（保留组织关系）"})
+    on = fields.Date(required=True, metadata={"description": "外出日期"})
+    place = text("reason", required=True, metadata={"description": "外出去向（地点或国家、地区）"})
+    note = text("note", allow_none=True)
+
+
+class ReturnSchema(Schema):
+    on = fields.Date(required=True, metadata={"description": "返回日期"})
+    note = text("note", allow_none=True)
 
 
 class MoveSchema(Schema):
@@ -217,6 +231,37 @@ class Move(MethodView):
         run_service(member_services.transfer_member, member, branch, data["on"], party_group=group)
         db.session.commit()
         return list(member.periods)
+
+
+#: Who records an absence: as for a member's other fields, a secretary within their branch.
+ABSENCE_WRITERS = ("host_admin", "unit_admin", "secretary")
+
+
+def _record_absence_change(member_id: int, service: Any, data: dict[str, Any]) -> list[Membership]:
+    require_role(*ABSENCE_WRITERS)
+    member = _member_or_404(member_id)
+    check_branch(member.organization_id)
+    run_service(service, member, **data)
+    db.session.commit()
+    return list(member.periods)
+
+
+@periods_blp.route("/<int:member_id>/absence")
+class Absence(MethodView):
+    @periods_blp.arguments(AbsenceSchema)
+    @periods_blp.response(200, PeriodSchema(many=True))
+    def post(self, data: dict[str, Any], member_id: int):
+        """流动党员外出 / 出国出境 / A member goes away and stays on the branch's roll (a new period)."""
+        return _record_absence_change(member_id, member_services.record_absence, data)
+
+
+@periods_blp.route("/<int:member_id>/return")
+class Return(MethodView):
+    @periods_blp.arguments(ReturnSchema)
+    @periods_blp.response(200, PeriodSchema(many=True))
+    def post(self, data: dict[str, Any], member_id: int):
+        """流动党员返回 / 出国出境回国 / A member away is back (a new period)."""
+        return _record_absence_change(member_id, member_services.record_return, data)
 
 
 __all__ = ["blp", "county_blp", "periods_blp"]

@@ -12,9 +12,10 @@ from core.audit.recorder import acting_as
 from core.extensions import db
 from core.host.models import Tenant
 from core.host.services import TenantError, create_tenant
-from core.members.models import Member
+from core.members.roll import unit_roll_counts
 from core.organizations.models import Organization
 from core.tenancy import host_scope
+from core.timezone import local_today
 
 
 @click.group(help="单位（租户）管理 (units / tenants).")
@@ -35,13 +36,7 @@ def list_tenants(as_json: bool) -> None:
                 .group_by(Organization.tenant_id)
             ).all()
         )
-        members = dict(
-            db.session.execute(
-                select(Member.tenant_id, func.count())
-                .where(Member.left_on.is_(None))
-                .group_by(Member.tenant_id)
-            ).all()
-        )
+        members = unit_roll_counts([t.id for t in tenants], local_today())
     rows = [
         {
             "slug": t.slug,

@@ -2,7 +2,9 @@
 
 A move within a unit goes through :func:`core.members.services.transfer_member`, a transfer
 between units through :mod:`core.transfers.services` (started by the sender, accepted by the
-receiver), so the demo obeys the same checks as the pages and the API. The generated attendance
+receiver), an absence (流动党员外出, 出国出境) and its return through
+:func:`~core.members.services.record_absence` and :func:`~core.members.services.record_return`,
+so the demo obeys the same checks as the pages and the API. The generated attendance
 of a member at their old branch's meetings on or after the day they left it is removed: they were
 no longer on that branch's roll.
 """
@@ -21,23 +23,24 @@ from core.demo.records import service_refusal
 from core.dues.models import DuesPayment
 from core.events.models import Attendance, Event
 from core.members.models import Member
-from core.members.services import transfer_member
+from core.members.services import record_absence, record_return, transfer_member
 from core.organizations.models import Organization
 from core.tenancy import use_tenant
 from core.transfers.models import UnitTransfer
 from core.transfers.services import accept_transfer, start_transfer
 
 FILE = "memberships.yaml"
+KEYS = ("moves", "transfers", "absences")
 
 
 def read_memberships(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """:returns: the ``moves`` and ``transfers`` of the folder's file (none when it is absent);
-    each entry remembers its line (:class:`~core.demo.data.LineDict`)."""
+    """:returns: the ``moves``, ``transfers`` and ``absences`` of the folder's file (none when it
+    is absent); each entry remembers its line (:class:`~core.demo.data.LineDict`)."""
     path = folder / FILE
     if not path.exists():
-        return {"moves": [], "transfers": []}
+        return {key: [] for key in KEYS}
     data = read_yaml(path)
-    found = {key: data.get(key) or [] for key in ("moves", "transfers")}
+    found = {key: data.get(key) or [] for key in KEYS}
     for key, entries in found.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise DemoDataError(display_path(path), "应为条目列表", line=data.line_of(key), field=key)
@@ -46,7 +49,7 @@ def read_memberships(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids: dict[tuple[str, str], int],
                       tenant_ids: dict[str, int]) -> dict[str, int]:
-    """Apply the moves and transfers of ``memberships.yaml``.
+    """Apply the moves, transfers and absences of ``memberships.yaml``.
 
     :returns: rows added by table (a transfer adds the receiver's member and the dues months it
         carries) and ``membership_changes``, the number of moves and transfers.
@@ -88,7 +91,15 @@ def apply_memberships(session, folder: Path, member_ids: dict[str, int], org_ids
             added["dues_payment"] += session.scalar(
                 select(func.count()).select_from(DuesPayment).where(DuesPayment.member_id == arrived.id)
             )
-    added["membership_changes"] = len(entries["moves"]) + len(entries["transfers"])
+    for index, entry in enumerate(entries["absences"], 1):
+        where = f"absences[{index}]"
+        member, unit = _member(session, entry, member_ids, tenant_ids, where)
+        with use_tenant(tenant_ids[unit]):
+            _run(entry, where, record_absence, member, kind=entry.get("kind"), on=_date(entry, "date", where),
+                 place=entry.get("place"))
+            if entry.get("returned") is not None:
+                _run(entry, where, record_return, member, on=_date(entry, "returned", where))
+    added["membership_changes"] = sum(len(entries[key]) for key in KEYS)
     return dict(added)
 
 

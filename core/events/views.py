@@ -121,7 +121,9 @@ def _presenter_choices(form: EventForm, members: list[Member], event: Event | No
     """Who may be named as presenter: the branch's members and the unit's leaders (a leader
     presents at the branch they are linked with); the one already named stays offered."""
     leaders = db.session.scalars(
-        select(Member).where(Member.is_leader.is_(True), Member.left_on.is_(None)).order_by(Member.name, Member.id)
+        select(Member)
+        .where(Member.is_leader.is_(True), member_on_roll_clause(None, local_today()))
+        .order_by(Member.name, Member.id)
     ).all()
     chosen = {m.id: m for m in [*members, *by_pinyin(leaders)]}
     if event is not None and event.presenter_member_id and event.presenter_member_id not in chosen:

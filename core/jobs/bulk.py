@@ -44,7 +44,14 @@ from core.db import utcnow
 from core.extensions import db
 from core.host.models import Tenant
 from core.jobs import progress
-from core.jobs.archive import INDEX_NAME, safe_name, write_index, write_zip
+from core.jobs.archive import (
+    INDEX_COLUMNS,
+    INDEX_NAME,
+    LEDGER_INDEX_COLUMNS,
+    safe_name,
+    write_index,
+    write_zip,
+)
 from core.jobs.models import Job
 from core.metrics import BRANCH_KINDS, Period
 from core.organizations.models import Organization
@@ -343,6 +350,7 @@ class ChunkPrinter:
         self.registry = get_registry()
         self._sources: dict[int, UnitSources] = {}
         self._tenants: dict[int, Tenant] = {}
+        self._ledger_rows: dict[tuple[int, str], dict[str, Any]] = {}
 
     def _tenant(self, tenant_id: int) -> Tenant:
         if tenant_id not in self._tenants:
@@ -365,11 +373,28 @@ class ChunkPrinter:
             return None
         return self.sources(card["tenant_id"]).branch(card["branch_code"])
 
+    def ledger_row(self, card: dict[str, Any]) -> dict[str, Any]:
+        """A 台账's own index columns (:meth:`core.ledger.build.Ledger.index_row`), from the ledger
+        its PDF printed; built again when the PDF was printed by an earlier run of the chunk.
+
+        :raises ReportUnavailable: no such branch any more (the index says why).
+        """
+        key = (card["tenant_id"], card["branch_code"])
+        if key not in self._ledger_rows:
+            self._render(card)
+            db.session.rollback()
+        return self._ledger_rows[key]
+
     def pdf(self, card: dict[str, Any]) -> bytes:
         """One card's PDF.
 
         :raises ReportUnavailable: nothing to print for this card (the index says why).
         """
+        pdf = self._render(card).pdf()
+        db.session.rollback()  # reading only: end the transaction before the next card
+        return pdf
+
+    def _render(self, card: dict[str, Any]) -> reports.RenderedReport:
         year, as_of = self.period.year, self.period.as_of
         if card["kind"] == "county":
             with host_scope():
@@ -387,6 +412,7 @@ class ChunkPrinter:
                     registry=self.registry,
                     show_personal=self.show_personal,
                 )
+            self._ledger_rows[(card["tenant_id"], card["branch_code"])] = report.ledger.index_row()
         else:
             tenant = self._tenant(card["tenant_id"])
             with use_tenant(tenant.id):
@@ -399,9 +425,7 @@ class ChunkPrinter:
                     registry=self.registry,
                     sources=self.sources(tenant.id),
                 )
-        pdf = report.pdf()
-        db.session.rollback()  # reading only: end the transaction before the next card
-        return pdf
+        return report
 
 
 def _out_of_scope() -> str:
@@ -458,15 +482,22 @@ def _render_card(
     try:
         if not path.exists():
             _link_into_place(path, printer.pdf(card))
+        if card["kind"] == "ledger":
+            return index_row(card, None, ledger=printer.ledger_row(card))
         return index_row(card, printer.source(card))
     except reports.ReportUnavailable as error:
         return index_row(card, None, unavailable=str(error))
 
 
 def index_row(
-    card: dict[str, Any], source: BranchSource | None, *, unavailable: str | None = None
+    card: dict[str, Any],
+    source: BranchSource | None,
+    *,
+    unavailable: str | None = None,
+    ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The card's line in ``index.xlsx``: a branch's from the result its PDF printed."""
+    """The card's line in ``index.xlsx``: a branch's from the result its PDF printed, a 台账's
+    from the ledger its PDF printed (``ledger``: its :meth:`~core.ledger.build.Ledger.index_row`)."""
     row = {
         "unit": card.get("unit", ""),
         "unit_type": card.get("unit_type", ""),
@@ -488,6 +519,7 @@ def index_row(
         row.update(branch_name=_("单位汇总"), status=unavailable or _("汇总"))
     elif card["kind"] == "ledger":
         row["status"] = unavailable or _("工作台账")
+        row.update(ledger or {})
     elif unavailable:
         row["status"] = unavailable
     elif source is not None:
@@ -540,11 +572,12 @@ def finish_job(job_id: int) -> None:
         if job is None or job.status != "running":
             return
         name = zip_name(job)
+        columns = LEDGER_INDEX_COLUMNS if job.kind == LEDGER_KIND else INDEX_COLUMNS
     plan = _load_plan(job_id)
     folder = job_folder(job_id)
     index = folder / INDEX_NAME
     rows = index_rows(job_id, plan)
-    write_index(rows, index)
+    write_index(rows, index, columns)
     write_zip(
         folder / name,
         index,

@@ -38,6 +38,7 @@ from core.standards.model import ParameterRef
 from core.standards.overrides import resolve_parameters
 from core.standards.periods import month_bounds
 from core.vocabulary import (
+    ABSENCES,
     APPRAISAL_RESULTS,
     ATTENDANCE_STATUSES,
     DEVELOPMENT_RECORD_KINDS,
@@ -57,6 +58,9 @@ from core.vocabulary import (
 
 #: Ends of a period that count as 转出 (the member stays in the Party, on another roll).
 MOVES_OUT = frozenset({"transferred_out", "moved_within"})
+#: The reasons an absence's return gives, and every boundary of an absence (not a change of roll).
+ABSENCE_RETURNS = frozenset(counts["returns_as"] for counts in ABSENCES.values())
+ABSENCE_BOUNDARIES = frozenset(ABSENCES) | ABSENCE_RETURNS
 #: The metric the training item of a standard reads; its targets are the ledger's targets.
 TRAINING_METRIC = "training.hours_by_member"
 #: The sections in the order of the paper 台账 (seed 004's 参考目录), by anchor.
@@ -117,9 +121,26 @@ class Ledger:
     end: dt.date
     personal_shown: bool
     sections: list[Section] = field(default_factory=list)
+    #: Members on the branch's roll on the year's last day, and events recorded in the year.
+    members_at_end: int = 0
+    events_recorded: int = 0
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
+
+    def has_records(self, section: Section) -> bool:
+        """Whether a section holds any row (else the paper 台账 would show it empty)."""
+        return any(table.rows for table in section.tables)
+
+    def index_row(self) -> dict[str, Any]:
+        """The ledger's line in a bulk ZIP's index (:mod:`core.jobs.bulk`)."""
+        return {
+            "year": self.year,
+            "sections_present": "、".join(s.title for s in self.sections if self.has_records(s)),
+            "members_at_end": self.members_at_end,
+            "events_recorded": self.events_recorded,
+            "sections_missing": "、".join(s.title for s in self.sections if not self.has_records(s)),
+        }
 
 
 def cell_text(value: Any) -> str:
@@ -161,6 +182,7 @@ class _Builder:
         self.show_personal = show_personal
         self.registry = registry
         self.sections: list[Section] = []
+        self.events_recorded = 0
 
     # ------------------------------------------------------------ shared reads
 
@@ -212,7 +234,7 @@ class _Builder:
         at_start = [m for m in self.members if self.on_roll(m.id, self.start)]
         statuses = Counter(self.status_at_end(m) for m in self.at_end)
         changes: list[list[Any]] = []
-        joined = moved_in = moved_out = left = 0
+        joined = moved_in = moved_out = left = away = 0
         for period in self.periods:
             member = period.member
             if self.start <= period.started_on <= self.end:
@@ -220,11 +242,17 @@ class _Builder:
                     joined += 1
                     changes.append([member.name, _("本支部发展入党"), period.started_on, ""])
                 else:
-                    moved_in += 1
+                    # An absence or a return keeps the member on the roll: listed, not counted
+                    # as coming in (the period it ends is not listed again below).
+                    if period.start_reason in ABSENCES:
+                        away += 1
+                    elif period.start_reason not in ABSENCE_RETURNS:
+                        moved_in += 1
                     changes.append(
                         [member.name, label(MEMBERSHIP_START_REASONS, period.start_reason), period.started_on, period.note]
                     )
-            if period.ended_on is not None and self.start < period.ended_on <= self.end:
+            ended = period.ended_on is not None and self.start < period.ended_on <= self.end
+            if ended and period.end_reason not in ABSENCE_BOUNDARIES:
                 if period.end_reason in MOVES_OUT:
                     moved_out += 1
                 else:
@@ -247,6 +275,7 @@ class _Builder:
             (_("转入"), moved_in),
             (_("转出"), moved_out),
             (_("其他减少"), left),
+            (_("流动外出、出国出境"), away),
         ]
         section.tables.append(
             Table(
@@ -343,6 +372,7 @@ class _Builder:
                     minutes,
                 ]
             )
+        self.events_recorded = len(events)
         section.figures = [(_("活动总数"), len(events))] + [
             (label(EVENT_KINDS, kind), by_kind[kind]) for kind in EVENT_KINDS if by_kind[kind]
         ]
@@ -883,6 +913,8 @@ def build_ledger(
         end=builder.end,
         personal_shown=show_personal,
         sections=builder.sections,
+        members_at_end=len(builder.at_end),
+        events_recorded=builder.events_recorded,
     )
 
 

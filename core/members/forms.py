@@ -14,6 +14,7 @@ from core.forms import Within
 from core.members.models import Member
 from core.organizations.forms import DATE_REQUIRED, ChineseDateField, optional_int, select_choices
 from core.vocabulary import (
+    ABSENCE_KINDS,
     APPRAISAL_RESULTS,
     DEVELOPMENT_STEPS,
     DUES_CATEGORIES,
@@ -97,6 +98,20 @@ class LeaveForm(FlaskForm):
     left_reason = SelectField(
         _l("离开原因"), choices=select_choices(_choices(LEAVING_REASONS, _l("请选择")))
     )
+    note = StringField(_l("说明"), validators=[Optional(), Within("note")])
+
+
+class AbsenceForm(FlaskForm):
+    """流动党员外出 or 出国出境: the member stays on the branch's roll (services.record_absence)."""
+
+    kind = SelectField(_l("外出类别"), choices=select_choices(_choices(ABSENCE_KINDS, _l("请选择"))))
+    on = ChineseDateField(_l("外出日期"), validators=[InputRequired(DATE_REQUIRED)])
+    place = StringField(_l("外出去向（地点或国家、地区）"), validators=[Optional(), Within("reason")])
+    note = StringField(_l("说明"), validators=[Optional(), Within("note")])
+
+
+class ReturnForm(FlaskForm):
+    on = ChineseDateField(_l("返回日期"), validators=[InputRequired(DATE_REQUIRED)])
     note = StringField(_l("说明"), validators=[Optional(), Within("note")])
 
 

@@ -32,6 +32,12 @@ class Member(TenantScoped, Timestamped, Base):
     __tablename__ = "member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The branch of the member's latest period (:class:`Membership`), kept as a column because
+    #: what is scoped by branch — a secretary's access, the branch shown beside a name, a new
+    #: member's first period — needs it without reading the history. It never answers "on the
+    #: roll on a day" (:mod:`core.members.roll` does). :mod:`core.members.periods` keeps it and
+    #: the latest period in step; a move (:func:`core.members.services.transfer_member`) writes
+    #: both. ``party_group_id``, ``transferred_in_on``, ``left_on`` and ``left_reason`` likewise.
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
@@ -62,7 +68,9 @@ class Member(TenantScoped, Timestamped, Base):
     transferred_in_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     left_reason: Mapped[str | None] = mapped_column(code_column_type(LEAVING_REASONS, "left_reason"))
-    #: 长期请假 or 流动党员: still a member, but the meeting roster marks them as away.
+    #: 长期请假, 流动党员 or 出国出境: still on the roll, but the meeting roster marks them as away.
+    #: The two absences are set and cleared with their periods by
+    #: :func:`core.members.services.record_absence` and :func:`~core.members.services.record_return`.
     away: Mapped[str | None] = mapped_column(code_column_type(MEMBER_AWAY, "member_away"))
     note: Mapped[str | None] = mapped_column(Text)
 

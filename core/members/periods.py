@@ -43,15 +43,28 @@ def latest_period(member: Member) -> Membership | None:
     return (open_ or periods)[-1]
 
 
-def mirror(member: Member, period: Membership, *, first: bool) -> None:
-    """Copy the member's current branch, group, start and leaving onto ``period``."""
-    period.organization_id = member.organization_id
-    period.party_group_id = member.party_group_id
-    period.started_on = member.transferred_in_on or member.joined_on
+def mirror(member: Member, period: Membership, *, first: bool, changed: set[str] | None = None) -> None:
+    """Copy the member's current branch, group, start and leaving onto ``period``.
+
+    :param changed: the member's fields that changed (``None``: all). Only those are copied, so
+        leaving after an absence ends the absence's period without moving its start back to
+        the member's joining.
+    """
+
+    def copies(*names: str) -> bool:
+        return changed is None or any(name in changed for name in names)
+
+    if copies("organization_id"):
+        period.organization_id = member.organization_id
+    if copies("party_group_id"):
+        period.party_group_id = member.party_group_id
+    if copies("joined_on", "transferred_in_on"):
+        period.started_on = member.transferred_in_on or member.joined_on
     if first:
         period.start_reason = "joined" if member.transferred_in_on is None else "transferred_in"
-    period.ended_on = member.left_on
-    period.end_reason = LEAVING_TO_END_REASON.get(member.left_reason) if member.left_on else None
+    if copies("left_on", "left_reason"):
+        period.ended_on = member.left_on
+        period.end_reason = LEAVING_TO_END_REASON.get(member.left_reason) if member.left_on else None
 
 
 def _follow_members(session: Session, flush_context: Any, instances: Any) -> None:
@@ -62,13 +75,15 @@ def _follow_members(session: Session, flush_context: Any, instances: Any) -> Non
             mirror(member, period, first=True)
     for member in [o for o in session.dirty if isinstance(o, Member)]:
         state = inspect(member)
-        if not any(state.attrs[name].history.has_changes() for name in MIRRORED):
+        changed = {name for name in MIRRORED if state.attrs[name].history.has_changes()}
+        if not changed:
             continue
         period = latest_period(member)
         if period is None:
             period = Membership(tenant_id=member.tenant_id)
             member.periods.append(period)
-        mirror(member, period, first=len(member.periods) == 1)
+            changed = None
+        mirror(member, period, first=len(member.periods) == 1, changed=changed)
 
 
 def install(session_class: type[Session]) -> None:

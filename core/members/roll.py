@@ -16,10 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
+from core.extensions import db
 from core.members.models import Member, Membership
 from core.standards.periods import on_roll, on_roll_during
+from core.vocabulary import ABSENCES
+
+#: Start reasons of the absences during which a member is not expected at the branch's
+#: meetings, and of those during which no dues are due (:data:`core.vocabulary.ABSENCES`).
+NOT_AT_MEETINGS = tuple(code for code, counts in ABSENCES.items() if not counts["meetings"])
+NO_DUES = tuple(code for code, counts in ABSENCES.items() if not counts["dues"])
 
 
 class OnRoll(Protocol):
@@ -66,6 +73,24 @@ def _period_condition(organization_id: Any, first: dt.date, last: dt.date) -> Co
     return condition
 
 
+def away_from_meetings_clause(member_id: Any, organization_id: Any, day: Any) -> ColumnElement[bool]:
+    """:returns: the SQL condition that the member (a column) was on the roll of the branch (a
+    column) on ``day`` (a column) in an absence that does not expect them at its meetings:
+    attendance ratios leave such rows out (present and expected alike)."""
+    return exists().where(
+        Membership.member_id == member_id,
+        Membership.organization_id == organization_id,
+        Membership.start_reason.in_(NOT_AT_MEETINGS),
+        Membership.started_on <= day,
+        or_(Membership.ended_on.is_(None), Membership.ended_on > day),
+    )
+
+
+def dues_due_in(period: Any) -> bool:
+    """:returns: whether months are due while ``period`` (with its ``start_reason``) lasts."""
+    return period.start_reason not in NO_DUES
+
+
 def roll_member_ids(organization_id: Any, first: dt.date, last: dt.date | None = None) -> Select:
     """:returns: a select of the ids of members on the roll of ``organization_id`` (a branch
     id or a column; ``None``: any branch) on some day from ``first`` to ``last`` (``first``
@@ -76,6 +101,28 @@ def roll_member_ids(organization_id: Any, first: dt.date, last: dt.date | None =
 def member_on_roll_clause(organization_id: Any, first: dt.date, last: dt.date | None = None) -> ColumnElement[bool]:
     """:returns: the condition, on a query of :class:`Member`, of :func:`roll_member_ids`."""
     return Member.id.in_(roll_member_ids(organization_id, first, last))
+
+
+def _counts_on_roll(group: Any, ids: list[int], day: dt.date) -> dict[int, int]:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(group, func.count(func.distinct(Membership.member_id)))
+            .where(group.in_(ids), on_roll_clause(day))
+            .group_by(group)
+        ).all()
+    )
+
+
+def roll_counts(organization_ids: list[int], day: dt.date) -> dict[int, int]:
+    """:returns: organization id → members on its roll on ``day`` (absent when none), in one query."""
+    return _counts_on_roll(Membership.organization_id, organization_ids, day)
+
+
+def unit_roll_counts(tenant_ids: list[int], day: dt.date) -> dict[int, int]:
+    """:returns: unit (tenant) id → members on a roll of any of its branches on ``day``."""
+    return _counts_on_roll(Membership.tenant_id, tenant_ids, day)
 
 
 def member_on_roll(member: Member, organization_id: int | None, day: dt.date) -> bool:
@@ -95,7 +142,11 @@ def member_on_roll_during(member: Member, organization_id: int | None, first: dt
 
 
 __all__ = [
+    "NOT_AT_MEETINGS",
+    "NO_DUES",
     "OnRoll",
+    "away_from_meetings_clause",
+    "dues_due_in",
     "member_on_roll",
     "member_on_roll_clause",
     "member_on_roll_during",
@@ -103,7 +154,9 @@ __all__ = [
     "on_branch_roll_during",
     "on_roll_clause",
     "on_roll_during_clause",
+    "roll_counts",
     "roll_member_ids",
     "roll_start",
     "roll_start_column",
+    "unit_roll_counts",
 ]

@@ -34,6 +34,7 @@ from core.standards.periods import add_years
 from core.timezone import local_today
 from core.validation import Limit, RecordError, TextLimit, check, check_fields
 from core.vocabulary import (
+    ABSENCES,
     APPRAISAL_RESULTS,
     DEVELOPMENT_STEPS,
     DUES_CATEGORIES,
@@ -41,7 +42,11 @@ from core.vocabulary import (
     LEAVING_REASONS,
     MEMBER_AWAY,
     MEMBER_STATUSES,
+    MEMBERSHIP_START_REASONS,
 )
+
+#: The longest 外出去向 kept (the absence's period keeps it as its note).
+PLACE_LENGTH = Membership.__table__.c.note.type.length
 
 #: 18-digit resident ID: 17 digits and a check character (GB 11643).
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -163,6 +168,18 @@ def _relation_errors(member: Member | None, fields: dict[str, Any]) -> dict[str,
     return errors
 
 
+#: The roster's marks an absence sets (流动党员, 出国出境): they follow the member's periods.
+ABSENCE_MARKS = frozenset(counts["away"] for counts in ABSENCES.values())
+
+
+def _absence_mark_errors(wanted: str | None, current: str | None) -> dict[str, str]:
+    """Refuse setting or clearing an absence's mark by hand: the absence and its return are
+    recorded as periods (:func:`record_absence`, :func:`record_return`), which set the mark."""
+    if wanted != current and ({wanted, current} & ABSENCE_MARKS):
+        return {"away": _("流动党员外出、出国出境及返回，请在党员页面登记外出或返回")}
+    return {}
+
+
 def new_member_errors(fields: dict[str, Any]) -> dict[str, str]:
     """Chinese messages for every reason a new member with ``fields`` (``organization_id``
     included) would be refused: each field, the required ones, dates in order, branch and group.
@@ -176,6 +193,7 @@ def new_member_errors(fields: dict[str, Any]) -> dict[str, str]:
                 "joined_on": _("请填写入党时间"),
             }[name]
     errors.update({k: v for k, v in _relation_errors(None, fields).items() if k not in errors})
+    errors.update(_absence_mark_errors(fields.get("away"), None))
     return errors
 
 
@@ -208,6 +226,7 @@ def update_member(member: Member, **changes: Any) -> Member:
     :raises MemberError: with a Chinese message per bad field.
     """
     errors = validate_member_fields(changes)
+    errors.update(_absence_mark_errors(changes.get("away", member.away), member.away))
     if changes.get("organization_id", member.organization_id) != member.organization_id:
         # Overwriting the branch would move the member's past into it: a move keeps the history.
         errors["organization_id"] = _("调整所在支部请办理单位内调整支部或组织关系转接")
@@ -252,6 +271,9 @@ def transfer_member(
         errors["transferred_in_on"] = _("调整日期须晚于入党或上次转入日期")
     if party_group is not None and party_group.organization_id != organization.id:
         errors["party_group_id"] = _("党小组须属于调入的党支部")
+    away = absence_of(member)
+    if away is not None:
+        errors["organization_id"] = _("该党员%(absence)s期间不能调整支部，请先登记返回", absence=MEMBERSHIP_START_REASONS[away.start_reason])
     if errors:
         raise MemberError(errors)
     end_seats(member, on)
@@ -294,10 +316,106 @@ def record_leaving(member: Member, *, left_on: dt.date, reason: str, note: str |
     end_seats(member, left_on)
     member.left_on = left_on
     member.left_reason = reason
-    if note:
-        member.note = f"{member.note}\n{note}" if member.note else note
+    _append_note(member, note)
     db.session.flush()
     return member
+
+
+def absence_of(member: Member) -> Membership | None:
+    """:returns: the member's open period when an absence (:data:`ABSENCES`) began it."""
+    period = latest_period(member)
+    if period is not None and period.ended_on is None and period.start_reason in ABSENCES:
+        return period
+    return None
+
+
+def _split_period(member: Member, on: dt.date, reason: str, note: str | None) -> None:
+    """End the member's open period on ``on`` for ``reason`` and begin the next in the same
+    branch and group, for the same reason: the member stays on the branch's roll throughout."""
+    old = latest_period(member)
+    old.ended_on = on
+    old.end_reason = reason
+    member.periods.append(
+        Membership(
+            tenant_id=member.tenant_id, organization_id=old.organization_id,
+            party_group_id=old.party_group_id, started_on=on, start_reason=reason, note=note,
+        )
+    )
+
+
+def record_absence(member: Member, *, kind: str, on: dt.date, place: str | None, note: str | None = None) -> Member:
+    """Record that a member goes away keeping their organization relationship with the branch:
+    流动党员外出 (``outflow``) or 出国出境 (``abroad``), from ``on``.
+
+    A 流动党员 is someone away without transferring (教管条例 第三十二条), so the relationship
+    stays here and so does the member, on the branch's roll; someone settled elsewhere for six
+    months or more transfers instead (第二十五条: 组织关系转接). What the absence counts for in
+    metrics is :data:`core.vocabulary.ABSENCES`.
+
+    :param place: 外出去向 / 前往国家（地区）, kept on the absence's period.
+    :raises MemberError: for a bad kind, date or place, a member who left, or one already away.
+    """
+    errors: dict[str, str] = {}
+    if kind not in ABSENCES:
+        errors["kind"] = _("请选择外出类别")
+    place = place.strip() if isinstance(place, str) else None
+    if not place:
+        errors["place"] = _("请填写外出去向")
+    elif len(place) > PLACE_LENGTH:
+        errors["place"] = _("外出去向不能超过 %(n)s 个字", n=PLACE_LENGTH)
+    current = latest_period(member)
+    if member.left_on is not None or current is None or current.ended_on is not None:
+        errors["kind"] = _("该党员已离开，不能登记外出")
+    elif (away := absence_of(member)) is not None:
+        errors["kind"] = _(
+            "该党员自 %(day)s 起%(absence)s，请先登记返回",
+            day=away.started_on.isoformat(), absence=MEMBERSHIP_START_REASONS[away.start_reason],
+        )
+    if not isinstance(on, dt.date):
+        errors["on"] = _("请填写外出日期")
+    elif on > local_today():
+        errors["on"] = _("日期不能晚于今天")
+    elif current is not None and on <= current.started_on:
+        # Equal or earlier would leave a period of no day, or overlap the one before.
+        errors["on"] = _("外出日期须晚于本段在册记录的开始日期（%(day)s）", day=current.started_on.isoformat())
+    if errors:
+        raise MemberError(errors)
+    _split_period(member, on, kind, place)
+    member.away = ABSENCES[kind]["away"]
+    _append_note(member, note)
+    db.session.flush()
+    return member
+
+
+def record_return(member: Member, *, on: dt.date, note: str | None = None) -> Member:
+    """Record that a member away (:func:`record_absence`) is back from ``on``: 流动党员返回 or
+    出国出境回国恢复组织生活. Their absence's period ends and the next begins in the branch.
+
+    :raises MemberError: for a bad date, or a member who is not away.
+    """
+    errors: dict[str, str] = {}
+    away = absence_of(member)
+    if away is None or member.left_on is not None:
+        errors["on"] = _("该党员未处于流动外出或出国出境状态")
+    elif not isinstance(on, dt.date):
+        errors["on"] = _("请填写返回日期")
+    elif on > local_today():
+        errors["on"] = _("日期不能晚于今天")
+    elif on <= away.started_on:
+        errors["on"] = _("返回日期须晚于外出日期（%(day)s）", day=away.started_on.isoformat())
+    if errors:
+        raise MemberError(errors)
+    _split_period(member, on, ABSENCES[away.start_reason]["returns_as"], None)
+    member.away = None
+    _append_note(member, note)
+    db.session.flush()
+    return member
+
+
+def _append_note(member: Member, note: str | None) -> None:
+    """Add a change's explanation to the member's note (kept, never overwritten)."""
+    if note:
+        member.note = f"{member.note}\n{note}" if member.note else note
 
 
 def end_seats(member: Member, on: dt.date) -> None:

@@ -22,10 +22,12 @@ from core.extensions import db
 from core.host.models import Tenant
 from core.members import services
 from core.members.forms import (
+    AbsenceForm,
     CloseCaseForm,
     DevelopmentCaseForm,
     LeaveForm,
     MemberForm,
+    ReturnForm,
     StepForm,
     TransferForm,
     appraisal_form,
@@ -102,10 +104,15 @@ def index(slug: str):
     query = select(Member).join(Organization, Organization.id == Member.organization_id).options(
         contains_eager(Member.organization)
     )
-    if branch is not None:
-        query = query.where(Member.organization_id == branch.id)
     show = request.args.get("show", "current")
-    query = query.where(Member.left_on.is_not(None) if show == "left" else Member.left_on.is_(None))
+    today = local_today()
+    if show == "left":
+        # Off every roll of the unit today; listed under the branch they left (Member.organization_id).
+        query = query.where(~member_on_roll_clause(None, today))
+        if branch is not None:
+            query = query.where(Member.organization_id == branch.id)
+    else:
+        query = query.where(member_on_roll_clause(branch.id if branch is not None else None, today))
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(Member.name.contains(q))
@@ -271,7 +278,8 @@ def delete_appraisal(slug: str, appraisal_id: int):
 
 
 def _render_member(tenant: Tenant, member: Member, transfer: TransferForm | None = None,
-                   leave: LeaveForm | None = None, status: int = 200):
+                   leave: LeaveForm | None = None, absence: AbsenceForm | None = None,
+                   back: ReturnForm | None = None, status: int = 200):
     year = local_today().year
     appraisals = db.session.scalars(
         select(Appraisal).where(Appraisal.member_id == member.id).order_by(Appraisal.year.desc())
@@ -295,6 +303,8 @@ def _render_member(tenant: Tenant, member: Member, transfer: TransferForm | None
         dues=(paid_months, owed_months), case=case, can_edit=can_edit,
         can_transfer_out=can_edit_unit(tenant),
         transfer_form=transfer, leave_form=leave or LeaveForm(prefix="leave"),
+        absence_form=absence or AbsenceForm(prefix="absence"), return_form=back or ReturnForm(prefix="back"),
+        away=services.absence_of(member),
     ), status
 
 
@@ -322,21 +332,40 @@ def transfer(slug: str, member_id: int):
     return _render_member(tenant, member, transfer=form, status=400)
 
 
+def _record_on_member(slug: str, member_id: int, form_class: type, prefix: str, part: str, write) -> Any:
+    """Post one of the member page's forms (``part``: its name in :func:`_render_member`) to a
+    service: saved, back to the page; refused, the page again with the form's messages."""
+    tenant = unit_or_404(slug)
+    member = member_or_404(tenant, member_id, edit=True)
+    form = form_class(prefix=prefix)
+    if form.validate_on_submit() and save(lambda: write(member, form), form):
+        flash(_("已保存"), "info")
+        return redirect(url_for(".show", slug=slug, member_id=member_id))
+    return _render_member(tenant, member, status=400, **{part: form})
+
+
 @bp.post("/members/<int:member_id>/leave")
 @login_required
 def leave(slug: str, member_id: int):
-    tenant = unit_or_404(slug)
-    member = member_or_404(tenant, member_id, edit=True)
-    form = LeaveForm(prefix="leave")
-    if form.validate_on_submit() and save(
-        lambda: services.record_leaving(
-            member, left_on=form.left_on.data, reason=form.left_reason.data, note=form.note.data
-        ),
-        form,
-    ):
-        flash(_("已保存"), "info")
-        return redirect(url_for(".show", slug=slug, member_id=member_id))
-    return _render_member(tenant, member, leave=form, status=400)
+    return _record_on_member(slug, member_id, LeaveForm, "leave", "leave", lambda member, form: services.record_leaving(
+        member, left_on=form.left_on.data, reason=form.left_reason.data, note=form.note.data
+    ))
+
+
+@bp.post("/members/<int:member_id>/absence")
+@login_required
+def absence(slug: str, member_id: int):
+    return _record_on_member(slug, member_id, AbsenceForm, "absence", "absence", lambda member, form: services.record_absence(
+        member, kind=form.kind.data, on=form.on.data, place=form.place.data, note=form.note.data
+    ))
+
+
+@bp.post("/members/<int:member_id>/return")
+@login_required
+def come_back(slug: str, member_id: int):
+    return _record_on_member(slug, member_id, ReturnForm, "back", "back", lambda member, form: services.record_return(
+        member, on=form.on.data, note=form.note.data
+    ))
 
 
 # --- development cases -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 
 from core.events.models import Attendance, Event, EventKind
 from core.extensions import db
+from core.members.roll import away_from_meetings_clause
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
@@ -29,6 +30,7 @@ def attendance_detail(scope: Scope) -> dict[int, dict[str, Any]]:
     """Present over expected per branch and kind, and the count of events under 80 %, each
     summed in the database."""
     in_year = Event.held_on.between(scope.start, scope.end)
+    not_away = ~away_from_meetings_clause(Attendance.member_id, Event.organization_id, Event.held_on)
     ratios: dict[int, dict[str, float | None]] = defaultdict(dict)
     for organization_id, kind, present, expected in db.session.execute(
         scope.scoped(
@@ -36,7 +38,7 @@ def attendance_detail(scope: Scope) -> dict[int, dict[str, Any]]:
             .select_from(Attendance)
             .join(Event, Event.id == Attendance.event_id)
             .join(EventKind, EventKind.event_id == Event.id)
-            .where(in_year)
+            .where(in_year, not_away)
             .group_by(Event.organization_id, EventKind.kind),
             Attendance,
         )
@@ -48,7 +50,7 @@ def attendance_detail(scope: Scope) -> dict[int, dict[str, Any]]:
             select(Event.organization_id.label("organization_id"))
             .select_from(Attendance)
             .join(Event, Event.id == Attendance.event_id)
-            .where(in_year)
+            .where(in_year, not_away)
             .group_by(Attendance.event_id, Event.organization_id)
             .having(present_count() * whole < func.count() * share),
             Attendance,

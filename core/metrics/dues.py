@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, extract, func, or_, select
 from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Membership
-from core.members.roll import roll_start
+from core.members.roll import dues_due_in, roll_start
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
@@ -126,7 +126,16 @@ def dues_facts(
     #: on-time ratio ("实际为90.91%" says nothing a secretary can act on).
     late: list[dict[str, Any]] = []
     due_in_year = paid_in_year = on_time_in_year = 0
+    # An absence splits a member's time on the branch's roll into periods (core.vocabulary.
+    # ABSENCES): a run unpaid carries over from a period into the next one it adjoins, and each
+    # member is listed once, from their last period on the roll.
+    carried: dict[int, tuple[Any, int]] = {}  # member id → (the period's end, run open at its last month)
+    listed: dict[int, tuple[int, dict[str, Any]]] = {}
+    late_by_member: dict[int, dict[str, Any]] = {}
     for member in roster:
+        if not dues_due_in(member):
+            carried.pop(member.id, None)
+            continue  # abroad: nothing due, so no lapse either
         first, last = window.of(member)
         if last < first:
             continue
@@ -136,8 +145,12 @@ def dues_facts(
         on_time_in_year += paid_on_time
         # The run that matters is the one still open at the last due month.
         run = last - max(first - 1, last_paid if last_paid is not None else first - 1)
+        before = carried.get(member.id)
+        if last_paid is None and before is not None and before[0] == member.started_on:
+            run += before[1]
+        carried[member.id] = (member.ended_on, run)
         longest = max(longest, run)
-        entry = {"member_id": member.id, "name": member.name, "months": [month_key_at(i) for i in range(last - run + 1, last + 1)]}
+        listed[member.id] = (run, {"member_id": member.id, "name": member.name, "months": [month_key_at(i) for i in range(last - run + 1, last + 1)]})
         if timely is not None:
             months = [
                 month_key_at(i)
@@ -145,7 +158,9 @@ def dues_facts(
                 if (member.id, i) not in timely
             ]
             if months:
-                late.append({"member_id": member.id, "name": member.name, "months": months})
+                late_by_member.setdefault(member.id, {"member_id": member.id, "name": member.name, "months": []})["months"] += months
+    late.extend(late_by_member.values())
+    for run, entry in listed.values():
         if run >= DUES_LAPSE_MONTHS:
             lapsed.append(entry)
         elif run >= DUES_WARNING_MONTHS:

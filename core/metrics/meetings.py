@@ -13,6 +13,7 @@ from sqlalchemy import case, extract, func, select
 
 from core.events.models import Attendance, Event, EventKind
 from core.extensions import db
+from core.members.roll import away_from_meetings_clause
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.standards import catalogue
@@ -98,7 +99,11 @@ def attendance(scope: Scope) -> dict[int, dict[str, Any]]:
                     func.count(),
                 )
                 .join(Event, Event.id == Attendance.event_id)
-                .where(Event.held_on.between(scope.start, scope.end), Event.id.in_(_attendance_events()))
+                .where(
+                    Event.held_on.between(scope.start, scope.end),
+                    Event.id.in_(_attendance_events()),
+                    ~away_from_meetings_clause(Attendance.member_id, Event.organization_id, Event.held_on),
+                )
                 .group_by(Event.organization_id),
                 Attendance,
             )
@@ -141,7 +146,11 @@ def _per_event_attendance(scope: Scope) -> dict[int, tuple[int, int]]:
                     func.count(),
                 )
                 .join(Event, Event.id == Attendance.event_id)
-                .where(Event.held_on.between(scope.start, scope.end), Event.id.in_(_attendance_events()))
+                .where(
+                    Event.held_on.between(scope.start, scope.end),
+                    Event.id.in_(_attendance_events()),
+                    ~away_from_meetings_clause(Attendance.member_id, Event.organization_id, Event.held_on),
+                )
                 .group_by(Attendance.event_id),
                 Attendance,
             )

@@ -22,6 +22,7 @@ from core.audit.recorder import mask_personal
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause, roll_counts
 from core.organizations import services
 from core.organizations.forms import (
     EndSeatForm,
@@ -217,7 +218,7 @@ def member_choices(organization_id: int, *, blank: str | None = None) -> list[tu
     """Current members of a branch as select choices (one query)."""
     rows = db.session.execute(
         select(Member.id, Member.name)
-        .where(Member.organization_id == organization_id, Member.left_on.is_(None))
+        .where(member_on_roll_clause(organization_id, local_today()))
         .order_by(Member.name)
     ).all()
     choices: list[tuple[Any, str]] = [("", blank)] if blank is not None else []
@@ -292,23 +293,13 @@ def index(slug: str):
         "code",
     )
     page = paginate(query.order_by(*order, Organization.id))
-    counts = _member_counts([o.id for o in page.items])
+    counts = roll_counts([o.id for o in page.items], local_today())
     return render_template(
         "organizations/index.html", tenant=tenant, page=page, q=q, sort=sort, counts=counts,
         can_create=can_edit_unit(tenant),
     )
 
 
-def _member_counts(ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(Member.organization_id, func.count(Member.id))
-            .where(Member.organization_id.in_(ids), Member.left_on.is_(None))
-            .group_by(Member.organization_id)
-        ).all()
-    )
 
 
 def _parent_choices(exclude: Organization | None = None) -> list[tuple[Any, str]]:
@@ -404,7 +395,7 @@ def _render_detail(tenant: Tenant, organization: Organization, forms: dict[str, 
         organization=organization,
         seats=seats,
         leaders=leaders,
-        member_count=_member_counts([organization.id]).get(organization.id, 0),
+        member_count=roll_counts([organization.id], local_today()).get(organization.id, 0),
         current_term=services.current_term(organization, today),
         roles=organization_roles(organization, today),
         names={s.member_id: s.member.name for s in seats},

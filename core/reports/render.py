@@ -48,6 +48,7 @@ class RenderedReport:
     :param name: a file name stem, e.g. ``caizheng-cz-b1-2025``.
     :param code: the branch code for branch cards, else ``None``.
     :param source: for a branch card, the result it prints (stored or live).
+    :param ledger: for a 台账, the :class:`~core.ledger.build.Ledger` it prints.
     """
 
     html: str
@@ -55,6 +56,7 @@ class RenderedReport:
     name: str
     code: str | None = None
     source: BranchSource | None = None
+    ledger: Any = None
 
     @property
     def notes(self) -> list[str]:
@@ -244,7 +246,7 @@ def _ledger(
             look, {"ledger": ledger, "generated_at": generated_at, "cell": cell_text}
         )
     return RenderedReport(
-        html, look, f"{tenant.slug}-{organization.code}-{year}-ledger", organization.code
+        html, look, f"{tenant.slug}-{organization.code}-{year}-ledger", organization.code, ledger=ledger
     )
 
 

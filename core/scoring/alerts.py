@@ -20,6 +20,7 @@ from core.development.timing import probation_ends_on
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import DevelopmentCase, Member
+from core.members.roll import member_on_roll_clause
 from core.metrics import Period, compute_metrics
 from core.metrics.dues import DUES_LAPSE_MONTHS
 from core.plugins.manager import PluginRegistry, UnknownUnitType
@@ -204,7 +205,7 @@ def unit_alerts(
         probation = db.session.execute(
             select(Member.id, Member.organization_id, Member.name, Member.joined_on, extension.c.extension_months)
             .outerjoin(extension, extension.c.member_id == Member.id)
-            .where(Member.status == "probationary", Member.left_on.is_(None))
+            .where(Member.status == "probationary", member_on_roll_clause(None, as_of))
         ).all()
     ending: dict[int, list[dict[str, Any]]] = {}
     for member_id, organization_id, name, joined_on, months in probation:

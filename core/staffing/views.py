@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause
 from core.organizations.forms import select_choices
 from core.organizations.models import Organization
 from core.organizations.views import can_edit_unit, delete_page, save, unit_or_404
@@ -35,7 +36,7 @@ def _choices(form: StaffPostForm) -> None:
     ).all()
     form.organization_id.choices = select_choices([("", _("全单位"))] + [(r.id, f"{r.code} {r.name}") for r in organizations])
     members = by_pinyin(db.session.execute(
-        select(Member.id, Member.name).where(Member.left_on.is_(None)).order_by(Member.name)
+        select(Member.id, Member.name).where(member_on_roll_clause(None, local_today())).order_by(Member.name)
     ).all())
     form.member_id.choices = select_choices([("", _("（非本单位党员）"))] + [(r.id, r.name) for r in members])
 

@@ -350,7 +350,9 @@ ORGANIZATION = FamilySpec(
 )
 ROLL = FamilySpec(
     "roll", "党员名册", ("member", "membership"),
-    "Members on the branch's roll (joined or transferred in, not yet left) at the end of the period.",
+    "Members on the branch's roll (joined or transferred in, not yet left) at the end of the period."
+    " A member away with the organization relationship kept (流动党员外出, 出国出境) stays on the roll"
+    " and counts here (core.vocabulary.ABSENCES); 停止党籍、自行脱党、出党、退党 end it.",
     (
         _m("members.names", "党员姓名", "member_names", "", "Everyone on the roll on any day of the year, by member id."),
         _m("organization.member_count", "党员人数", "integer", "人"),
@@ -378,8 +380,10 @@ MEETINGS = FamilySpec(
     ),
 )
 ATTENDANCE = FamilySpec(
-    "attendance", "党员到会", ("event", "event_kind", "attendance"),
-    "Attendance at general meetings, party lessons and theme days (the meetings every member attends).",
+    "attendance", "党员到会", ("event", "event_kind", "attendance", "membership"),
+    "Attendance at general meetings, party lessons and theme days (the meetings every member attends)."
+    " Members away on the event's day (流动党员外出, 出国出境) are not expected: their rows count"
+    " neither as present nor as expected.",
     (
         _m("attendance.ratio", "党员到会率", "ratio", "", "Present over expected across the year's events with attendance recorded; empty when none is."),
         _m("attendance.events", "各次会议到会率", "records", "", "[{id, date, ratio}] per event with attendance recorded.", evidence=True),
@@ -396,7 +400,9 @@ TRAINING = FamilySpec(
 )
 DUES = FamilySpec(
     "dues", "党费交纳", ("dues_payment", "member", "membership"),
-    "Months due while on the roll, up to the last whole month; runs may begin in the previous year.",
+    "Months due while on the roll, up to the last whole month; runs may begin in the previous year."
+    " A 流动党员 still owes the branch (党费规定 第九条) and an unpaid run continues across the"
+    " outflow; nothing is due while abroad (出国出境), so no lapse either.",
     (
         _m("dues.max_consecutive_unpaid", "连续未交党费月数", "integer", "月", "The longest run still open at the last due month."),
         _m("dues.lapsed_members", "连续6个月以上未交党费的党员", "members", "", "[{member_id, name, months}] (中组发〔2008〕3号: 6个月 → 自行脱党)."),
@@ -486,8 +492,9 @@ LESSONS = FamilySpec(
     ),
 )
 ATTENDANCE_DETAIL = FamilySpec(
-    "attendance_detail", "各类会议到会率", ("event", "event_kind", "attendance"),
-    "Attendance per kind of event and per event, over every event of the year with attendance recorded.",
+    "attendance_detail", "各类会议到会率", ("event", "event_kind", "attendance", "membership"),
+    "Attendance per kind of event and per event, over every event of the year with attendance recorded;"
+    " members away on the event's day are not expected (as for 党员到会).",
     (
         _m("attendance.kind_ratio.<event_kind>", "{variant}到会率", "ratio", "", "Present over expected at the year's events counted as this kind; empty when none recorded attendance."),
         _m("attendance.events_under_80", "到会率低于80%的会议次数", "integer", "次", "Events of the year (any kind) with attendance recorded where fewer than 80 % of those expected were present."),

@@ -13,6 +13,7 @@ from core.accounts.access import can_view_organization, can_view_tenant, visible
 from core.extensions import db
 from core.host.models import Tenant
 from core.members.models import Member
+from core.members.roll import member_on_roll_clause, roll_counts, unit_roll_counts
 from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
 from core.organizations.views import can_edit_organization
@@ -28,16 +29,8 @@ bp = Blueprint("web", __name__)
 
 
 def _branch_rows(organizations: list[Organization]) -> dict[int, int]:
-    """Current member count per organization, in one query."""
-    if not organizations:
-        return {}
-    ids = [o.id for o in organizations]
-    rows = db.session.execute(
-        select(Member.organization_id, func.count(Member.id))
-        .where(Member.organization_id.in_(ids), Member.left_on.is_(None))
-        .group_by(Member.organization_id)
-    )
-    return dict(rows.all())
+    """Member count on each organization's roll today, in one query."""
+    return roll_counts([o.id for o in organizations], _today())
 
 
 def _type_names() -> dict[str, str]:
@@ -91,13 +84,7 @@ def home():
                     .group_by(Organization.tenant_id)
                 ).all()
             )
-            members = dict(
-                db.session.execute(
-                    select(Member.tenant_id, func.count(Member.id))
-                    .where(Member.tenant_id.in_(ids), Member.left_on.is_(None))
-                    .group_by(Member.tenant_id)
-                ).all()
-            )
+            members = unit_roll_counts(ids, _today())
         counts = {t.id: (orgs.get(t.id, 0), members.get(t.id, 0)) for t in tenants}
     return render_template("web/home.html", tenants=tenants, counts=counts)
 
@@ -175,7 +162,7 @@ def branch(slug: str, code: str):
     today = _today()
     members = by_pinyin(db.session.scalars(
         select(Member)
-        .where(Member.organization_id == organization.id, Member.left_on.is_(None))
+        .where(member_on_roll_clause(organization.id, today))
         .order_by(Member.name)
     ).all())
     is_branch = organization.kind in BRANCH_KINDS
