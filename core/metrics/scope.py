@@ -130,10 +130,20 @@ class Scope:
             found[member.organization_id].append(member)
         return found
 
-    def current_members(self, organization_id: int) -> list[Any]:
-        """:returns: the organization's members on the roll at the end of the period."""
+    @cached_property
+    def current_by_org(self) -> dict[int, list[Any]]:
+        """Organization id → its rows of :attr:`members` on the roll at the end of the period."""
         end = self.end
-        return [m for m in self.members_by_org.get(organization_id, ()) if on_branch_roll(m, end)]
+        found: dict[int, list[Any]] = defaultdict(list)
+        for member in self.members:
+            if on_branch_roll(member, end):
+                found[member.organization_id].append(member)
+        return found
+
+    def current_members(self, organization_id: int) -> list[Any]:
+        """:returns: the organization's members on the roll at the end of the period (worked
+        out once per scope: four families ask for every branch)."""
+        return list(self.current_by_org.get(organization_id, ()))
 
     @cached_property
     def terms(self) -> list[Any]:
