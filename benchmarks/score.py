@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.generate import bench_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.host.models import Tenant  # noqa: E402
+from core.metrics.registry import paused_gc  # noqa: E402
 from core.plugins.manager import get_registry  # noqa: E402
-from core.scoring.live import gc_paused  # noqa: E402
 from core.scoring.services import UnitScore, score_units  # noqa: E402
 from core.tenancy import host_scope  # noqa: E402
 
@@ -91,7 +91,7 @@ def score_county(year: int, as_of: dt.date, *, evidence: bool = True) -> list[Un
 
 def ranking_pass(year: int, as_of: dt.date) -> list[UnitScore]:
     """The ranking pass as stored live results run it: no evidence, the collector paused."""
-    with gc_paused():
+    with paused_gc():
         return score_county(year, as_of, evidence=False)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, extract, func, select
 
 from core.extensions import db
 from core.host.models import Tenant
@@ -24,6 +24,12 @@ T = TypeVar("T")
 
 #: Organization kinds scored as branches.
 BRANCH_KINDS = ("branch", "joint_branch")
+
+
+def month_index_of(day: Any) -> Any:
+    """The SQL form of :func:`~core.standards.periods.month_index` for a date column: one
+    integer, cheap to group by (PostgreSQL's ``EXTRACT`` gives numerics, slow to sort)."""
+    return cast(extract("year", day) * 12 + extract("month", day) - 1, Integer)
 
 
 class Scope:
@@ -187,4 +193,4 @@ class Scope:
         return found
 
 
-__all__ = ["BRANCH_KINDS", "Scope"]
+__all__ = ["BRANCH_KINDS", "Scope", "month_index_of"]
