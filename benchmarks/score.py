@@ -145,8 +145,23 @@ def _median_seconds(work: Callable[[], object], repeat: int) -> tuple[float, flo
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _peak_rss_mib(reset: bool = False) -> float | None:
+    """This process's peak resident memory (``VmHWM``) in MiB; ``reset`` starts it again from
+    the present (Linux ``clear_refs``), so each database gets its own figure. ``None`` off Linux."""
+    try:
+        if reset:
+            Path("/proc/self/clear_refs").write_text("5")
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def measure(database_url: str, *, year: int, as_of: dt.date, repeat: int) -> dict[str, object]:
     """Time both scoring passes and the floor on one database (after a warm-up run of each)."""
+    _peak_rss_mib(reset=True)
     app = bench_app(database_url)
     with app.app_context():
         engine = db.engine
@@ -175,7 +190,12 @@ def measure(database_url: str, *, year: int, as_of: dt.date, repeat: int) -> dic
         "full_ratio": full[1] / floor[1] if floor[1] else float("inf"),
         "scoring_queries": scoring_queries,
         "floor_queries": len(FLOOR_QUERIES),
+        "peak_rss_mib": _peak_rss_mib(),
     }
+
+
+def _mib(value: object) -> str:
+    return "—" if value is None else f"{value:.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,15 +209,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f} (2 cores)")
     print("| db | units | branches | rows read by the floor | ranking wall / CPU s | full wall / CPU s "
-          "| floor wall / CPU s | ranking ÷ floor (CPU, ≤ 1.5×) | full ÷ floor (CPU, ≤ 2.5×) | statements |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| floor wall / CPU s | ranking ÷ floor (CPU, ≤ 1.5×) | full ÷ floor (CPU, ≤ 2.5×) | statements "
+          "| peak RSS MiB (≤ 400 MB) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for url in args.database_url:
         r = measure(url, year=args.year, as_of=args.as_of, repeat=args.repeat)
         print(
             f"| {r['database']} | {r['units']:,} | {r['branches']:,} | {r['floor_rows']:,} "
             f"| {r['ranking'][0]:.2f} / {r['ranking'][1]:.2f} | {r['full'][0]:.2f} / {r['full'][1]:.2f} "
             f"| {r['floor'][0]:.2f} / {r['floor'][1]:.2f} | {r['ranking_ratio']:.2f}× | {r['full_ratio']:.2f}× "
-            f"| {r['scoring_queries']} |"
+            f"| {r['scoring_queries']} | {_mib(r['peak_rss_mib'])} |"
         )
     return 0
 
