@@ -27,9 +27,9 @@ BRANCH_KINDS = ("branch", "joint_branch")
 
 
 def month_index_of(day: Any) -> Any:
-    """The SQL form of :func:`~core.standards.periods.month_index` for a date column: one
-    integer, cheap to group by (PostgreSQL's ``EXTRACT`` gives numerics, slow to sort)."""
-    return cast(extract("year", day) * 12 + extract("month", day) - 1, Integer)
+    """The SQL form of :func:`~core.standards.periods.month_index` for a date column, in
+    integers (PostgreSQL's ``EXTRACT`` gives numerics: slow to compute with, group and sort)."""
+    return cast(extract("year", day), Integer) * 12 + cast(extract("month", day), Integer) - 1
 
 
 class Scope:
