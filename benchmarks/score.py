@@ -8,8 +8,9 @@ pass that SELECTs the same columns of the same tables once and fetches every row
 median wall seconds and the median **CPU seconds** of each (``time.process_time()`` of this
 process plus, on PostgreSQL, the CPU of the database's server processes read from ``/proc`` — the
 server must run on this machine), the CPU ratios to the floor (budgets: ranking ≤ 1.5×, full ≤
-2.5×) and the statements each ran (counted with a ``before_cursor_execute`` listener) — the
-scoring count must not depend on the county's size.
+2.5×), the statements each ran (counted with a ``before_cursor_execute`` listener) — the
+scoring count must not depend on the county's size — and the process's peak resident memory
+on each database (budget ≤ 400 MB at 1,500 units).
 
     python benchmarks/score.py --database-url sqlite:///bench.db --database-url postgresql+psycopg://…
 """
