@@ -8,8 +8,9 @@ pass that SELECTs the same columns of the same tables once and fetches every row
 median wall seconds and the median **CPU seconds** of each (``time.process_time()`` of this
 process plus, on PostgreSQL, the CPU of the database's server processes read from ``/proc`` — the
 server must run on this machine), the CPU ratios to the floor (budgets: ranking ≤ 1.5×, full ≤
-2.5×) and the statements each ran (counted with a ``before_cursor_execute`` listener) — the
-scoring count must not depend on the county's size.
+2.5×), the statements each ran (counted with a ``before_cursor_execute`` listener) — the
+scoring count must not depend on the county's size — and the process's peak resident memory
+on each database (budget ≤ 400 MB at 1,500 units).
 
     python benchmarks/score.py --database-url sqlite:///bench.db --database-url postgresql+psycopg://…
 """
@@ -33,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.generate import bench_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.host.models import Tenant  # noqa: E402
+from core.metrics.registry import paused_gc  # noqa: E402
 from core.plugins.manager import get_registry  # noqa: E402
-from core.scoring.live import gc_paused  # noqa: E402
 from core.scoring.services import UnitScore, score_units  # noqa: E402
 from core.tenancy import host_scope  # noqa: E402
 
@@ -91,7 +92,7 @@ def score_county(year: int, as_of: dt.date, *, evidence: bool = True) -> list[Un
 
 def ranking_pass(year: int, as_of: dt.date) -> list[UnitScore]:
     """The ranking pass as stored live results run it: no evidence, the collector paused."""
-    with gc_paused():
+    with paused_gc():
         return score_county(year, as_of, evidence=False)
 
 
@@ -145,8 +146,23 @@ def _median_seconds(work: Callable[[], object], repeat: int) -> tuple[float, flo
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _peak_rss_mib(reset: bool = False) -> float | None:
+    """This process's peak resident memory (``VmHWM``) in MiB; ``reset`` starts it again from
+    the present (Linux ``clear_refs``), so each database gets its own figure. ``None`` off Linux."""
+    try:
+        if reset:
+            Path("/proc/self/clear_refs").write_text("5")
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def measure(database_url: str, *, year: int, as_of: dt.date, repeat: int) -> dict[str, object]:
     """Time both scoring passes and the floor on one database (after a warm-up run of each)."""
+    _peak_rss_mib(reset=True)
     app = bench_app(database_url)
     with app.app_context():
         engine = db.engine
@@ -175,7 +191,12 @@ def measure(database_url: str, *, year: int, as_of: dt.date, repeat: int) -> dic
         "full_ratio": full[1] / floor[1] if floor[1] else float("inf"),
         "scoring_queries": scoring_queries,
         "floor_queries": len(FLOOR_QUERIES),
+        "peak_rss_mib": _peak_rss_mib(),
     }
+
+
+def _mib(value: object) -> str:
+    return "—" if value is None else f"{value:.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,15 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f} (2 cores)")
     print("| db | units | branches | rows read by the floor | ranking wall / CPU s | full wall / CPU s "
-          "| floor wall / CPU s | ranking ÷ floor (CPU, ≤ 1.5×) | full ÷ floor (CPU, ≤ 2.5×) | statements |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| floor wall / CPU s | ranking ÷ floor (CPU, ≤ 1.5×) | full ÷ floor (CPU, ≤ 2.5×) | statements "
+          "| peak RSS MiB (≤ 400 MB) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for url in args.database_url:
         r = measure(url, year=args.year, as_of=args.as_of, repeat=args.repeat)
         print(
             f"| {r['database']} | {r['units']:,} | {r['branches']:,} | {r['floor_rows']:,} "
             f"| {r['ranking'][0]:.2f} / {r['ranking'][1]:.2f} | {r['full'][0]:.2f} / {r['full'][1]:.2f} "
             f"| {r['floor'][0]:.2f} / {r['floor'][1]:.2f} | {r['ranking_ratio']:.2f}× | {r['full_ratio']:.2f}× "
-            f"| {r['scoring_queries']} |"
+            f"| {r['scoring_queries']} | {_mib(r['peak_rss_mib'])} |"
         )
     return 0
 

@@ -19,6 +19,7 @@ from core.standards import (
     evaluate,
     load_standard,
 )
+from core.standards.evaluation import prepare, scored_metrics
 from core.standards.types import Parameter, Source
 
 ON = dt.date(2025, 12, 31)
@@ -384,3 +385,35 @@ def test_quota_ignores_not_rated_branches_and_leaves_small_counts_alone(standard
         if key.startswith("c"):
             within[key] = dataclasses.replace(within[key], grade="四星")
     assert apply_grade_quota(within, standard.quota) == within
+
+
+def test_scored_metrics_name_what_points_and_grades_read_not_what_is_only_shown(tmp_path: Path) -> None:
+    # What a ranking pass must compute: params, targets, conditions, vetoes and not-rated rules;
+    # an item's evidence_metric is only listed on a card, a counted list is scored.
+    text = RUBRIC.format(scoring="points", records_max=70, records_weight="", appraisal_weight="").replace(
+        "params: {metric: meetings.general_meeting, period: quarter, deduct_per_missed: 10}",
+        "params: {metric: meetings.general_meeting, period: quarter, deduct_per_missed: 10, "
+        "evidence_metric: meetings.evidence.general_meeting}",
+    ).replace(
+        "params: {metric: honours.items, per: 2}",
+        "params: {metric: attendance.events, per: 2, where: [{field: ratio, op: '>=', value: 0.9}]}",
+    )
+    path = tmp_path / "shown.yaml"
+    path.write_text(text, encoding="utf-8")
+    read = scored_metrics(load_standard(path, parameters=(HOURS,)))
+    assert read == {
+        "meetings.general_meeting",
+        "training.hours_by_member",
+        "attendance.events",
+        "flags.leadership_discipline_violation",
+        "organization.age_days",
+    }
+
+
+def test_a_prepared_standard_scores_as_the_standard_with_its_overrides(standard) -> None:
+    overrides = TenantOverrides(parameters={"training_hours_member": 36}, disabled_items={"rec.bonus": "不适用"})
+    prepared = prepare(standard, overrides)
+    for changes in ({}, {"training.hours_by_member": {"a": 35}}, {"organization.age_days": 10}):
+        assert evaluate(prepared, None, facts(**changes), on=ON) == evaluate(standard, overrides, facts(**changes), on=ON)
+    # Without overrides the standard itself is kept: a pass derives things from it once per unit type.
+    assert prepare(standard, None).standard is standard

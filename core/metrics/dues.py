@@ -10,25 +10,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from core.dues.models import DuesPayment
 from core.extensions import db
 from core.members.models import Membership
 from core.members.roll import dues_due_in, roll_start
 from core.metrics.registry import family
-from core.metrics.scope import Scope
+from core.metrics.scope import Scope, month_index_of
 from core.standards import catalogue
 from core.standards.periods import Period, month_index, month_key_at
 
 #: 中组发〔2008〕3号: 6 consecutive months unpaid without reason → treated as 自行脱党.
 DUES_LAPSE_MONTHS = 6
 DUES_WARNING_MONTHS = 3
-
-
-def _month_index_of(day) -> Any:
-    """The SQL form of :func:`~core.standards.periods.month_index` for a date column."""
-    return extract("year", day) * 12 + extract("month", day) - 1
 
 
 class DuesWindow:
@@ -59,13 +54,13 @@ def dues(scope: Scope) -> dict[int, dict[str, Any]]:
     window = DuesWindow(scope.period)
     paid_month = DuesPayment.year * 12 + DuesPayment.month - 1
     # Paid within the month it was due, or by the end of the next one.
-    on_time = _month_index_of(DuesPayment.paid_on) <= paid_month + 1
+    on_time = month_index_of(DuesPayment.paid_on) <= paid_month + 1
     in_year = paid_month >= window.year_start
     due_while_on_roll = and_(
         paid_month >= window.first,
         paid_month <= window.last,
-        paid_month >= _month_index_of(Membership.started_on),
-        or_(Membership.ended_on.is_(None), paid_month < _month_index_of(Membership.ended_on)),
+        paid_month >= month_index_of(Membership.started_on),
+        or_(Membership.ended_on.is_(None), paid_month < month_index_of(Membership.ended_on)),
     )
     totals: dict[int, tuple[int | None, int, int]] = {}
     for period_id, last_paid, paid_in_year, on_time_in_year in db.session.execute(

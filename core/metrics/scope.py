@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, extract, func, select
 
 from core.extensions import db
 from core.host.models import Tenant
@@ -24,6 +24,12 @@ T = TypeVar("T")
 
 #: Organization kinds scored as branches.
 BRANCH_KINDS = ("branch", "joint_branch")
+
+
+def month_index_of(day: Any) -> Any:
+    """The SQL form of :func:`~core.standards.periods.month_index` for a date column, in
+    integers (PostgreSQL's ``EXTRACT`` gives numerics: slow to compute with, group and sort)."""
+    return cast(extract("year", day), Integer) * 12 + cast(extract("month", day), Integer) - 1
 
 
 class Scope:
@@ -130,10 +136,20 @@ class Scope:
             found[member.organization_id].append(member)
         return found
 
-    def current_members(self, organization_id: int) -> list[Any]:
-        """:returns: the organization's members on the roll at the end of the period."""
+    @cached_property
+    def current_by_org(self) -> dict[int, list[Any]]:
+        """Organization id → its rows of :attr:`members` on the roll at the end of the period."""
         end = self.end
-        return [m for m in self.members_by_org.get(organization_id, ()) if on_branch_roll(m, end)]
+        found: dict[int, list[Any]] = defaultdict(list)
+        for member in self.members:
+            if on_branch_roll(member, end):
+                found[member.organization_id].append(member)
+        return found
+
+    def current_members(self, organization_id: int) -> list[Any]:
+        """:returns: the organization's members on the roll at the end of the period (worked
+        out once per scope: four families ask for every branch)."""
+        return list(self.current_by_org.get(organization_id, ()))
 
     @cached_property
     def terms(self) -> list[Any]:
@@ -177,4 +193,4 @@ class Scope:
         return found
 
 
-__all__ = ["BRANCH_KINDS", "Scope"]
+__all__ = ["BRANCH_KINDS", "Scope", "month_index_of"]

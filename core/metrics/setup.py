@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from core.members.roll import on_branch_roll, roll_start
+from core.members.roll import roll_start
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.organizations.setup import find_due, full_since
@@ -22,10 +22,10 @@ def setup(scope: Scope) -> dict[int, dict[str, Any]]:
     """Unit-level: every branch of a unit gets the unit's list."""
     end = scope.end
     members: dict[int, list[Any]] = defaultdict(list)
-    for member in scope.members:
-        if on_branch_roll(member, end):
+    for organization_id, current in scope.current_by_org.items():
+        for member in current:
             start = roll_start(member)
-            members[member.organization_id].append(
+            members[organization_id].append(
                 (start, full_since(member.status, start, member.full_on, member.joined_on))
             )
     roles = {organization_id: [s.role for s in seats] for organization_id, seats in scope.seats.items()}

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 
 from core.extensions import db
-from core.members.roll import on_branch_roll
 from core.metrics.registry import family
 from core.metrics.scope import Scope
 from core.staffing.models import StaffPost
@@ -36,8 +35,8 @@ def staffing(scope: Scope) -> dict[int, dict[str, Any]]:
         if kind == "full_time" and member_id is not None:
             full_time_members.add(member_id)
     unit_members: dict[int, int] = defaultdict(int)
-    for member in scope.members:
-        if on_branch_roll(member, end):
+    for current in scope.current_by_org.values():
+        for member in current:
             unit_members[member.tenant_id] += 1
     branch_count: dict[int, int] = defaultdict(int)
     for branch in scope.branches:

@@ -36,10 +36,8 @@ stored and read as before, and past years are scored live.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +48,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from core.db import TenantScoped, utcnow
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
+from core.metrics.registry import paused_gc
 from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
 from core.scoring.models import LiveResult, LiveState, Rectification, Scorecard
@@ -228,18 +227,6 @@ def _scope(tenant_ids: Iterable[int]):
     return use_tenant(ids[0]) if len(ids) == 1 else host_scope()
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic collector off for a scoring pass: it builds many objects and frees none."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def result_row(branch: BranchScore, *, alerts: int, overdue: int, computed_at: dt.datetime) -> dict[str, Any]:
     """The ``live_result`` row of one branch's result."""
     result = branch.result
@@ -327,7 +314,7 @@ def refresh(tenant_ids: Iterable[int], registry: PluginRegistry, *, today: dt.da
                 db.session.execute(select(state.c.tenant_id, state.c.generation).where(state.c.tenant_id.in_(batch))).all()
             )
             tenants = list(db.session.scalars(select(Tenant).where(Tenant.id.in_(batch)).order_by(Tenant.id)))
-        with gc_paused():
+        with paused_gc():
             outcomes = score_units(tenants, today.year, registry, as_of=today, evidence=False)
             rows = []
             now = utcnow()

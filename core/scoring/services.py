@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,11 +19,19 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry, UnknownUnitType
 from core.scoring.models import Exemption, ManualScore, Rectification, Scorecard
 from core.scoring.overrides import county_parameter_rows, overrides_for
-from core.standards.evaluation import BranchResult, evaluate
+from core.standards.catalogue import Catalogue
+from core.standards.evaluation import (
+    BranchResult,
+    PreparedStandard,
+    evaluate,
+    prepare,
+    scored_metrics,
+)
 from core.standards.model import Standard
 from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
+from core.standards.types import Formula
 from core.tenancy import host_scope, use_tenant
 from core.timezone import local_today
 
@@ -175,40 +184,51 @@ def score_units(
         return outcomes
     ids = list(scored)
     # One unit: its own filter. Several: the explicit county-wide bypass, restricted to them.
-    scope = use_tenant(ids[0]) if len(ids) == 1 else host_scope()
-    with scope:
-        facts_by_branch = compute_metrics(period, tenant_ids=ids)
+    def scope():
+        return use_tenant(ids[0]) if len(ids) == 1 else host_scope()
+
+    with scope():
+        manual, exemptions = _inputs_for(year)
+        county = county_parameter_rows()
+        unit_rows = unit_override_rows(ids)
+        # The card words every condition, the county's own finding kinds included.
+        catalogue = metric_catalogue(registry)
+    unit_types = {o.tenant.unit_type for o in scored.values()}
+    chosen = effective_standards(unit_types - set(standards or {}), on=period.end, registry=registry)
+    chosen.update(standards or {})
+    formulas = {unit_type: registry.formula_table(unit_type) for unit_type in unit_types}
+    # Each unit's standard with its overrides, prepared once for all its branches.
+    prepared = {
+        tid: prepare(
+            chosen[o.tenant.unit_type],
+            overrides_for(o.tenant, county_rows=county, unit_rows=unit_rows[tid]),
+        )
+        for tid, o in scored.items()
+    }
+    with scope():
+        facts_by_branch = compute_metrics(
+            period, tenant_ids=ids, evidence=evidence or _reads_evidence(prepared, scored, formulas, catalogue)
+        )
         organizations = {
             o.id: o
             for o in db.session.scalars(
                 select(Organization).where(Organization.id.in_(list(facts_by_branch)))
             )
         }
-        manual, exemptions = _inputs_for(year)
-        county = county_parameter_rows()
-        unit_rows = unit_override_rows(ids)
-        # The card words every condition, the county's own finding kinds included.
-        labels = metric_catalogue(registry).labels()
-    overrides = {
-        tid: overrides_for(o.tenant, county_rows=county, unit_rows=unit_rows[tid]) for tid, o in scored.items()
-    }
-    unit_types = {o.tenant.unit_type for o in scored.values()}
-    chosen = effective_standards(unit_types - set(standards or {}), on=period.end, registry=registry)
-    chosen.update(standards or {})
+    labels = catalogue.labels()
     for organization_id in sorted(facts_by_branch, key=lambda i: (organizations[i].tenant_id, organizations[i].code)):
         organization = organizations[organization_id]
         if branch_code and organization.code != branch_code:
             continue
         outcome = scored[organization.tenant_id]
-        unit_type = outcome.tenant.unit_type
         result = evaluate(
-            chosen[unit_type],
-            overrides[organization.tenant_id],
+            prepared[organization.tenant_id],
+            None,
             facts_by_branch[organization_id],
             manual_scores=manual.get(organization_id, {}),
             exemptions=exemptions.get(organization_id, []),
             on=period.end,
-            formulas=registry.formula_table(unit_type),
+            formulas=formulas[outcome.tenant.unit_type],
             labels=labels,
             evidence=evidence,
         )
@@ -217,6 +237,27 @@ def score_units(
         )
         outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
     return outcomes
+
+
+def _reads_evidence(
+    prepared: dict[int, PreparedStandard],
+    scored: dict[int, UnitScore],
+    formulas: dict[str, Mapping[str, Formula]],
+    catalogue: Catalogue,
+) -> bool:
+    """Whether a standard counts a metric that only explains results (a rubric may count
+    ``attendance.events`` below 80 %): then a ranking pass computes those metrics too."""
+    read: dict[tuple[int, str], set[str]] = {}
+    for tenant_id, standard in prepared.items():
+        unit_type = scored[tenant_id].tenant.unit_type
+        # Units without overrides share their unit type's standard object: walked once.
+        if (id(standard.standard), unit_type) not in read:
+            read[id(standard.standard), unit_type] = scored_metrics(standard.standard, formulas[unit_type])
+    for name in set().union(*read.values()):
+        entry = catalogue.find(name)
+        if entry is not None and entry.spec.evidence:
+            return True
+    return False
 
 
 def score_unit(

@@ -10,13 +10,18 @@ from typing import Any, Literal
 
 from core.standards.facts import metric_label
 from core.standards.model import (
+    AllOf,
+    AnyOf,
     Block,
+    Condition,
     Item,
     ItemStatus,
     MetricTarget,
+    Not,
     ParameterRef,
     Standard,
     TargetCases,
+    condition_metrics,
 )
 from core.standards.overrides import (
     NO_OVERRIDES,
@@ -199,8 +204,74 @@ class BranchResult:
         }
 
 
+@dataclass(frozen=True)
+class PreparedStandard:
+    """A standard with one unit's overrides applied and its parameters resolved: the same for
+    every branch of the unit, so a pass over many branches prepares it once per unit."""
+
+    standard: Standard
+    parameters: Mapping[str, Any]
+    warnings: tuple[str, ...]
+
+
+def prepare(standard: Standard, overrides: TenantOverrides | None) -> PreparedStandard:
+    """:returns: the effective standard of ``standard`` under ``overrides`` (see :func:`evaluate`)."""
+    overrides = overrides or NO_OVERRIDES
+    parameters, warnings = resolve_parameters(standard.parameters, overrides.parameters)
+    effective, override_warnings = apply_overrides(standard, overrides)
+    warnings.extend(override_warnings)
+    return PreparedStandard(effective, parameters, tuple(warnings))
+
+
+def scored_metrics(standard: Standard, formulas: Mapping[str, Formula] | None = None) -> set[str]:
+    """:returns: every metric the points, grade or status of ``standard`` may depend on: items'
+        params, conditions and metric targets, the formulas its items name, vetoes and not-rated
+        rules — not the metrics an item only lists as evidence (``evidence_metric``)."""
+    found: set[str] = set()
+
+    def walk(value: Any, key: str | None = None) -> None:
+        if key == "evidence_metric":
+            return
+        if isinstance(value, Condition | AllOf | AnyOf | Not):
+            found.update(condition_metrics(value))
+        elif isinstance(value, MetricTarget):
+            found.add(value.metric)
+        elif isinstance(value, TargetCases):
+            for case in value.cases:
+                walk(case.when)
+                walk(case.target)
+        elif isinstance(value, Mapping):
+            for inner_key, inner in value.items():
+                walk(inner, inner_key)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+        elif isinstance(value, str) and key in _METRIC_PARAMS:
+            found.add(value)
+
+    for block in standard.blocks:
+        walk(block.zero_when)
+        for item in block.items:
+            walk(item.applies_when)
+            walk(item.zero_when)
+            walk(dict(item.params))
+            formula = (formulas or {}).get(item.params.get("formula")) if item.kind == "formula" else None
+            if formula is not None:
+                found.update(formula.inputs)
+    for rule in (*standard.vetoes, *standard.not_rated):
+        walk(rule.when)
+    return found
+
+
+#: The params (at any depth, e.g. a deduction's ``count: {metric}``) that name a metric read.
+_METRIC_PARAMS = frozenset(
+    {name for kind in RULE_KINDS.values() for name, spec in kind.params.items() if spec.type == "metric"}
+    - {"evidence_metric"}
+)
+
+
 def evaluate(
-    standard: Standard,
+    standard: Standard | PreparedStandard,
     overrides: TenantOverrides | None,
     facts: Mapping[str, Any],
     *,
@@ -213,7 +284,9 @@ def evaluate(
 ) -> BranchResult:
     """Score one branch. Pure: the same inputs always give the same result.
 
-    :param standard: the standard version in effect (see ``PluginRegistry.standard``).
+    :param standard: the standard version in effect (see ``PluginRegistry.standard``), or the
+        one :func:`prepare` made of it with the unit's overrides (``overrides`` is then ignored):
+        a pass over many branches prepares it once per unit.
     :param overrides: the tenant's overrides, or ``None``.
     :param facts: metric values for this branch and period (see ``docs/standards.md``).
     :param manual_scores: on-site scores by item id.
@@ -227,15 +300,13 @@ def evaluate(
     :returns: the result with totals, grade, vetoes and every item explained.
     :raises LookupError: when an item names a formula or parameter that was not supplied.
     """
-    overrides = overrides or NO_OVERRIDES
-    parameters, warnings = resolve_parameters(standard.parameters, overrides.parameters)
-    effective, override_warnings = apply_overrides(standard, overrides)
-    warnings.extend(override_warnings)
+    prepared = standard if isinstance(standard, PreparedStandard) else prepare(standard, overrides)
+    effective, warnings = prepared.standard, list(prepared.warnings)
     context = RuleContext(
         facts=facts,
         manual_scores=manual_scores or {},
         formulas=formulas or {},
-        parameters=parameters,
+        parameters=prepared.parameters,
         on=on,
         labels=labels or {},
         evidence=evidence,

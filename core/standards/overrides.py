@@ -112,8 +112,12 @@ def apply_overrides(standard: Standard, overrides: TenantOverrides) -> tuple[Sta
     standard's maximum at evaluation); an extra item that does not pass the rubric checks is
     skipped with a warning naming the problem.
 
-    :returns: the effective standard and warnings in Chinese.
+    :returns: the effective standard and warnings in Chinese (``standard`` itself when the
+        overrides change none of it: most units' case, so a pass may share what it derives).
     """
+    if not (overrides.bands is not None or overrides.sources or overrides.vetoes
+            or overrides.disabled_items or overrides.extra_items):
+        return standard, []
     warnings: list[str] = []
     bands = standard.bands
     if overrides.bands is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from core.standards.facts import MISSING, lookup_metric, metric_label, to_decimal
@@ -237,15 +238,23 @@ def periods_held(
         running period cannot be missed yet), and those of them with fewer than ``minimum``.
     :raises MissingMetric: when a metric is missing.
     """
-    months: Sequence[str] = sorted(ctx.metric("period.months"))
+    keys, expected = _periods_of(tuple(ctx.metric("period.months")), period)
     counts: Mapping[str, Any] = ctx.metric(metric)
-    in_scope = set(months)
     held: dict[str, int] = {}
-    for month in months:
-        key = period_of(month, period)
+    for month, key in keys:
         held[key] = held.get(key, 0) + int(counts.get(month, 0) or 0)
-    expected = [key for key in held if set(months_of(key, period)) <= in_scope]
-    return held, expected, [key for key in expected if held[key] < minimum]
+    return held, list(expected), [key for key in expected if held[key] < minimum]
+
+
+@lru_cache(maxsize=64)
+def _periods_of(months: tuple[str, ...], period: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The same for every branch of a pass (one period, a few cadences), so worked out once:
+    each month with its period's key in month order, and the periods wholly inside ``months``."""
+    ordered = sorted(months)
+    keys = tuple((month, period_of(month, period)) for month in ordered)
+    in_scope = set(ordered)
+    seen = dict.fromkeys(key for _, key in keys)
+    return keys, tuple(key for key in seen if set(months_of(key, period)) <= in_scope)
 
 
 def _event_evidence(ctx: RuleContext, metric: str | None) -> tuple[Evidence, ...]:
