@@ -432,6 +432,23 @@ def _commit_keeping_loaded_rows() -> None:
         session.expire_on_commit = previous
 
 
+def bring_up_to_date(tenant_ids: list[int], registry: PluginRegistry, today: dt.date) -> bool:
+    """Re-score, before a read, the units the mode asks for: in ``sync`` mode every stale unit,
+    in ``queue`` mode only units with nothing stored.
+
+    :returns: whether some unit's stored results are still behind (a re-score is pending).
+    """
+    if not tenant_ids:
+        return False
+    stale, never = _states(tenant_ids, today)
+    now_needed = never | (stale if mode() == "sync" else set())
+    if now_needed:
+        refresh(now_needed, registry, today=today)
+        _commit_keeping_loaded_rows()
+        stale -= now_needed
+    return bool(stale)
+
+
 def stored_outcomes(
     tenants: list[Tenant], registry: PluginRegistry, *, today: dt.date | None = None
 ) -> tuple[list[UnitScore], Freshness]:
@@ -444,19 +461,14 @@ def stored_outcomes(
 
     today = today or local_today()
     ids = [t.id for t in tenants]
-    stale, never = _states(ids, today)
-    now_needed = never | (stale if mode() == "sync" else set())
-    if now_needed:
-        refresh(now_needed, registry, today=today)
-        _commit_keeping_loaded_rows()
-        stale -= now_needed
+    recomputing = bring_up_to_date(ids, registry, today)
     table = LiveResult.__table__
     period = Period(year=today.year, as_of=today)
     outcomes = {t.id: UnitScore(tenant=t, period=period) for t in tenants}
-    from core.scoring.services import _not_scored_reason
+    from core.scoring.services import not_scored_reason
 
     for outcome in outcomes.values():
-        outcome.not_scored_reason = _not_scored_reason(outcome.tenant, registry)
+        outcome.not_scored_reason = not_scored_reason(outcome.tenant, registry)
     with _scope(ids):
         rows = db.session.execute(
             select(LiveResult, Organization)
@@ -476,4 +488,4 @@ def stored_outcomes(
         outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
         if oldest is None or row.computed_at < oldest:
             oldest = row.computed_at
-    return [outcomes[t.id] for t in tenants], Freshness(oldest, bool(stale))
+    return [outcomes[t.id] for t in tenants], Freshness(oldest, recomputing)
