@@ -151,26 +151,27 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 def stale_units(tenants: list[Tenant], now: dt.datetime) -> list[StaleUnit]:
     """Units whose newest event, dues or training record was written ``STALE_DAYS`` ago or more.
 
-    One grouped query per record table, whatever the number of units. Read from ``created_at``
-    (when the row was written), not the meeting date: a meeting entered late is still record
-    keeping.
+    One statement whatever the number of units: each unit's newest row of each record table is
+    one probe of its ``(tenant_id, created_at)`` index, not a scan of the county's records. Read
+    from ``created_at`` (when the row was written), not the meeting date: a meeting entered late
+    is still record keeping.
     """
     if not tenants:
         return []
-    ids = [t.id for t in tenants]
-    latest: dict[int, dt.datetime] = {}
+    newest = [
+        select(func.max(model.created_at)).where(model.tenant_id == Tenant.id).scalar_subquery()
+        for model in KEPT_RECORDS
+    ]
     # County-wide read restricted to the units in the viewer's scope.
     with host_scope():
-        for model in KEPT_RECORDS:
-            rows = db.session.execute(
-                select(model.tenant_id, func.max(model.created_at))
-                .where(model.tenant_id.in_(ids))
-                .group_by(model.tenant_id)
-            )
-            for tenant_id, written in rows:
-                written = _aware(written)
-                if written is not None and (tenant_id not in latest or written > latest[tenant_id]):
-                    latest[tenant_id] = written
+        rows = db.session.execute(
+            select(Tenant.id, *newest).where(Tenant.id.in_([t.id for t in tenants]))
+        ).all()
+    latest: dict[int, dt.datetime] = {}
+    for tenant_id, *moments in rows:
+        written = [_aware(m) for m in moments if m is not None]
+        if written:
+            latest[tenant_id] = max(written)
     cutoff = now - dt.timedelta(days=STALE_DAYS)
     stale = []
     for tenant in tenants:
