@@ -170,3 +170,14 @@ def test_the_filtered_branches_download_whole_as_csv(client, login, make_user, s
 def test_unit_users_cannot_download_the_county_list(client, login, make_user, stored_county):
     login(make_user("unit_admin", stored_county["unit-a"], username="a-admin"))
     assert client.get("/county/branches.csv").status_code == 403
+
+
+def test_a_past_year_scored_live_filters_and_pages_the_same_way(client, login, make_user, stored_county, monkeypatch):
+    monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 3)
+    login(make_user("host_admin", username="county-host"))
+    page = client.get(f"/county?year={TODAY.year - 1}&type=soe&order=best").get_data(as_text=True)
+    table = _table(page, "branches-ranking")
+    assert ">C1党支部<" in table and ">A1党支部<" not in table
+    assert "第 1 / 2 页，共 4 条" in page
+    found = _table(client.get(f"/county?year={TODAY.year - 1}&q=b2").get_data(as_text=True), "branches-ranking")
+    assert ">B2党支部<" in found and ">B1党支部<" not in found  # the name matched whatever its case
