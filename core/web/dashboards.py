@@ -148,13 +148,15 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def stale_units(tenants: list[Tenant], now: dt.datetime) -> list[StaleUnit]:
+def stale_units(tenants: list[Tenant], now: dt.datetime, *, county: bool = False) -> list[StaleUnit]:
     """Units whose newest event, dues or training record was written ``STALE_DAYS`` ago or more.
 
     One statement whatever the number of units: each unit's newest row of each record table is
     one probe of its ``(tenant_id, created_at)`` index, not a scan of the county's records. Read
     from ``created_at`` (when the row was written), not the meeting date: a meeting entered late
     is still record keeping.
+
+    :param county: ``tenants`` are every unit: the statement need not name them.
     """
     if not tenants:
         return []
@@ -164,9 +166,10 @@ def stale_units(tenants: list[Tenant], now: dt.datetime) -> list[StaleUnit]:
     ]
     # County-wide read restricted to the units in the viewer's scope.
     with host_scope():
-        rows = db.session.execute(
-            select(Tenant.id, *newest).where(Tenant.id.in_([t.id for t in tenants]))
-        ).all()
+        query = select(Tenant.id, *newest)
+        if not county:
+            query = query.where(Tenant.id.in_([t.id for t in tenants]))
+        rows = db.session.execute(query).all()
     latest: dict[int, dt.datetime] = {}
     for tenant_id, *moments in rows:
         written = [_aware(m) for m in moments if m is not None]

@@ -304,7 +304,7 @@ def county():
         with host_scope():  # the stored results of every unit in scope, restricted by the query
             branches = paginate(rows, _number("page"), scalars=False, size=BRANCHES_PER_PAGE)
     now = dt.datetime.now(dt.UTC)  # compared with stored UTC moments
-    stale = dashboards.stale_units([u.tenant for u in overview.units], now)
+    stale = dashboards.stale_units([u.tenant for u in overview.units], now, county=tenant_ids is None)
     stale.sort(key=lambda s: (s.last_written is not None, s.last_written or now))
     return render_template(
         "web/county.html",
