@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -27,6 +28,7 @@ class DuesPayment(TenantScoped, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("member_id", "year", "month"),
         CheckConstraint("month BETWEEN 1 AND 12", name="month_range"),
+        Index("ix_dues_payment_tenant_id_created_at", "tenant_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantScoped, Timestamped, code_column_type
@@ -22,6 +32,8 @@ class Event(TenantScoped, Timestamped, Base):
     """
 
     __tablename__ = "event"
+    #: The county page reads each unit's newest record (:func:`core.web.dashboards.stale_units`).
+    __table_args__ = (Index("ix_event_tenant_id_created_at", "tenant_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -110,6 +122,7 @@ class TrainingRecord(TenantScoped, Timestamped, Base):
     """学时 a member earned outside the branch's own events (党校 courses, online, …)."""
 
     __tablename__ = "training_record"
+    __table_args__ = (Index("ix_training_record_tenant_id_created_at", "tenant_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)

@@ -151,13 +151,15 @@ def page_number() -> int:
         return 1
 
 
-def paginate(query: Select, number: int | None = None, *, scalars: bool = True) -> Page:
+def paginate(
+    query: Select, number: int | None = None, *, scalars: bool = True, size: int = PAGE_SIZE
+) -> Page:
     """Rows of one page (LIMIT/OFFSET) and the total: two queries whatever the list's size."""
     number = number or page_number()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    limited = query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+    limited = query.limit(size).offset((number - 1) * size)
     rows = db.session.scalars(limited).all() if scalars else db.session.execute(limited).all()
-    return Page(list(rows), int(total or 0), number)
+    return Page(list(rows), int(total or 0), number, size)
 
 
 def sort_order(allowed: Mapping[str, Any], default: str) -> tuple[str, list[Any]]:

@@ -12,18 +12,34 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import load_only
 
 from core.extensions import db
 from core.host.models import HostParameter, Tenant
+from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
-from core.scoring.live import Freshness, stored_outcomes
-from core.scoring.services import BranchScore, UnitScore, apply_county_quota, score_units
+from core.scoring.live import Freshness, bring_up_to_date, stored_outcomes
+from core.scoring.models import LiveResult
+from core.scoring.services import (
+    BranchScore,
+    UnitScore,
+    apply_county_quota,
+    not_scored_reason,
+    quota_groups,
+    quota_key,
+    score_units,
+)
+from core.standards.model import QuotaRule
+from core.standards.quota import quota_cut, quota_places
+from core.tenancy import host_scope
 from core.timezone import local_today
 
 #: Seed 001 (临蒙发〔2018〕13号 四（三）) — used when the host has not set its own rules.
 DEFAULT_RANKING_RULES = {"praise_top": 6, "bar_bottom": 3, "interview_bottom": 2}
 RANKING_RULES_KEY = "county.ranking_rules"
+#: How the county counts a branch without a grade (not rated, or below every band).
+NOT_RATED = "不参加评定"
 
 
 @dataclass(frozen=True)
@@ -159,6 +175,30 @@ def _rank(items: list, key) -> None:
         yield item, place
 
 
+def mean_score(total: Decimal, count: int) -> Decimal | None:
+    """A unit's score: the mean total of its rated branches, to the cent (half up); None if none."""
+    if not count:
+        return None
+    return (total / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def rank_units(units: list[RankedUnit], rules: RankingRules, *, county: bool) -> None:
+    """Place units in the county and within their type, apply the verdicts, sort best first.
+
+    :param county: the whole county. The county's rules rank the county: a scope of some units
+        (a supervisor's) gets no verdicts of its own, since "the last three" of a scope are not
+        the county's last three.
+    """
+    for unit, place in _rank(units, lambda u: u.score):
+        unit.rank = place
+    for unit_type in {u.tenant.unit_type for u in units}:
+        for unit, place in _rank([u for u in units if u.tenant.unit_type == unit_type], lambda u: u.score):
+            unit.rank_in_type = place
+    if county:
+        apply_verdicts(units, rules)
+    units.sort(key=lambda u: (u.rank is None, u.rank or 0, u.tenant.slug))
+
+
 def rank_county(
     year: int,
     registry: PluginRegistry,
@@ -175,8 +215,15 @@ def rank_county(
     return rank_outcomes(outcomes, year, registry, as_of=as_of, tenant_ids=tenant_ids)
 
 
-def _tenants_in_scope(tenant_ids: list[int] | None) -> list[Tenant]:
+#: What the county page reads of a unit: loading its parameters (JSON) for 1,500 units is most
+#: of what reading the units costs.
+PAGE_COLUMNS = (Tenant.id, Tenant.slug, Tenant.name, Tenant.unit_type, Tenant.enabled, Tenant.plugin_enabled)
+
+
+def _tenants_in_scope(tenant_ids: list[int] | None, *, columns: tuple = ()) -> list[Tenant]:
     query = select(Tenant).order_by(Tenant.slug)
+    if columns:
+        query = query.options(load_only(*columns))
     if tenant_ids is not None:
         query = query.where(Tenant.id.in_(tenant_ids))
     return list(db.session.scalars(query))
@@ -214,15 +261,11 @@ def rank_outcomes(
     by_type: dict[str, Counter[str]] = defaultdict(Counter)
     for outcome in outcomes:
         rated = [b for b in outcome.branches if b.result.status != "not_rated"]
-        grades = Counter(b.result.grade or "不参加评定" for b in outcome.branches)
-        score = None
-        if rated:
-            mean = sum((b.result.total for b in rated), Decimal(0)) / len(rated)
-            score = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        grades = Counter(b.result.grade or NOT_RATED for b in outcome.branches)
         units.append(
             RankedUnit(
                 tenant=outcome.tenant,
-                score=score,
+                score=mean_score(sum((b.result.total for b in rated), Decimal(0)), len(rated)),
                 branches_rated=len(rated),
                 grades=dict(grades),
                 not_scored_reason=outcome.not_scored_reason,
@@ -230,14 +273,9 @@ def rank_outcomes(
         )
         for branch in outcome.branches:
             branches.append(RankedBranch(tenant=outcome.tenant, branch=branch))
-            distribution[branch.result.grade or "不参加评定"] += 1
-            by_type[outcome.tenant.unit_type][branch.result.grade or "不参加评定"] += 1
+            distribution[branch.result.grade or NOT_RATED] += 1
+            by_type[outcome.tenant.unit_type][branch.result.grade or NOT_RATED] += 1
 
-    for unit, place in _rank(units, lambda u: u.score):
-        unit.rank = place
-    for unit_type in {u.tenant.unit_type for u in units}:
-        for unit, place in _rank([u for u in units if u.tenant.unit_type == unit_type], lambda u: u.score):
-            unit.rank_in_type = place
     rated_branches = [b for b in branches if b.branch.result.status != "not_rated"]
     for branch, place in _rank(rated_branches, lambda b: b.branch.result.total):
         branch.rank = place
@@ -246,11 +284,7 @@ def rank_outcomes(
         for branch, place in _rank(typed, lambda b: b.branch.result.total):
             branch.rank_in_type = place
 
-    # The county's rules rank the county: a scope of some units (a supervisor's) gets no
-    # verdicts of its own, since "the last three" of a scope are not the county's last three.
-    if tenant_ids is None:
-        apply_verdicts(units, rules)
-    units.sort(key=lambda u: (u.rank is None, u.rank or 0, u.tenant.slug))
+    rank_units(units, rules, county=tenant_ids is None)
     branches.sort(key=lambda b: (b.rank is None, b.rank or 0, b.tenant.slug, b.branch.organization.code))
     return CountyRanking(
         year=year,
@@ -261,4 +295,303 @@ def rank_outcomes(
         distribution=dict(distribution),
         distribution_by_type={k: dict(v) for k, v in by_type.items()},
         outcomes=outcomes,
+    )
+
+
+# -- the county page over stored results: figures grouped in SQL, branches a page at a time -----
+
+
+@dataclass(frozen=True)
+class BranchFilter:
+    """Which branches the county page's branch ranking lists, and in what order."""
+
+    unit_type: str | None = None
+    #: A grade as the county counts it (:data:`NOT_RATED` for a branch without one).
+    grade: str | None = None
+    status: str | None = None
+    #: Part of the branch's or the unit's name.
+    name: str | None = None
+    weakest_first: bool = True
+
+
+    def matches(self, row: Any) -> bool:
+        """:meth:`CountyOverview.branch_rows`'s filter, for rows already in memory (a past year)."""
+        name = (self.name or "").casefold()
+        return (
+            (not self.unit_type or row.unit_type == self.unit_type)
+            and (not self.grade or row.grade_label == self.grade)
+            and (not self.status or row.status == self.status)
+            and (not name or name in row.branch_name.casefold() or name in row.unit_name.casefold())
+        )
+
+    def sort_key(self, row: Any) -> tuple:
+        """:meth:`CountyOverview.branch_rows`'s order, for rows already in memory."""
+        place = row.total if self.weakest_first else row.rank or 0
+        return (row.rank is None, place, row.unit_slug, row.code)
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    """A branch on the county page, with the columns :meth:`CountyOverview.branch_rows` reads."""
+
+    rank: int | None
+    rank_in_type: int | None
+    unit_type: str
+    unit_slug: str
+    unit_name: str
+    code: str
+    branch_name: str
+    total: Decimal
+    grade: str | None
+    grade_label: str
+    status: str
+
+
+@dataclass
+class TypeSummary:
+    """One unit type's figures on the county page."""
+
+    unit_type: str
+    units: int = 0
+    branches: int = 0
+    rated: int = 0
+    total_sum: Decimal = Decimal(0)
+
+    @property
+    def mean(self) -> Decimal | None:
+        """The mean total of the type's rated branches."""
+        return mean_score(self.total_sum, self.rated)
+
+
+@dataclass
+class CountyOverview:
+    """The county page's figures for the current year, read from the stored live results.
+
+    Everything county-wide is counted by the database (one grouped statement, whatever the
+    county's size); the branches are read a page at a time through :meth:`branch_rows`.
+    """
+
+    year: int
+    as_of: dt.date
+    rules: RankingRules
+    units: list[RankedUnit]
+    distribution: dict[str, int]
+    distribution_by_type: dict[str, dict[str, int]]
+    statuses: dict[str, int]
+    types: dict[str, TypeSummary]
+    freshness: Freshness
+    #: Every branch in scope with its grade after the quota and its places: a subquery of the
+    #: stored results, or (a past year, scored live) the rows themselves.
+    ranked: Any = field(repr=False)
+
+    def branch_rows(self, chosen: BranchFilter) -> Select | list[BranchRow]:
+        """The branches ``chosen`` selects, ordered; page it, or read it whole for a download.
+
+        Rows carry ``rank``, ``rank_in_type`` (county-wide places, whatever the filter),
+        ``unit_type``, ``unit_slug``, ``unit_name``, ``code``, ``branch_name``, ``total``,
+        ``grade``, ``grade_label`` and ``status``. Read in host scope (the rows span units).
+        """
+        if isinstance(self.ranked, list):
+            return sorted((row for row in self.ranked if chosen.matches(row)), key=chosen.sort_key)
+        r = self.ranked.c
+        query = select(self.ranked)
+        if chosen.unit_type:
+            query = query.where(r.unit_type == chosen.unit_type)
+        if chosen.grade:
+            query = query.where(r.grade_label == chosen.grade)
+        if chosen.status:
+            query = query.where(r.status == chosen.status)
+        if chosen.name:
+            query = query.where(or_(r.branch_name.icontains(chosen.name, autoescape=True),
+                                    r.unit_name.icontains(chosen.name, autoescape=True)))
+        place = r.total.asc() if chosen.weakest_first else r.rank.asc()
+        return query.order_by(r.rank.is_(None), place, r.unit_slug, r.code)
+
+
+def _quota_demotions(in_scope, registry: PluginRegistry) -> list[tuple[Any, str]]:
+    """The top-grade quota as SQL conditions: (which stored results it demotes, to what grade).
+
+    The same rule as :func:`core.scoring.services.apply_county_quota` over the scope's results:
+    the places are counted from the rated branches, and the cut found by
+    :func:`core.standards.quota.quota_cut` from the holders' totals.
+    """
+    lr, tenant = LiveResult.__table__, Tenant.__table__
+    rated = lr.c.status != "not_rated"
+    pairs = db.session.execute(
+        select(tenant.c.unit_type, lr.c.as_of, func.count())
+        .join_from(lr, tenant, tenant.c.id == lr.c.tenant_id)
+        .where(in_scope, rated)
+        .group_by(tenant.c.unit_type, lr.c.as_of)
+    ).all()
+    quotas = quota_groups([(unit_type, day) for unit_type, day, _ in pairs], registry)
+    groups: dict[Any, tuple[QuotaRule, list[tuple[str, dt.date]], int]] = {}
+    for unit_type, day, count in pairs:
+        quota = quotas.get((unit_type, day))
+        if quota is None:
+            continue
+        _, members, total = groups.get(quota_key(quota), (quota, [], 0))
+        groups[quota_key(quota)] = (quota, [*members, (unit_type, day)], total + count)
+    demotions = []
+    for quota, members, count in groups.values():
+        in_group = or_(*(and_(tenant.c.unit_type == unit_type, lr.c.as_of == day) for unit_type, day in members))
+        holds = and_(in_group, rated, lr.c.grade == quota.grade)
+        places = quota_places(quota, count)
+        totals = db.session.scalars(
+            select(lr.c.total)
+            .join_from(lr, tenant, tenant.c.id == lr.c.tenant_id)
+            .where(in_scope, holds)
+            .order_by(lr.c.total.desc())
+            .limit(places + 1)
+        ).all()
+        cut = quota_cut(totals, places)
+        if cut is not None:
+            demotions.append((and_(holds, lr.c.total <= cut), quota.demote_to))
+    return demotions
+
+
+def stored_overview(
+    registry: PluginRegistry, *, today: dt.date | None = None, tenant_ids: list[int] | None = None
+) -> CountyOverview:
+    """The county page's figures from the stored live results (see :mod:`core.scoring.live`).
+
+    The same places, grades (after the county's top-grade quota) and counts as
+    :func:`rank_stored`, with a constant number of statements and without loading a row per
+    branch: units are ranked in Python from per-unit sums, branches in SQL.
+
+    :param tenant_ids: restrict to these units (a supervisor's scope); None means the county.
+    """
+    today = today or local_today()
+    # Brought up to date before the units are read with only the page's columns: a re-score
+    # reads the rest of each unit (its parameters).
+    ids = tenant_ids if tenant_ids is not None else list(db.session.scalars(select(Tenant.id)))
+    recomputing = bring_up_to_date(ids, registry, today, county=tenant_ids is None)
+    tenants = _tenants_in_scope(tenant_ids, columns=PAGE_COLUMNS)
+    reasons = {t.id: not_scored_reason(t, registry) for t in tenants}
+    lr, tenant, organization = LiveResult.__table__, Tenant.__table__, Organization.__table__
+    # Units named only where needed (a scope, the few not scored): a statement naming 1,500
+    # units costs more to send than to run.
+    in_scope = lr.c.year == today.year
+    if tenant_ids is not None:
+        in_scope = and_(in_scope, lr.c.tenant_id.in_(list(reasons)))
+    unscored = [i for i, reason in reasons.items() if reason is not None]
+    if unscored:
+        in_scope = and_(in_scope, lr.c.tenant_id.not_in(unscored))
+    rated = lr.c.status != "not_rated"
+    with host_scope():  # the explicit county-wide read, restricted to the scope's units
+        demotions = _quota_demotions(in_scope, registry)
+        grade = case(*demotions, else_=lr.c.grade) if demotions else lr.c.grade
+        results = (
+            select(
+                lr.c.tenant_id,
+                lr.c.status,
+                lr.c.total,
+                lr.c.computed_at,
+                grade.label("grade"),
+                func.coalesce(grade, NOT_RATED).label("grade_label"),
+                tenant.c.unit_type,
+                tenant.c.slug.label("unit_slug"),
+                tenant.c.name.label("unit_name"),
+                organization.c.code,
+                organization.c.name.label("branch_name"),
+                case((rated, func.rank().over(partition_by=rated, order_by=lr.c.total.desc()))).label("rank"),
+                case(
+                    (rated, func.rank().over(partition_by=(rated, tenant.c.unit_type), order_by=lr.c.total.desc()))
+                ).label("rank_in_type"),
+            )
+            .join_from(lr, tenant, tenant.c.id == lr.c.tenant_id)
+            .join(organization, organization.c.id == lr.c.organization_id)
+            .where(in_scope)
+        ).subquery("ranked")
+        r = results.c
+        groups = db.session.execute(
+            select(r.tenant_id, r.status, r.grade_label, func.count(), func.sum(r.total), func.min(r.computed_at))
+            .group_by(r.tenant_id, r.status, r.grade_label)
+        ).all()
+
+    units = {
+        t.id: RankedUnit(tenant=t, score=None, branches_rated=0, grades={}, not_scored_reason=reasons[t.id])
+        for t in tenants
+    }
+    sums: Counter[int] = Counter()
+    distribution: Counter[str] = Counter()
+    by_type: dict[str, Counter[str]] = defaultdict(Counter)
+    statuses: Counter[str] = Counter()
+    types = {t.unit_type: TypeSummary(t.unit_type) for t in tenants}
+    oldest: dt.datetime | None = None
+    for tenant_id, status, label, count, total, computed_at in groups:
+        unit = units[tenant_id]
+        summary = types[unit.tenant.unit_type]
+        unit.grades[label] = unit.grades.get(label, 0) + count
+        distribution[label] += count
+        by_type[unit.tenant.unit_type][label] += count
+        statuses[status] += count
+        summary.branches += count
+        if status != "not_rated":
+            unit.branches_rated += count
+            sums[tenant_id] += total
+            summary.rated += count
+            summary.total_sum += total
+        if oldest is None or computed_at < oldest:
+            oldest = computed_at
+    for t in tenants:
+        types[t.unit_type].units += 1
+        units[t.id].score = mean_score(Decimal(sums[t.id]), units[t.id].branches_rated)
+    rules = ranking_rules()
+    ranked_units = list(units.values())
+    rank_units(ranked_units, rules, county=tenant_ids is None)
+    return CountyOverview(
+        year=today.year,
+        as_of=today,
+        rules=rules,
+        units=ranked_units,
+        distribution=dict(distribution),
+        distribution_by_type={k: dict(v) for k, v in by_type.items()},
+        statuses=dict(statuses),
+        types=types,
+        freshness=Freshness(oldest, recomputing),
+        ranked=results,
+    )
+
+
+def overview_of(ranking: CountyRanking, freshness: Freshness | None = None) -> CountyOverview:
+    """A ranking scored live (a past year) as the county page shows it: the same figures,
+    counted in Python, with every branch's row in memory."""
+    statuses: Counter[str] = Counter()
+    types = {u.tenant.unit_type: TypeSummary(u.tenant.unit_type) for u in ranking.units}
+    for unit in ranking.units:
+        types[unit.tenant.unit_type].units += 1
+    rows = []
+    for ranked in ranking.branches:
+        result, summary = ranked.branch.result, types[ranked.tenant.unit_type]
+        statuses[result.status] += 1
+        summary.branches += 1
+        if result.status != "not_rated":
+            summary.rated += 1
+            summary.total_sum += result.total
+        rows.append(
+            BranchRow(
+                rank=ranked.rank,
+                rank_in_type=ranked.rank_in_type,
+                unit_type=ranked.tenant.unit_type,
+                unit_slug=ranked.tenant.slug,
+                unit_name=ranked.tenant.name,
+                code=ranked.branch.organization.code,
+                branch_name=ranked.branch.organization.name,
+                total=result.total,
+                grade=result.grade,
+                grade_label=result.grade or NOT_RATED,
+                status=result.status,
+            )
+        )
+    return CountyOverview(
+        year=ranking.year,
+        as_of=ranking.as_of,
+        rules=ranking.rules,
+        units=ranking.units,
+        distribution=ranking.distribution,
+        distribution_by_type=ranking.distribution_by_type,
+        statuses=dict(statuses),
+        types=types,
+        freshness=freshness,
+        ranked=rows,
     )

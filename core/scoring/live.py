@@ -396,13 +396,19 @@ class Freshness:
         self.recomputing = recomputing
 
 
-def _states(tenant_ids: list[int], today: dt.date) -> tuple[set[int], set[int]]:
-    """(units behind their records — stale, or computed for an earlier day —, units never scored)."""
+def _states(tenant_ids: list[int], today: dt.date, *, county: bool = False) -> tuple[set[int], set[int]]:
+    """(units behind their records — stale, or computed for an earlier day —, units never scored).
+
+    :param county: ``tenant_ids`` are every unit: read every state without naming them (a
+        statement with thousands of parameters costs more to send than to run).
+    """
     state = LiveState.__table__
+    query = select(state.c.tenant_id, state.c.stale, state.c.as_of)
+    if not county:
+        query = query.where(state.c.tenant_id.in_(tenant_ids))
+    wanted = set(tenant_ids)
     with _scope(tenant_ids):
-        rows = db.session.execute(
-            select(state.c.tenant_id, state.c.stale, state.c.as_of).where(state.c.tenant_id.in_(tenant_ids))
-        ).all()
+        rows = [row for row in db.session.execute(query).all() if row.tenant_id in wanted]
     behind = {tenant_id for tenant_id, stale, as_of in rows if stale or (as_of is not None and as_of < today)}
     scored = {tenant_id for tenant_id, _, as_of in rows if as_of is not None}
     return behind, set(tenant_ids) - scored
@@ -419,6 +425,26 @@ def _commit_keeping_loaded_rows() -> None:
         session.expire_on_commit = previous
 
 
+def bring_up_to_date(
+    tenant_ids: list[int], registry: PluginRegistry, today: dt.date, *, county: bool = False
+) -> bool:
+    """Re-score, before a read, the units the mode asks for: in ``sync`` mode every stale unit,
+    in ``queue`` mode only units with nothing stored.
+
+    :param county: ``tenant_ids`` are every unit of the county (see :func:`_states`).
+    :returns: whether some unit's stored results are still behind (a re-score is pending).
+    """
+    if not tenant_ids:
+        return False
+    stale, never = _states(tenant_ids, today, county=county)
+    now_needed = never | (stale if mode() == "sync" else set())
+    if now_needed:
+        refresh(now_needed, registry, today=today)
+        _commit_keeping_loaded_rows()
+        stale -= now_needed
+    return bool(stale)
+
+
 def stored_outcomes(
     tenants: list[Tenant], registry: PluginRegistry, *, today: dt.date | None = None
 ) -> tuple[list[UnitScore], Freshness]:
@@ -431,19 +457,14 @@ def stored_outcomes(
 
     today = today or local_today()
     ids = [t.id for t in tenants]
-    stale, never = _states(ids, today)
-    now_needed = never | (stale if mode() == "sync" else set())
-    if now_needed:
-        refresh(now_needed, registry, today=today)
-        _commit_keeping_loaded_rows()
-        stale -= now_needed
+    recomputing = bring_up_to_date(ids, registry, today)
     table = LiveResult.__table__
     period = Period(year=today.year, as_of=today)
     outcomes = {t.id: UnitScore(tenant=t, period=period) for t in tenants}
-    from core.scoring.services import _not_scored_reason
+    from core.scoring.services import not_scored_reason
 
     for outcome in outcomes.values():
-        outcome.not_scored_reason = _not_scored_reason(outcome.tenant, registry)
+        outcome.not_scored_reason = not_scored_reason(outcome.tenant, registry)
     with _scope(ids):
         rows = db.session.execute(
             select(LiveResult, Organization)
@@ -463,4 +484,4 @@ def stored_outcomes(
         outcome.warnings.extend(w for w in result.warnings if w not in outcome.warnings)
         if oldest is None or row.computed_at < oldest:
             oldest = row.computed_at
-    return [outcomes[t.id] for t in tenants], Freshness(oldest, bool(stale))
+    return [outcomes[t.id] for t in tenants], Freshness(oldest, recomputing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from core.standards.evaluation import (
     prepare,
     scored_metrics,
 )
-from core.standards.model import Standard
+from core.standards.model import QuotaRule, Standard
 from core.standards.overrides import Exemption as ApprovedExemption
 from core.standards.quota import apply_grade_quota
 from core.standards.rules import ManualScore as OnSiteScore
@@ -140,7 +140,7 @@ def _inputs_for(year: int) -> tuple[dict[int, dict[str, OnSiteScore]], dict[int,
     return manual, exemptions
 
 
-def _not_scored_reason(tenant: Tenant, registry: PluginRegistry) -> str | None:
+def not_scored_reason(tenant: Tenant, registry: PluginRegistry) -> str | None:
     if not tenant.enabled:
         return f"单位 {tenant.name} 已停用，未评分"
     if not tenant.plugin_enabled:
@@ -177,7 +177,7 @@ def score_units(
     outcomes = [UnitScore(tenant=t, period=period) for t in tenants]
     scored: dict[int, UnitScore] = {}
     for outcome in outcomes:
-        outcome.not_scored_reason = _not_scored_reason(outcome.tenant, registry)
+        outcome.not_scored_reason = not_scored_reason(outcome.tenant, registry)
         if outcome.not_scored_reason is None:
             scored[outcome.tenant.id] = outcome
     if not scored:
@@ -341,6 +341,35 @@ def _county_quota_share() -> Decimal | None:
     return share if Decimal(0) <= share <= Decimal(1) else None
 
 
+def quota_groups(
+    pairs: Iterable[tuple[str, dt.date]], registry: PluginRegistry
+) -> dict[tuple[str, dt.date], QuotaRule]:
+    """The top-grade quota that applies to results of each (unit type, as-of day), if any.
+
+    Results whose quotas are equal (grade and share) compete for the same places: the county's
+    own share (a host parameter) wins over each rubric's.
+    """
+    county_share = _county_quota_share()
+    days: dict[dt.date, set[str]] = {}
+    for unit_type, day in pairs:
+        days.setdefault(day, set()).add(unit_type)
+    quotas = {}
+    for day, unit_types in days.items():
+        for unit_type, standard in effective_standards(unit_types, on=day, registry=registry).items():
+            if standard.quota is None:
+                continue
+            quota = standard.quota
+            if county_share is not None:  # the county's own figure wins over the rubric's
+                quota = dataclasses.replace(quota, max_share=county_share)
+            quotas[(unit_type, day)] = quota
+    return quotas
+
+
+def quota_key(quota: QuotaRule) -> tuple[str, Decimal]:
+    """Results under quotas with the same key share one pool of places."""
+    return (quota.grade, quota.max_share)
+
+
 def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> None:
     """Demote branches beyond the top-grade quota, across the whole county.
 
@@ -349,25 +378,15 @@ def apply_county_quota(outcomes: list[UnitScore], registry: PluginRegistry) -> N
     """
     groups: dict[object, dict[tuple[int, int], BranchResult]] = {}
     rules = {}
-    county_share = _county_quota_share()
-    days: dict[dt.date, set[str]] = {}
+    quotas = quota_groups(
+        {(o.tenant.unit_type, b.result.on) for o in outcomes for b in o.branches}, registry
+    )
     for outcome in outcomes:
         for branch in outcome.branches:
-            days.setdefault(branch.result.on, set()).add(outcome.tenant.unit_type)
-    resolved = {
-        (unit_type, day): standard
-        for day, unit_types in days.items()
-        for unit_type, standard in effective_standards(unit_types, on=day, registry=registry).items()
-    }
-    for outcome in outcomes:
-        for branch in outcome.branches:
-            standard = resolved[(outcome.tenant.unit_type, branch.result.on)]
-            if standard.quota is None:
+            quota = quotas.get((outcome.tenant.unit_type, branch.result.on))
+            if quota is None:
                 continue
-            quota = standard.quota
-            if county_share is not None:  # the county's own figure wins over the rubric's
-                quota = dataclasses.replace(quota, max_share=county_share)
-            key = (quota.grade, quota.max_share)
+            key = quota_key(quota)
             rules[key] = quota
             groups.setdefault(key, {})[(outcome.tenant.id, branch.organization.id)] = branch.result
     for key, results in groups.items():

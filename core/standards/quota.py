@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 
 from core.standards.evaluation import BranchResult
@@ -27,17 +27,16 @@ def apply_grade_quota(
         ``grade_reasons``, the others are returned unchanged.
     """
     rated = [key for key, result in results.items() if result.status != "not_rated"]
-    places = int((quota.max_share * len(rated)).to_integral_value(rounding=ROUND_FLOOR))
+    places = quota_places(quota, len(rated))
     holders = sorted(
         (key for key in rated if results[key].grade == quota.grade),
         key=lambda key: results[key].total,
         reverse=True,
     )
-    if len(holders) <= places:
+    cut = quota_cut([results[key].total for key in holders], places)
+    if cut is None:
         return dict(results)
-    # The first branch without a place sets the cut; everyone on that total loses the place.
-    cut = results[holders[places]].total
-    keep = {key for key in holders[:places] if results[key].total != cut}
+    keep = {key for key in holders if results[key].total > cut}
     share = _percent(quota.max_share)
     cited = f"（{quota.citation.label}）" if quota.citation else ""
     demoted = dict(results)
@@ -54,6 +53,25 @@ def apply_grade_quota(
             result, grade=quota.demote_to, grade_reasons=(*result.grade_reasons, reason)
         )
     return demoted
+
+
+def quota_places(quota: QuotaRule, rated: int) -> int:
+    """:returns: how many of ``rated`` branches may hold the quota's grade (``floor``: a ceiling)."""
+    return int((quota.max_share * rated).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def quota_cut(holder_totals: Sequence[Decimal], places: int) -> Decimal | None:
+    """The total at or below which a holder of the quota's grade is demoted, or None if all fit.
+
+    The first holder without a place sets the cut; everyone on that total loses the place too.
+    A threshold, so a reader of stored results can apply the quota in SQL (see
+    :mod:`core.scoring.county`) with the same rule.
+
+    :param holder_totals: the totals of the branches holding the grade, highest first.
+    """
+    if len(holder_totals) <= places:
+        return None
+    return holder_totals[places]
 
 
 def _percent(value: Decimal) -> str:

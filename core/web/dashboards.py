@@ -24,7 +24,13 @@ from core.organizations.models import Organization
 from core.plugins.manager import PluginRegistry
 from core.reports.charts import Bar, bar_chart, radar_chart, stacked_bar_chart
 from core.scoring.alerts import Alert, unit_alerts
-from core.scoring.county import CountyRanking, rank_county, rank_stored
+from core.scoring.county import (
+    CountyOverview,
+    CountyRanking,
+    overview_of,
+    rank_county,
+    stored_overview,
+)
 from core.scoring.live import Freshness, stored_outcomes
 from core.scoring.models import Rectification, Scorecard
 from core.scoring.services import BranchScore, UnitScore, score_unit
@@ -87,14 +93,15 @@ def stored_unit_score(tenant: Tenant, registry: PluginRegistry, today: dt.date) 
     return _cached(("stored", tenant.id, today), compute)
 
 
-def county_ranking(
+def county_overview(
     registry: PluginRegistry, year: int, as_of: dt.date, tenant_ids: list[int] | None, today: dt.date
-) -> tuple[CountyRanking, Freshness | None]:
-    """The county ranking: from the stored results for the current year, scored live for past years."""
+) -> CountyOverview:
+    """The county page's figures: from the stored results for the current year (counted in the
+    database), scored live for past years."""
     key = ("county", year, as_of, tuple(tenant_ids) if tenant_ids is not None else None)
     if year != today.year:
-        return _cached(key, lambda: (rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids), None))
-    return _cached(key, lambda: rank_stored(registry, today=today, tenant_ids=tenant_ids))
+        return _cached(key, lambda: overview_of(rank_county(year, registry, as_of=as_of, tenant_ids=tenant_ids)))
+    return _cached(key, lambda: stored_overview(registry, today=today, tenant_ids=tenant_ids))
 
 
 def assessment_day(year: int, today: dt.date) -> dt.date:
@@ -141,29 +148,33 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment
 
 
-def stale_units(tenants: list[Tenant], now: dt.datetime) -> list[StaleUnit]:
+def stale_units(tenants: list[Tenant], now: dt.datetime, *, county: bool = False) -> list[StaleUnit]:
     """Units whose newest event, dues or training record was written ``STALE_DAYS`` ago or more.
 
-    One grouped query per record table, whatever the number of units. Read from ``created_at``
-    (when the row was written), not the meeting date: a meeting entered late is still record
-    keeping.
+    One statement whatever the number of units: each unit's newest row of each record table is
+    one probe of its ``(tenant_id, created_at)`` index, not a scan of the county's records. Read
+    from ``created_at`` (when the row was written), not the meeting date: a meeting entered late
+    is still record keeping.
+
+    :param county: ``tenants`` are every unit: the statement need not name them.
     """
     if not tenants:
         return []
-    ids = [t.id for t in tenants]
-    latest: dict[int, dt.datetime] = {}
+    newest = [
+        select(func.max(model.created_at)).where(model.tenant_id == Tenant.id).scalar_subquery()
+        for model in KEPT_RECORDS
+    ]
     # County-wide read restricted to the units in the viewer's scope.
     with host_scope():
-        for model in KEPT_RECORDS:
-            rows = db.session.execute(
-                select(model.tenant_id, func.max(model.created_at))
-                .where(model.tenant_id.in_(ids))
-                .group_by(model.tenant_id)
-            )
-            for tenant_id, written in rows:
-                written = _aware(written)
-                if written is not None and (tenant_id not in latest or written > latest[tenant_id]):
-                    latest[tenant_id] = written
+        query = select(Tenant.id, *newest)
+        if not county:
+            query = query.where(Tenant.id.in_([t.id for t in tenants]))
+        rows = db.session.execute(query).all()
+    latest: dict[int, dt.datetime] = {}
+    for tenant_id, *moments in rows:
+        written = [_aware(m) for m in moments if m is not None]
+        if written:
+            latest[tenant_id] = max(written)
     cutoff = now - dt.timedelta(days=STALE_DAYS)
     stale = []
     for tenant in tenants:
@@ -206,7 +217,7 @@ def grade_series(counts: Iterable[dict[str, int]]) -> list[str]:
 
 
 def distribution_chart(
-    ranking: CountyRanking, type_names: dict[str, str], title: str, total_label: str
+    ranking: CountyRanking | CountyOverview, type_names: dict[str, str], title: str, total_label: str
 ) -> str:
     """The grade distribution, in total and per unit type, as 100 % stacked bars.
 
@@ -222,11 +233,14 @@ def distribution_chart(
     return stacked_bar_chart(rows, series, title=title)
 
 
-def unit_scores_chart(ranking: CountyRanking, title: str) -> str:
-    ranked = [u for u in ranking.units if u.score is not None]
-    return bar_chart(
-        [Bar(u.tenant.name, u.score, Decimal(100)) for u in ranked], title=title, width=640
-    )
+def type_scores_chart(overview: CountyOverview, type_names: dict[str, str], title: str) -> str:
+    """Each unit type's mean branch total: one bar per type, whatever the county's size."""
+    bars = [
+        Bar(type_names.get(unit_type, unit_type), summary.mean, Decimal(100))
+        for unit_type, summary in sorted(overview.types.items())
+        if summary.mean is not None
+    ]
+    return bar_chart(bars, title=title, width=640)
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -16,13 +18,15 @@ from core.members.models import Member
 from core.members.roll import member_on_roll_clause, roll_counts, unit_roll_counts
 from core.metrics import BRANCH_KINDS
 from core.organizations.models import Organization
-from core.organizations.views import can_edit_organization
+from core.organizations.views import Page, can_edit_organization, paginate
 from core.plugins.manager import UnknownUnitType, get_registry
 from core.scoring.actions import can_administer_unit, can_supervise, manual_items
 from core.scoring.alerts import setup_alerts
+from core.scoring.county import BranchFilter, CountyOverview
 from core.sorting import by_pinyin, pinyin_key
 from core.tenancy import host_scope, set_tenant
 from core.timezone import local_today
+from core.vocabulary import SCORECARD_STATUSES
 from core.web import dashboards
 
 bp = Blueprint("web", __name__)
@@ -200,48 +204,149 @@ def branch(slug: str, code: str):
     )
 
 
-@bp.route("/county")
-@login_required
-def county():
-    """The county ranking for host admins; supervisors see the same page over their scope."""
+#: Rows per page of the county page's unit and branch rankings.
+UNITS_PER_PAGE = 50
+BRANCHES_PER_PAGE = 50
+#: Units listed as not keeping records; the count above the list gives the rest.
+STALE_SHOWN = 50
+
+
+def _county_scope() -> list[int] | None:
+    """The units a county page reader sees: None for the host admin (the county)."""
     if current_user.role not in ("host_admin", "supervisor"):
         abort(403)
-    today = _today()
+    if current_user.role != "supervisor":
+        return None
+    return list(db.session.scalars(visible_tenants_query(current_user).with_only_columns(Tenant.id)))
+
+
+def _county_year(today: dt.date) -> int:
     year = request.args.get("year", type=int) or today.year
     if not 2000 <= year <= today.year:
         abort(404)
-    tenant_ids = None
-    if current_user.role == "supervisor":
-        tenant_ids = list(
-            db.session.scalars(visible_tenants_query(current_user).with_only_columns(Tenant.id))
-        )
+    return year
+
+
+def _branch_filter(overview: CountyOverview, type_names: dict[str, str]) -> tuple[BranchFilter, list[str]]:
+    """The ranking's filters from the query string; a value the page does not offer is ignored
+    with a message naming the field (a bookmarked address may outlive a unit type or a grade)."""
+    problems = []
+
+    def chosen(field: str, label: str, allowed) -> str | None:
+        value = (request.args.get(field) or "").strip()
+        if value and value not in allowed:
+            problems.append(_("筛选条件“%(field)s”的值“%(value)s”无效，已忽略。", field=label, value=value))
+            return None
+        return value or None
+
+    order = request.args.get("order", "weakest")
+    if order not in ("weakest", "best"):
+        problems.append(_("筛选条件“%(field)s”的值“%(value)s”无效，已忽略。", field=_("排序"), value=order))
+        order = "weakest"
+    name = (request.args.get("q") or "").strip()[:100] or None
+    return BranchFilter(
+        unit_type=chosen("type", _("单位类型"), set(type_names) | set(overview.types)),
+        grade=chosen("grade", _("等级"), set(overview.distribution) | set(dashboards.GRADE_ORDER)),
+        status=chosen("status", _("评定状态"), SCORECARD_STATUSES),
+        name=name,
+        weakest_first=order == "weakest",
+    ), problems
+
+
+def _number(argument: str) -> int:
+    """A page number from the query string, 1 when absent or bad."""
+    value = request.args.get(argument, type=int)
+    return value if value and value > 0 else 1
+
+
+@bp.route("/county")
+@login_required
+def county():
+    """The county page for host admins; supervisors see the same page over their scope.
+
+    County-wide figures are counted in the database; the unit and branch rankings come a page
+    at a time, filtered on the server, the branches downloadable whole as CSV.
+    """
+    tenant_ids = _county_scope()
+    today = _today()
+    year = _county_year(today)
     registry = get_registry()
-    ranking, freshness = dashboards.county_ranking(
+    overview = dashboards.county_overview(
         registry, year, dashboards.assessment_day(year, today), tenant_ids, today
     )
     type_names = _type_names()
+    chosen, problems = _branch_filter(overview, type_names)
+    units = [
+        u for u in overview.units
+        if (not chosen.unit_type or u.tenant.unit_type == chosen.unit_type)
+        and (not chosen.name or chosen.name.casefold() in u.tenant.name.casefold())
+    ]
+    number = _number("unit_page")
+    units_page = Page(units[(number - 1) * UNITS_PER_PAGE : number * UNITS_PER_PAGE], len(units), number, UNITS_PER_PAGE)
+    rows = overview.branch_rows(chosen)
+    if isinstance(rows, list):
+        number = _number("page")
+        branches = Page(rows[(number - 1) * BRANCHES_PER_PAGE : number * BRANCHES_PER_PAGE], len(rows), number, BRANCHES_PER_PAGE)
+    else:
+        with host_scope():  # the stored results of every unit in scope, restricted by the query
+            branches = paginate(rows, _number("page"), scalars=False, size=BRANCHES_PER_PAGE)
     now = dt.datetime.now(dt.UTC)  # compared with stored UTC moments
-    units_by_type: dict[str, list] = {}
-    for ranked in ranking.units:
-        units_by_type.setdefault(ranked.tenant.unit_type, []).append(ranked)
-    for ranked_units in units_by_type.values():
-        ranked_units.sort(key=lambda u: (u.rank_in_type is None, u.rank_in_type or 0))
+    stale = dashboards.stale_units([u.tenant for u in overview.units], now, county=tenant_ids is None)
+    stale.sort(key=lambda s: (s.last_written is not None, s.last_written or now))
     return render_template(
         "web/county.html",
-        ranking=ranking,
-        freshness=freshness,
+        overview=overview,
+        freshness=overview.freshness,
         year=year,
         years=list(range(today.year, today.year - 5, -1)),
         type_names=type_names,
-        units_by_type=units_by_type,
         grades=dashboards.grade_series(
-            [ranking.distribution, *ranking.distribution_by_type.values()]
+            [overview.distribution, *overview.distribution_by_type.values()]
         ),
-        stale=dashboards.stale_units([u.tenant for u in ranking.units], now),
+        statuses=SCORECARD_STATUSES,
+        chosen=chosen,
+        problems=problems,
+        units_page=units_page,
+        branches=branches,
+        stale=stale[:STALE_SHOWN],
+        stale_count=len(stale),
         stale_days=dashboards.STALE_DAYS,
         distribution_chart=dashboards.distribution_chart(
-            ranking, type_names, _("等级分布"), _("全县") if tenant_ids is None else _("合计")
+            overview, type_names, _("等级分布"), _("全县") if tenant_ids is None else _("合计")
         ),
-        units_chart=dashboards.unit_scores_chart(ranking, _("单位平均得分")),
+        types_chart=dashboards.type_scores_chart(overview, type_names, _("各类型单位支部平均得分")),
         scoped=tenant_ids is not None,
+    )
+
+
+@bp.route("/county/branches.csv")
+@login_required
+def county_branches_csv():
+    """Every branch the county page's ranking lists under the same filters, as CSV (Excel opens it)."""
+    tenant_ids = _county_scope()
+    today = _today()
+    year = _county_year(today)
+    overview = dashboards.county_overview(
+        get_registry(), year, dashboards.assessment_day(year, today), tenant_ids, today
+    )
+    type_names = _type_names()
+    chosen, _problems = _branch_filter(overview, type_names)
+    rows = overview.branch_rows(chosen)
+    if not isinstance(rows, list):
+        with host_scope():
+            rows = db.session.execute(rows).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("名次"), _("类型内名次"), _("单位"), _("单位类型"), _("支部"), _("得分"), _("等级"), _("评定状态")])
+    for row in rows:
+        writer.writerow([
+            row.rank or "", row.rank_in_type or "", row.unit_name, type_names.get(row.unit_type, row.unit_type),
+            row.branch_name, row.total, row.grade_label, SCORECARD_STATUSES.get(row.status, row.status),
+        ])
+    # utf-8-sig: Excel reads a UTF-8 CSV as Chinese only with the byte-order mark.
+    return send_file(
+        io.BytesIO(out.getvalue().encode("utf-8-sig")),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=_("支部排名-%(year)s.csv", year=year),
     )
