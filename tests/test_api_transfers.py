@@ -1,10 +1,14 @@
 """API: transfers between units (start, accept, refuse, withdraw, the host's list) and a member's
-periods and moves within the unit — roles, Chinese 422s, each unit reading its own side only."""
+periods, moves within the unit and absences (流动党员外出, 出国出境) — roles, Chinese 422s, each
+unit reading its own side only."""
 
 from __future__ import annotations
 
 import pytest
 
+from core.extensions import db as _db
+from core.organizations.models import Organization
+from core.tenancy import use_tenant
 from tests import test_api_client
 from tests.test_api_client import audit_rows
 
@@ -90,3 +94,27 @@ def test_refuse_and_withdraw_through_the_api(units, api_as):
     assert client.post(f"{PREFIX}/caizhengju/transfers/{first['id']}/cancel").status_code == 422
     cancelled = client.post(f"{PREFIX}/caizhengju/transfers/{second['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+
+
+def test_absence_and_return_through_the_api(units, api_as, make_member, tenant):
+    client = api_as(units["secretary"])  # records absences in their own branch, unlike moves
+    path = f"{PREFIX}/caizhengju/members/{units['member']}"
+    bad = client.post(f"{path}/absence", json={"kind": "outflow", "on": "2099-01-01", "place": "深圳"})
+    assert bad.status_code == 422 and "日期不能晚于今天" in str(bad.get_json())
+    assert client.post(f"{path}/absence", json={"kind": "trip", "on": "2026-01-01", "place": "深圳"}).status_code == 422
+    with use_tenant(tenant.id):
+        b2 = _db.session.get(Organization, units["b2"])
+    other = f"{PREFIX}/caizhengju/members/{make_member(b2, name='李四').id}"
+    assert client.post(f"{other}/absence", json={"kind": "outflow", "on": "2026-01-01", "place": "深圳"}).status_code == 404
+    went = client.post(f"{path}/absence", json={"kind": "outflow", "on": "2026-01-01", "place": "深圳"})
+    assert went.status_code == 200, went.get_json()
+    assert [(p["start_reason"], p["end_reason"], p["note"]) for p in went.get_json()] == [
+        ("joined", "outflow", None), ("outflow", None, "深圳"),
+    ]
+    again = client.post(f"{path}/absence", json={"kind": "abroad", "on": "2026-02-01", "place": "英国"})
+    assert again.status_code == 422 and "请先登记返回" in str(again.get_json())
+    back = client.post(f"{path}/return", json={"on": "2026-04-01"})
+    assert back.status_code == 200
+    assert [p["start_reason"] for p in back.get_json()] == ["joined", "outflow", "inflow"]
+    assert client.post(f"{path}/return", json={"on": "2026-05-01"}).status_code == 422
+    assert len(audit_rows("membership")) >= 3

@@ -26,12 +26,9 @@ from core.metrics.registry import compute_metrics
 from core.organizations.models import Organization
 from core.standards.periods import Period
 from core.tenancy import use_tenant
-from tests import test_api_client
 from tests.pages_fixtures import *  # noqa: F403
 from tests.pages_fixtures import audit_count, rows
-from tests.test_api_client import audit_rows
 
-api_as = test_api_client.api_as
 D = dt.date
 
 
@@ -223,35 +220,3 @@ def test_absence_and_return_on_the_member_page_are_audited(client, as_user, coun
         ("abroad", "returned"), ("returned", None),
     ]
     assert member.away is None
-
-
-@pytest.fixture
-def unit(tenant, make_organization, make_member, make_user):
-    b1 = make_organization(tenant, "b1", name="第一党支部")
-    b2 = make_organization(tenant, "b2", name="第二党支部")
-    return {
-        "member": make_member(b1, name="张三").id, "theirs": make_member(b2, name="李四").id,
-        "secretary": make_user("secretary", tenant, organization_code="b1"),
-    }
-
-
-def test_absence_and_return_through_the_api(unit, api_as):
-    client = api_as(unit["secretary"])
-    path = f"/api/v1/units/caizhengju/members/{unit['member']}"
-    bad = client.post(f"{path}/absence", json={"kind": "outflow", "on": "2099-01-01", "place": "深圳"})
-    assert bad.status_code == 422 and "日期不能晚于今天" in str(bad.get_json())
-    assert client.post(f"{path}/absence", json={"kind": "trip", "on": "2026-01-01", "place": "深圳"}).status_code == 422
-    other = f"/api/v1/units/caizhengju/members/{unit['theirs']}"
-    assert client.post(f"{other}/absence", json={"kind": "outflow", "on": "2026-01-01", "place": "深圳"}).status_code == 404
-    went = client.post(f"{path}/absence", json={"kind": "outflow", "on": "2026-01-01", "place": "深圳"})
-    assert went.status_code == 200, went.get_json()
-    assert [(p["start_reason"], p["end_reason"], p["note"]) for p in went.get_json()] == [
-        ("joined", "outflow", None), ("outflow", None, "深圳"),
-    ]
-    again = client.post(f"{path}/absence", json={"kind": "abroad", "on": "2026-02-01", "place": "英国"})
-    assert again.status_code == 422 and "请先登记返回" in str(again.get_json())
-    back = client.post(f"{path}/return", json={"on": "2026-04-01"})
-    assert back.status_code == 200
-    assert [p["start_reason"] for p in back.get_json()] == ["joined", "outflow", "inflow"]
-    assert client.post(f"{path}/return", json={"on": "2026-05-01"}).status_code == 422
-    assert len(audit_rows("membership")) >= 3
