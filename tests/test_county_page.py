@@ -18,8 +18,6 @@ from core.tenancy import host_scope
 from core.timezone import local_today
 from core.web import views
 
-TODAY = local_today()
-
 #: (unit, unit type, branches: (code, status, total, grade)). Ten rated branches, so the top
 #: grade's 30 % quota leaves 3 places; six hold 五星 and the fourth of them ties at 95 with
 #: the second and third, so every 95 loses its place (the tie rule) and only 98 keeps 五星.
@@ -44,8 +42,8 @@ def stored_county(db, make_tenant, make_organization):
         for code, status, total, grade in branches:
             organization = make_organization(tenant, code=code, name=f"{code}党支部")
             rows.append({
-                "tenant_id": tenant.id, "organization_id": organization.id, "year": TODAY.year,
-                "as_of": TODAY, "standard_key": unit_type, "standard_version": "2025",
+                "tenant_id": tenant.id, "organization_id": organization.id, "year": local_today().year,
+                "as_of": local_today(), "standard_key": unit_type, "standard_version": "2025",
                 "status": status, "total": Decimal(total), "max": Decimal(100), "grade": grade,
                 "summary": {"blocks": []}, "lost": [], "alerts": 0, "overdue": 0, "computed_at": now,
             })
@@ -53,7 +51,7 @@ def stored_county(db, make_tenant, make_organization):
         # Creating the branches marked their units stale: the results below are their present.
         db.session.execute(delete(LiveState.__table__))
         db.session.execute(insert(LiveState.__table__), [
-            {"tenant_id": t.id, "stale": False, "queued": False, "generation": 0, "computed_at": now, "as_of": TODAY}
+            {"tenant_id": t.id, "stale": False, "queued": False, "generation": 0, "computed_at": now, "as_of": local_today()}
             for t in units.values()
         ])
         db.session.execute(insert(LiveResult.__table__), rows)
@@ -84,8 +82,8 @@ def _units(units) -> list:
 def test_the_figures_counted_in_sql_are_the_ranking_read_in_python(stored_county, scope):
     registry = get_registry()
     ids = None if scope is None else [stored_county[slug].id for slug in scope]
-    overview = stored_overview(registry, today=TODAY, tenant_ids=ids)
-    ranking, freshness = rank_stored(registry, today=TODAY, tenant_ids=ids)
+    overview = stored_overview(registry, today=local_today(), tenant_ids=ids)
+    ranking, freshness = rank_stored(registry, today=local_today(), tenant_ids=ids)
     assert _units(overview.units) == _units(ranking.units)
     assert overview.distribution == ranking.distribution
     assert overview.distribution_by_type == ranking.distribution_by_type
@@ -94,7 +92,7 @@ def test_the_figures_counted_in_sql_are_the_ranking_read_in_python(stored_county
 
 
 def test_the_quota_cut_demotes_everyone_tied_at_it(stored_county):
-    overview = stored_overview(get_registry(), today=TODAY)
+    overview = stored_overview(get_registry(), today=local_today())
     grades = {key: row[3] for key, row in _overview_rows(overview).items()}
     assert grades[("unit-a", "A1")] == "五星"
     assert {grades[k] for k in [("unit-a", "A2"), ("unit-b", "B1"), ("unit-c", "C1"), ("unit-b", "B2")]} == {"四星"}
@@ -175,9 +173,9 @@ def test_unit_users_cannot_download_the_county_list(client, login, make_user, st
 def test_a_past_year_scored_live_filters_and_pages_the_same_way(client, login, make_user, stored_county, monkeypatch):
     monkeypatch.setattr(views, "BRANCHES_PER_PAGE", 3)
     login(make_user("host_admin", username="county-host"))
-    page = client.get(f"/county?year={TODAY.year - 1}&type=soe&order=best").get_data(as_text=True)
+    page = client.get(f"/county?year={local_today().year - 1}&type=soe&order=best").get_data(as_text=True)
     table = _table(page, "branches-ranking")
     assert ">C1党支部<" in table and ">A1党支部<" not in table
     assert "第 1 / 2 页，共 4 条" in page
-    found = _table(client.get(f"/county?year={TODAY.year - 1}&q=b2").get_data(as_text=True), "branches-ranking")
+    found = _table(client.get(f"/county?year={local_today().year - 1}&q=b2").get_data(as_text=True), "branches-ranking")
     assert ">B2党支部<" in found and ">B1党支部<" not in found  # the name matched whatever its case
