@@ -93,7 +93,8 @@ def test_metrics_json_lists_every_metric_with_its_chinese_label(runner, app) -> 
     assert by_name["attendance.ratio"] | {"doc": ""} == {
         "name": "attendance.ratio", "label": "党员到会率", "type": "ratio", "type_label": "比例（0–1）",
         "level": "branch", "unit": "", "family": "attendance",
-        "reads": ["event", "event_kind", "attendance"], "doc": "", "evidence": False,
+        # membership: members away on the day (流动党员外出, 出国出境) are left out of the ratio.
+        "reads": ["event", "event_kind", "attendance", "membership"], "doc": "", "evidence": False,
     }
     assert by_name["attendance.events"]["evidence"] is True
     assert by_name["meetings.party_lesson"]["label"] == "党课每月次数"
